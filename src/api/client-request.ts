@@ -1,0 +1,75 @@
+import { GatewayError, invalidRequest } from '../errors';
+
+/** The client APIs the gateway accepts. */
+export type ClientApi = 'openai-chat' | 'openai-embeddings';
+
+/** What the router-level processor does with a path. */
+export type Endpoint = { kind: 'model-call'; api: ClientApi } | { kind: 'list-models' };
+
+/** Maps method and path to an endpoint; undefined for anything the gateway does not serve. */
+export function matchEndpoint(method: string, rawPath: string): Endpoint | undefined {
+  const path = rawPath.split('?')[0].replace(/\/+$/, '');
+  if (method === 'POST' && path === '/v1/chat/completions') return { kind: 'model-call', api: 'openai-chat' };
+  if (method === 'POST' && path === '/v1/embeddings') return { kind: 'model-call', api: 'openai-embeddings' };
+  if (method === 'GET' && path === '/v1/models') return { kind: 'list-models' };
+  return undefined;
+}
+
+/** A parsed client request, kept in memory for every attempt's translation. */
+export interface ClientRequest {
+  readonly api: ClientApi;
+  readonly model: string;
+  readonly stream: boolean;
+  /** The client asked for usage in the stream itself (`stream_options.include_usage`). */
+  readonly clientWantsStreamUsage: boolean;
+  /** The request JSON as the client sent it; translators copy before changing it. */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly rawBody: Buffer;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses and checks a request body; throws a user-facing GatewayError for bad input. */
+export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientRequest {
+  if (rawBody.length === 0) throw invalidRequest('The request body is empty; send a JSON object.');
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch (error) {
+    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}`, null, 'invalid_json');
+  }
+  if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  const model = body.model;
+  if (model === undefined || model === null || model === '') {
+    throw invalidRequest('You must provide a model parameter.', 'model', 'missing_model');
+  }
+  if (typeof model !== 'string') throw invalidRequest('The model parameter must be a string.', 'model');
+
+  if (api === 'openai-chat') {
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
+    }
+    if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+      throw invalidRequest('The stream parameter must be a boolean.', 'stream');
+    }
+  } else if (body.input === undefined || body.input === null || body.input === '') {
+    throw invalidRequest('You must provide an input parameter.', 'input');
+  }
+  const stream = api === 'openai-chat' && body.stream === true;
+  const options = body.stream_options;
+  const clientWantsStreamUsage = stream && isRecord(options) && options.include_usage === true;
+  return { api, model, stream, clientWantsStreamUsage, body, rawBody };
+}
+
+/** 404 in OpenAI's words for a model the gateway does not serve. */
+export function unknownModel(model: string): GatewayError {
+  return new GatewayError(
+    404,
+    'invalid_request_error',
+    'model_not_found',
+    `The model \`${model}\` does not exist or you do not have access to it.`,
+    'model',
+  );
+}

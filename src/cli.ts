@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashApiKey } from './auth/api-keys';
+import { ConfigError, loadConfigFile } from './config/load';
+import { renderEnvoyYaml } from './config/render-envoy';
+import { compileConfig } from './config/runtime';
+import { findEnvoy } from './envoy-binary';
+import { startFakeProviderFromCli } from './fake-provider/fake-provider';
+import { Gateway } from './gateway';
+
+const USAGE = `aigw — an AI gateway for Envoy
+
+Usage:
+  aigw serve --config FILE              run the ext_proc and admin servers
+  aigw up --config FILE [--fake-provider HOST:PORT]
+                                        run aigw and Envoy together (Envoy from ENVOY_BIN or PATH)
+  aigw check-config FILE                validate a config; prints every problem with its path
+  aigw render-envoy FILE [--out PATH]   write the Envoy bootstrap for a config
+  aigw hash-key KEY                     print the keyHash to put in callers[] for an API key
+  aigw fake-provider --listen HOST:PORT run the bundled fake OpenAI provider (offline demo, tests)
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+function requireOption(args: string[], name: string): string {
+  const value = option(args, name) ?? (name === '--config' ? args.find((arg) => !arg.startsWith('--')) : undefined);
+  if (!value) throw new UsageError(`missing ${name}`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+function loadRuntime(path: string): ReturnType<typeof compileConfig> {
+  return compileConfig(loadConfigFile(path));
+}
+
+/** Stops `stop` on the first SIGTERM/SIGINT, then exits. */
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`aigw: ${signal}, draining\n`);
+    stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`aigw: stop failed: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function serve(args: string[]): Promise<void> {
+  const config = loadRuntime(requireOption(args, '--config'));
+  const gateway = await Gateway.start({ config });
+  onSignals(() => gateway.stop(config.source.server.drainSeconds));
+}
+
+async function up(args: string[]): Promise<void> {
+  const configPath = requireOption(args, '--config');
+  const config = loadRuntime(configPath);
+  const fakeListen = option(args, '--fake-provider');
+  const fake = fakeListen ? await startFakeProviderFromCli(fakeListen) : undefined;
+  const gateway = await Gateway.start({ config });
+  const bootstrapPath = join(mkdtempSync(join(tmpdir(), 'aigw-')), 'envoy.yaml');
+  writeFileSync(bootstrapPath, renderEnvoyYaml(config, {}, configPath));
+  const envoyBin = findEnvoy();
+  const envoy = spawn(envoyBin, ['-c', bootstrapPath, '--log-level', 'warn', '--disable-hot-restart'], { stdio: 'inherit' });
+  process.stderr.write(
+    `aigw: Envoy listening on http://${config.source.listener.address}:${config.source.listener.port} (${envoyBin})\n`,
+  );
+  let stopping = false;
+  envoy.on('exit', (code) => {
+    if (stopping) return;
+    process.stderr.write(`aigw: Envoy exited with code ${code}\n`);
+    void gateway.stop(0).then(() => process.exit(code ?? 1));
+  });
+  onSignals(async () => {
+    stopping = true;
+    envoy.kill('SIGTERM');
+    await gateway.stop(config.source.server.drainSeconds);
+    await fake?.close();
+  });
+}
+
+function checkConfig(args: string[]): void {
+  const path = args[0];
+  if (!path) throw new UsageError('missing FILE');
+  const config = loadRuntime(path);
+  for (const warning of config.warnings) process.stdout.write(`warning: ${warning}\n`);
+  process.stdout.write(`${path}: ok (${config.models.size} models, ${config.backends.size} backends, ${config.callersByKeyDigest.size} callers)\n`);
+}
+
+function renderEnvoy(args: string[]): void {
+  const path = args.find((arg) => !arg.startsWith('--') && arg !== option(args, '--out'));
+  if (!path) throw new UsageError('missing FILE');
+  const yaml = renderEnvoyYaml(loadRuntime(path), {}, path);
+  const out = option(args, '--out');
+  if (out) writeFileSync(out, yaml);
+  else process.stdout.write(yaml);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(args);
+    case 'up':
+      return up(args);
+    case 'check-config':
+      return checkConfig(args);
+    case 'render-envoy':
+      return renderEnvoy(args);
+    case 'hash-key':
+      if (!args[0]) throw new UsageError('missing KEY');
+      process.stdout.write(`${hashApiKey(args[0])}\n`);
+      return;
+    case 'fake-provider': {
+      const provider = await startFakeProviderFromCli(requireOption(args, '--listen'));
+      process.stderr.write(`fake provider listening on ${provider.url}\n`);
+      onSignals(() => provider.close());
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`aigw: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  process.stderr.write(`aigw: ${(error as Error).message}\n`);
+  process.exit(1);
+});

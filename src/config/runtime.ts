@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { Secret } from './secret';
+import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
+
+/** A backend ready for the request path: URL parts split once, credential resolved. */
+export interface RuntimeBackend {
+  readonly name: string;
+  readonly kind: BackendConfig['kind'];
+  readonly tls: boolean;
+  /** Host name from the baseUrl: sent as Host and (for https) as SNI unless tls.serverName says otherwise. */
+  readonly host: string;
+  readonly port: number;
+  /** Value for :authority (host, plus the port when it is not the scheme's default). */
+  readonly authority: string;
+  /** Path prefix from the baseUrl, without a trailing slash ('' or '/v1'). */
+  readonly pathPrefix: string;
+  /** Address Envoy connects to. */
+  readonly address: string;
+  readonly serverName: string;
+  readonly caFile?: string;
+  readonly credential?: RuntimeCredential;
+  /** Why the credential is missing, for a clear error; the secret is never in here. */
+  readonly credentialProblem?: string;
+  readonly model?: string;
+  readonly streamIncludeUsage: boolean;
+}
+
+/** A resolved credential and where it goes. */
+export interface RuntimeCredential {
+  readonly header: string;
+  readonly prefix: string;
+  readonly secret: Secret;
+}
+
+/** One backend of a model, with its failover priority (dense: 0, 1, 2 …). */
+export interface RuntimeModelBackend {
+  readonly backend: RuntimeBackend;
+  readonly priority: number;
+  /** Model name to send upstream; undefined keeps the requested name. */
+  readonly upstreamModel?: string;
+}
+
+/** A model clients can ask for. */
+export interface RuntimeModel {
+  readonly name: string;
+  readonly backends: readonly RuntimeModelBackend[];
+  readonly retries: number;
+}
+
+/** Who is calling: attached to every request. */
+export interface Identity {
+  readonly caller: string;
+  readonly team: string;
+  readonly project: string;
+  readonly user?: string;
+}
+
+/** The compiled, immutable configuration the request path reads. A reload swaps it whole. */
+export interface RuntimeConfig {
+  readonly source: AigwConfig;
+  readonly backends: ReadonlyMap<string, RuntimeBackend>;
+  readonly models: ReadonlyMap<string, RuntimeModel>;
+  /** Callers with the SHA-256 digest of their key (32 bytes). */
+  readonly callersByKeyDigest: ReadonlyMap<Buffer, Identity>;
+  readonly limits: AigwConfig['limits'];
+  /** Things that work but deserve attention (e.g. a credential's env var is unset). */
+  readonly warnings: readonly string[];
+}
+
+/** Reads where a credential comes from; the error names the source, never a value. */
+function resolveCredential(
+  backend: BackendConfig,
+  env: NodeJS.ProcessEnv,
+): { credential?: RuntimeCredential; problem?: string } {
+  const spec = backend.credential;
+  if (!spec) return {};
+  let value: string | undefined;
+  let problem: string | undefined;
+  if (spec.env !== undefined) {
+    value = env[spec.env];
+    if (!value) problem = `environment variable ${spec.env} is not set`;
+  } else if (spec.file !== undefined) {
+    try {
+      value = readFileSync(spec.file, 'utf8').trim();
+      if (!value) problem = `credential file ${spec.file} is empty`;
+    } catch {
+      problem = `credential file ${spec.file} cannot be read`;
+    }
+  }
+  if (problem || !value) return { problem };
+  return { credential: { header: spec.header, prefix: spec.prefix, secret: new Secret(value) } };
+}
+
+function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
+  const url = new URL(backend.baseUrl);
+  const tls = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : tls ? 443 : 80;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const { credential, problem } = resolveCredential(backend, env);
+  return {
+    name: backend.name,
+    kind: backend.kind,
+    tls,
+    host,
+    port,
+    authority: url.host,
+    pathPrefix: url.pathname.replace(/\/+$/, ''),
+    address: backend.address ?? host,
+    serverName: backend.tls?.serverName ?? host,
+    caFile: backend.tls?.caFile,
+    credential,
+    credentialProblem: problem,
+    model: backend.model,
+    streamIncludeUsage: backend.streamIncludeUsage,
+  };
+}
+
+function identityOf(caller: CallerConfig): Identity {
+  return { caller: caller.name, team: caller.team, project: caller.project, user: caller.user };
+}
+
+/** Turns a validated config into the runtime object. Reads credential files and env vars once. */
+export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const warnings: string[] = [];
+  const backends = new Map<string, RuntimeBackend>();
+  config.backends.forEach((spec, index) => {
+    const backend = compileBackend(spec, env);
+    if (backend.credentialProblem) {
+      warnings.push(`backends[${index}].credential: ${backend.credentialProblem}; requests to backend "${backend.name}" will fail`);
+    }
+    if (spec.tls && !backend.tls) warnings.push(`backends[${index}].tls: ignored for an http:// baseUrl`);
+    backends.set(backend.name, backend);
+  });
+
+  const models = new Map<string, RuntimeModel>();
+  for (const spec of config.models) {
+    // Priorities as written may have gaps (0, 5, 10); Envoy wants dense levels 0, 1, 2.
+    const written = spec.backends.map((entry, index) => entry.priority ?? index);
+    const levels = [...new Set(written)].sort((a, b) => a - b);
+    const entries: RuntimeModelBackend[] = spec.backends.map((entry, index) => {
+      const backend = backends.get(entry.backend);
+      if (!backend) throw new Error(`unknown backend ${entry.backend}`); // schema already checked
+      return { backend, priority: levels.indexOf(written[index]), upstreamModel: entry.model ?? backend.model };
+    });
+    entries.sort((a, b) => a.priority - b.priority);
+    models.set(spec.name, { name: spec.name, backends: entries, retries: spec.retries ?? Math.max(0, entries.length - 1) });
+  }
+
+  const callersByKeyDigest = new Map<Buffer, Identity>();
+  for (const caller of config.callers) {
+    callersByKeyDigest.set(Buffer.from(caller.keyHash.slice('sha256:'.length), 'hex'), identityOf(caller));
+  }
+  if (config.callers.length === 0) warnings.push('callers: none configured; every request will get 401');
+
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings });
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The schema of `aigw.yaml`: strict for everything a user writes, so a typo is an
+ * error with its path instead of a silently ignored key.
+ */
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** host:port, or unix:/path for a Unix domain socket. */
+const ListenAddressSchema = z
+  .string()
+  .regex(/^(unix:\/.+|[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'must be host:port or unix:/absolute/path');
+
+/** Where a secret comes from. The secret itself never appears in the config file. */
+export const CredentialSchema = z
+  .object({
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    file: z.string().min(1).optional(),
+    /** Header that carries the credential upstream. */
+    header: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must be a lowercase header name')
+      .default('authorization'),
+    /** Text put before the secret in that header. */
+    prefix: z.string().default('Bearer '),
+  })
+  .strict()
+  .refine((c) => (c.env === undefined) !== (c.file === undefined), {
+    message: 'set exactly one of env or file',
+  });
+
+export const BackendSchema = z
+  .object({
+    name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
+    /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
+    kind: z.enum(['openai']),
+    /** Like the OpenAI SDK's baseURL: scheme, host, optional port and path prefix (e.g. https://api.openai.com/v1). */
+    baseUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+      .refine((u) => !/[?#]/.test(u), 'must not have a query or fragment'),
+    /** Connect to this address instead of resolving the baseUrl host (Host and SNI still use the baseUrl host). */
+    address: z.string().min(1).optional(),
+    credential: CredentialSchema.optional(),
+    /** Model name sent to this backend instead of the requested one (a model's backend entry can override it again). */
+    model: z.string().min(1).optional(),
+    /** Ask for usage in streams (`stream_options.include_usage`); turn off for servers that reject it. */
+    streamIncludeUsage: z.boolean().default(true),
+    tls: z
+      .object({
+        /** PEM bundle used to verify this backend instead of the system bundle. */
+        caFile: z.string().min(1).optional(),
+        /** SNI and certificate name to check, when not the baseUrl host. */
+        serverName: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const ModelBackendSchema = z
+  .object({
+    backend: z.string().min(1),
+    /** Lower is tried first; backends with the same priority share load. Defaults to list order. */
+    priority: z.number().int().min(0).max(100).optional(),
+    /** Model name sent upstream for this model on this backend. */
+    model: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const ModelSchema = z
+  .object({
+    name: z.string().min(1).max(256).regex(/^[^\s]+$/, 'must not contain whitespace'),
+    backends: z.array(ModelBackendSchema).min(1),
+    /** Retries after the first attempt; defaults to one per extra backend. */
+    retries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict();
+
+export const CallerSchema = z
+  .object({
+    name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
+    /** SHA-256 of the API key: `sha256:<64 hex>` (make one with `aigw hash-key`). */
+    keyHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex digits>'),
+    team: z.string().min(1).max(128),
+    project: z.string().min(1).max(128),
+    user: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+export const AigwConfigSchema = z
+  .object({
+    listener: z
+      .object({
+        address: z.string().min(1).default('0.0.0.0'),
+        port: z.number().int().min(1).max(65535).default(10000),
+      })
+      .strict()
+      .prefault({}),
+    envoy: z
+      .object({
+        adminAddress: z.string().min(1).default('127.0.0.1'),
+        adminPort: z.number().int().min(0).max(65535).default(9901),
+        accessLog: z.string().min(1).default('/dev/stdout'),
+        /** CA bundle used to verify https backends that name no caFile. */
+        caBundle: z.string().min(1).default('/etc/ssl/certs/ca-certificates.crt'),
+        /** How Envoy reaches aigw's ext_proc server; defaults to the first server.grpc address. */
+        extprocTarget: ListenAddressSchema.optional(),
+      })
+      .strict()
+      .prefault({}),
+    server: z
+      .object({
+        grpc: z.array(ListenAddressSchema).min(1).default(['127.0.0.1:50051']),
+        admin: ListenAddressSchema.default('127.0.0.1:9090'),
+        /** Seconds SIGTERM waits for in-flight streams before closing them. */
+        drainSeconds: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        maxRequestBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+        /** Whole-request timeout in seconds, streams included (0 = none). */
+        requestTimeoutSeconds: z.number().int().min(0).max(86400).default(600),
+      })
+      .strict()
+      .prefault({}),
+    backends: z.array(BackendSchema).min(1),
+    models: z.array(ModelSchema).min(1),
+    callers: z.array(CallerSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const backendNames = new Set<string>();
+    config.backends.forEach((backend, index) => {
+      if (backendNames.has(backend.name)) {
+        context.addIssue({ code: 'custom', path: ['backends', index, 'name'], message: `duplicate backend name "${backend.name}"` });
+      }
+      backendNames.add(backend.name);
+    });
+    const modelNames = new Set<string>();
+    config.models.forEach((model, index) => {
+      if (modelNames.has(model.name)) {
+        context.addIssue({ code: 'custom', path: ['models', index, 'name'], message: `duplicate model name "${model.name}"` });
+      }
+      modelNames.add(model.name);
+      const used = new Set<string>();
+      model.backends.forEach((entry, entryIndex) => {
+        const path = ['models', index, 'backends', entryIndex, 'backend'];
+        if (!backendNames.has(entry.backend)) {
+          context.addIssue({ code: 'custom', path, message: `unknown backend "${entry.backend}"` });
+        }
+        if (used.has(entry.backend)) {
+          context.addIssue({ code: 'custom', path, message: `backend "${entry.backend}" is listed twice` });
+        }
+        used.add(entry.backend);
+      });
+    });
+    const names = new Set<string>();
+    const hashes = new Set<string>();
+    config.callers.forEach((caller, index) => {
+      if (names.has(caller.name)) {
+        context.addIssue({ code: 'custom', path: ['callers', index, 'name'], message: `duplicate caller name "${caller.name}"` });
+      }
+      if (hashes.has(caller.keyHash)) {
+        context.addIssue({ code: 'custom', path: ['callers', index, 'keyHash'], message: 'the same key is given to two callers' });
+      }
+      names.add(caller.name);
+      hashes.add(caller.keyHash);
+    });
+  });
+
+/** The validated configuration as written (defaults filled in). */
+export type AigwConfig = z.output<typeof AigwConfigSchema>;
+export type BackendConfig = z.output<typeof BackendSchema>;
+export type ModelConfig = z.output<typeof ModelSchema>;
+export type CallerConfig = z.output<typeof CallerSchema>;

@@ -1,0 +1,267 @@
+import { matchEndpoint, parseClientRequest, unknownModel } from '../api/client-request';
+import { openAIErrorJson, reshapeAsOpenAIError } from '../api/openai-errors';
+import { authenticate, presentedKey } from '../auth/api-keys';
+import type { RuntimeConfig } from '../config/runtime';
+import { GatewayError } from '../errors';
+import type { HttpBody__Output } from '../generated/envoy/service/ext_proc/v3/HttpBody';
+import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3/HttpHeaders';
+import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
+import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import type { TokenUsage } from '../providers/usage';
+import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
+import type { RequestState, RequestStore } from './request-store';
+import type { StreamProcessor, ProcessorContext } from './stream-processor';
+import { HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
+
+type Phase = 'request-headers' | 'request-body' | 'response-headers' | 'response-body' | 'done';
+
+/** Headers a client sends that must never reach a provider. */
+const CLIENT_CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
+
+/**
+ * The router-level processor of one request: authenticates the caller, reads the body
+ * for its model, routes, and on the way back reads usage and reshapes errors.
+ * Phases: request-headers → request-body → response-headers → response-body → done.
+ */
+export class RouterProcessor implements StreamProcessor {
+  private phase: Phase = 'request-headers';
+  private state: RequestState | undefined;
+  private readonly requestChunks: Buffer[] = [];
+  private requestBytes = 0;
+  private status = 0;
+  private streamingResponse = false;
+  private readonly errorChunks: Buffer[] = [];
+  private endpointLabel = 'unknown';
+  private recorded = false;
+
+  constructor(
+    private readonly config: RuntimeConfig,
+    private readonly store: RequestStore,
+    private readonly context: ProcessorContext,
+  ) {}
+
+  handle(message: ProcessingRequest__Output): ProcessingResponse {
+    try {
+      switch (message.request) {
+        case 'request_headers':
+          this.expect('request-headers');
+          return this.onRequestHeaders(message.request_headers);
+        case 'request_body':
+          this.expect('request-body');
+          return this.onRequestBody(message.request_body);
+        case 'response_headers':
+          // Envoy may answer locally (no route, body too large, upstream down) at any point
+          // after the request headers, so response headers can arrive in any earlier phase.
+          if (this.phase === 'response-body' || this.phase === 'done') throw new ProtocolError(`response_headers in phase ${this.phase}`);
+          return this.onResponseHeaders(message.response_headers);
+        case 'response_body':
+          this.expect('response-body');
+          return this.onResponseBody(message.response_body);
+        default:
+          throw new ProtocolError(`unexpected message ${String(message.request)}`);
+      }
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  close(): void {
+    if (this.state) this.store.delete(this.state.id);
+    if (!this.recorded && this.status !== 0) this.record();
+  }
+
+  private expect(phase: Phase): void {
+    if (this.phase !== phase) throw new ProtocolError(`message for ${phase} arrived in phase ${this.phase}`);
+  }
+
+  private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse {
+    const headers = readHeaders(message);
+    const method = headers.get(':method') ?? '';
+    const path = headers.get(':path') ?? '';
+    const identity = authenticate(this.config, presentedKey(headers));
+    if (!identity) {
+      const provided = presentedKey(headers) !== undefined;
+      throw new GatewayError(
+        401,
+        'invalid_request_error',
+        'invalid_api_key',
+        provided
+          ? 'Incorrect API key provided.'
+          : "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.",
+      );
+    }
+    const endpoint = matchEndpoint(method, path);
+    if (!endpoint) {
+      throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${method} ${path.split('?')[0]}.`);
+    }
+    this.endpointLabel = endpoint.kind === 'list-models' ? 'models' : endpoint.api;
+    if (endpoint.kind === 'list-models') return this.listModels();
+
+    if (message?.end_of_stream) throw new GatewayError(400, 'invalid_request_error', null, 'The request body is empty; send a JSON object.');
+    const declared = Number(headers.get('content-length'));
+    if (declared > this.config.limits.maxRequestBodyBytes) throw tooLarge(this.config.limits.maxRequestBodyBytes);
+
+    this.state = {
+      id: this.store.nextId(),
+      config: this.config,
+      identity,
+      endpoint,
+      startedAt: Date.now(),
+      attempts: 0,
+    };
+    this.store.add(this.state);
+    this.phase = 'request-body';
+    const remove = [...headers.keys()].filter((name) => isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name));
+    return { request_headers: { response: { header_mutation: headerMutation({ [HEADER.requestId]: this.state.id }, remove) } } };
+  }
+
+  private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse {
+    const state = this.mustHaveState();
+    const chunk = message?.body ?? Buffer.alloc(0);
+    this.requestBytes += chunk.length;
+    if (this.requestBytes > this.config.limits.maxRequestBodyBytes) throw tooLarge(this.config.limits.maxRequestBodyBytes);
+    this.requestChunks.push(chunk);
+    // In BUFFERED mode the whole body comes at once; a body in several messages is
+    // collected and acted on at its end.
+    if (!message?.end_of_stream) return { request_body: { response: {} } };
+
+    if (state.endpoint.kind !== 'model-call') throw new ProtocolError('request body for an endpoint without one');
+    const request = parseClientRequest(state.endpoint.api, Buffer.concat(this.requestChunks));
+    this.requestChunks.length = 0;
+    const model = this.config.models.get(request.model);
+    if (!model) throw unknownModel(request.model);
+    state.request = request;
+    state.model = model;
+    this.phase = 'response-headers';
+    const identity = state.identity;
+    return {
+      request_body: {
+        response: {
+          header_mutation: headerMutation({ [HEADER.model]: model.name }),
+          clear_route_cache: true,
+        },
+      },
+      dynamic_metadata: toStruct({
+        [METADATA_NAMESPACE]: {
+          request_id: state.id,
+          model: model.name,
+          caller: identity.caller,
+          team: identity.team,
+          project: identity.project,
+          stream: request.stream,
+        },
+      }),
+    };
+  }
+
+  private onResponseHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse {
+    const headers = readHeaders(message);
+    this.status = Number(headers.get(':status') ?? 0);
+    const request = this.state?.request;
+    this.streamingResponse = request?.stream === true && this.status >= 200 && this.status < 300;
+    if (message?.end_of_stream) {
+      this.finish();
+      return { response_headers: { response: {} } };
+    }
+    this.phase = 'response-body';
+    if (this.streamingResponse) {
+      // Events must reach the client as the provider sends them: switch this response to STREAMED.
+      return { response_headers: { response: {} }, mode_override: { response_body_mode: 'STREAMED' } };
+    }
+    return { response_headers: { response: {} } };
+  }
+
+  private onResponseBody(message: HttpBody__Output | null | undefined): ProcessingResponse {
+    const chunk = message?.body ?? Buffer.alloc(0);
+    const endOfStream = message?.end_of_stream === true;
+    const translator = this.state?.translator;
+    if (this.status < 200 || this.status >= 300) {
+      this.errorChunks.push(chunk);
+      if (!endOfStream) return { response_body: { response: {} } };
+      const body = Buffer.concat(this.errorChunks);
+      const replaced = translator ? translator.responseError(this.status, body) : reshapeAsOpenAIError(this.status, body).body;
+      return this.finishWithBody(replaced && !replaced.equals(body) ? replaced : undefined);
+    }
+    const replaced = translator?.responseBody(chunk, endOfStream);
+    if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
+    return this.finishWithBody(replaced);
+  }
+
+  /** The last body message: optional replacement, and usage into dynamic metadata for the access log. */
+  private finishWithBody(replacement: Buffer | undefined): ProcessingResponse {
+    const usage = this.finish();
+    const response: ProcessingResponse['response_body'] = { response: {} };
+    if (replacement) {
+      response.response = {
+        body_mutation: { body: replacement },
+        // Buffered bodies keep their content-length header, so a new body needs a new length.
+        header_mutation: this.streamingResponse
+          ? undefined
+          : headerMutation({ 'content-length': String(replacement.length), 'content-type': 'application/json' }),
+      };
+    }
+    return { response_body: response, dynamic_metadata: usage ? toStruct({ [METADATA_NAMESPACE]: usageMetadata(usage) }) : undefined };
+  }
+
+  private finish(): TokenUsage | undefined {
+    this.phase = 'done';
+    return this.record();
+  }
+
+  /** Metrics for the finished request; returns its usage. */
+  private record(): TokenUsage | undefined {
+    this.recorded = true;
+    const state = this.state;
+    const model = state?.model?.name ?? 'unknown';
+    this.context.metrics.requests.inc({ endpoint: this.endpointLabel, model, status: String(this.status) });
+    const usage = state?.translator?.usage();
+    const backend = state?.backend?.name ?? 'unknown';
+    if (usage) this.context.metrics.recordUsage(model, backend, usage);
+    else if (state?.model && this.status >= 200 && this.status < 300) this.context.metrics.usageMissing.inc({ model, backend });
+    return usage;
+  }
+
+  private listModels(): ProcessingResponse {
+    this.status = 200;
+    this.phase = 'done';
+    this.record();
+    const data = [...this.config.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'aigw' }));
+    return immediateResponse(200, JSON.stringify({ object: 'list', data }), { 'content-type': 'application/json' }, 'aigw_models');
+  }
+
+  private mustHaveState(): RequestState {
+    if (!this.state) throw new ProtocolError('no request state');
+    return this.state;
+  }
+
+  /** Any error becomes an answer in the client's shape; only user-facing errors say why. */
+  private fail(error: unknown): ProcessingResponse {
+    const gatewayError =
+      error instanceof GatewayError && error.userFacing
+        ? error
+        : new GatewayError(500, 'server_error', 'internal_error', `The gateway failed to process the request (request id ${this.state?.id ?? 'none'}).`, null, false);
+    if (!(error instanceof GatewayError)) {
+      this.context.metrics.processingErrors.inc({ kind: error instanceof ProtocolError ? 'protocol' : 'internal' });
+      this.context.logger.error('router processor failed', { requestId: this.state?.id, error: (error as Error).message });
+    }
+    this.status = gatewayError.status;
+    this.phase = 'done';
+    this.record();
+    return immediateResponse(gatewayError.status, openAIErrorJson(gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
+  }
+}
+
+function tooLarge(limit: number): GatewayError {
+  return new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body is larger than the ${limit} bytes this gateway accepts.`);
+}
+
+function usageMetadata(usage: TokenUsage): Record<string, number> {
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cached_input_tokens: usage.cachedInputTokens,
+    cache_creation_input_tokens: usage.cacheCreationInputTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    total_tokens: usage.totalTokens,
+  };
+}

@@ -1,0 +1,43 @@
+import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
+import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import type { Logger } from '../telemetry/logger';
+import type { GatewayMetrics } from '../telemetry/metrics';
+
+/** Prefix of the headers the gateway uses between its own filters; a client's are stripped. */
+export const INTERNAL_HEADER_PREFIX = 'x-aigw-';
+
+/** The internal headers, named once. */
+export const HEADER = {
+  requestId: 'x-aigw-request-id',
+  model: 'x-aigw-model',
+  /** Upstream body length, copied into content-length by the upstream header_mutation filter. */
+  contentLength: 'x-aigw-content-length',
+} as const;
+
+/** Dynamic metadata namespace (access log, rate limits) and endpoint metadata namespace. */
+export const METADATA_NAMESPACE = 'io.aigw';
+
+/** gRPC metadata key (set by Envoy's grpc_service initial_metadata) naming which filter is calling. */
+export const FILTER_METADATA_KEY = 'x-aigw-filter';
+
+/** True for a header name in the gateway's internal namespace. */
+export function isInternalHeader(name: string): boolean {
+  return name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX);
+}
+
+/** A message that does not fit the processor's phase: an Envoy config or protocol problem, not the client's. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+/** What processors need from the server. */
+export interface ProcessorContext {
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+}
+
+/** One ext_proc stream's processor: one answer per message, then close. */
+export interface StreamProcessor {
+  handle(message: ProcessingRequest__Output): ProcessingResponse;
+  close(): void;
+}

@@ -1,0 +1,102 @@
+import { openAIErrorJson } from '../api/openai-errors';
+import { GatewayError } from '../errors';
+import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
+import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import { createTranslator } from '../providers/registry';
+import { headerMutation, immediateResponse, readHeaders, structPath } from './messages';
+import type { RequestStore } from './request-store';
+import type { ProcessorContext, StreamProcessor } from './stream-processor';
+import { HEADER, METADATA_NAMESPACE, ProtocolError } from './stream-processor';
+
+/** Envoy's attribute carrying the chosen endpoint's metadata (request_attributes in the filter config). */
+const HOST_METADATA_ATTRIBUTE = 'xds.upstream_host_metadata';
+const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
+
+/**
+ * Credential headers of every provider style. Header changes persist across retries
+ * (the router reuses one header map), so each attempt clears the ones it does not set.
+ */
+const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key'];
+
+/**
+ * The upstream-level processor: runs once per attempt, after Envoy picked the endpoint.
+ * Translates the saved request for that endpoint's backend, points path and host at it,
+ * and injects its credential. It sees only request headers.
+ */
+export class UpstreamProcessor implements StreamProcessor {
+  private done = false;
+
+  constructor(
+    private readonly store: RequestStore,
+    private readonly context: ProcessorContext,
+  ) {}
+
+  handle(message: ProcessingRequest__Output): ProcessingResponse {
+    try {
+      if (message.request !== 'request_headers' || this.done) {
+        throw new ProtocolError(`upstream processor got ${String(message.request)}; configure it for request headers only`);
+      }
+      this.done = true;
+      return this.onRequestHeaders(message);
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  close(): void {}
+
+  private onRequestHeaders(message: ProcessingRequest__Output): ProcessingResponse {
+    const headers = readHeaders(message.request_headers);
+    const id = headers.get(HEADER.requestId);
+    const state = id ? this.store.get(id) : undefined;
+    if (!state?.request || !state.model) throw new ProtocolError(`no request state for id ${id ?? '(none)'}`);
+    const backendName = backendOf(message);
+    const entry = state.model.backends.find((candidate) => candidate.backend.name === backendName);
+    if (!entry) throw new ProtocolError(`endpoint backend "${backendName ?? '(none)'}" is not a backend of model ${state.model.name}`);
+    const backend = entry.backend;
+    state.attempts += 1;
+    this.context.metrics.attempts.inc({ model: state.model.name, backend: backend.name });
+    if (!backend.credential && backend.credentialProblem) {
+      throw new GatewayError(503, 'server_error', 'backend_credential_missing', `Backend "${backend.name}" has no credential: ${backend.credentialProblem}.`);
+    }
+    const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel });
+    const upstream = translator.requestBody();
+    state.backend = backend;
+    state.translator = translator;
+    const set: Record<string, string> = {
+      ...upstream.headers,
+      ':path': upstream.path,
+      ':authority': backend.authority,
+      [HEADER.contentLength]: String(upstream.body.length),
+    };
+    const remove = CREDENTIAL_HEADERS.filter((name) => !(name in set));
+    return {
+      request_headers: {
+        response: {
+          status: 'CONTINUE_AND_REPLACE',
+          header_mutation: headerMutation(set, remove),
+          body_mutation: { body: upstream.body },
+        },
+      },
+    };
+  }
+
+  private fail(error: unknown): ProcessingResponse {
+    const gatewayError =
+      error instanceof GatewayError
+        ? error
+        : new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to prepare the upstream request.', null, false);
+    if (!(error instanceof GatewayError)) {
+      this.context.metrics.processingErrors.inc({ kind: error instanceof ProtocolError ? 'protocol' : 'internal' });
+      this.context.logger.error('upstream processor failed', { error: (error as Error).message });
+    }
+    return immediateResponse(gatewayError.status, openAIErrorJson(gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? 'error'}`);
+  }
+}
+
+/** The backend name Envoy's chosen endpoint carries in its metadata. */
+function backendOf(message: ProcessingRequest__Output): string | undefined {
+  const attributes = message.attributes?.[EXT_PROC_ATTRIBUTES];
+  const value = structPath(attributes, HOST_METADATA_ATTRIBUTE, 'filter_metadata', METADATA_NAMESPACE, 'backend');
+  return value?.stringValue || undefined;
+}

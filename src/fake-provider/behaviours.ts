@@ -1,0 +1,248 @@
+/**
+ * Request/behaviour types of the fake provider and the default OpenAI-compatible
+ * responses it gives when no behaviour has been queued.
+ *
+ * Everything here is deterministic (fixed timestamps, fixed embeddings, token counts
+ * derived from word counts) so tests can assert exact bodies and exact usage numbers.
+ */
+
+/** A request as the fake provider saw it, recorded before any response is written. */
+export interface RecordedRequest {
+  method: string;
+  /** Including the query string, as received. */
+  path: string;
+  /** Lowercased names; multiple values joined with ', '. */
+  headers: Record<string, string>;
+  /** Raw body text (utf8). */
+  body: string;
+  /** `JSON.parse(body)`, or undefined when the body is not JSON. */
+  json: unknown;
+  /** TLS SNI name, when served over TLS and the client sent one. */
+  servername?: string;
+  /** `Date.now()` when the body finished. */
+  receivedAt: number;
+}
+
+/** What the next matching request gets. Queued behaviours are used first (FIFO), then the default. */
+export type Behaviour =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'text'; status: number; body: string; headers?: Record<string, string> }
+  | {
+      kind: 'sse';
+      /** Each string is one event's data payload, written as `data: <payload>\n\n`. */
+      events: string[];
+      /** Delay between events (default 0). */
+      intervalMs?: number;
+      status?: number;
+      headers?: Record<string, string>;
+    }
+  | { kind: 'raw-sse'; chunks: string[]; intervalMs?: number }
+  | { kind: 'drop' }
+  | { kind: 'hang' };
+
+/** What the default builders need from the server that owns them. */
+export interface DefaultContext {
+  /** Provider name, echoed in replies so tests can tell providers apart. */
+  name: string;
+  /** Returns the next per-server completion id (`chatcmpl-fake-<n>`). */
+  nextCompletionId(): string;
+}
+
+/** Fixed so that responses are byte-for-byte reproducible. */
+export const FAKE_CREATED = 1700000000;
+/** The completion token count reported for every chat completion. */
+export const FAKE_COMPLETION_TOKENS = 4;
+/** The vector returned for every embedding input. */
+export const FAKE_EMBEDDING: readonly number[] = [0.1, 0.2, 0.3];
+
+const FINGERPRINT = 'fp_fake';
+const DEFAULT_MODEL = 'fake-model';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Number of whitespace-separated words; the fake's stand-in for a tokenizer. */
+export function countWords(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+/** Builds an OpenAI-shaped error reply. */
+export function errorBehaviour(
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+): Behaviour {
+  return { kind: 'json', status, body: { error: { message, type, param, code } } };
+}
+
+function modelOf(json: Record<string, unknown>): string {
+  return typeof json.model === 'string' ? json.model : DEFAULT_MODEL;
+}
+
+/** Prompt tokens = words in string contents and text parts + 3 per message (OpenAI-like overhead). */
+export function chatPromptTokens(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0;
+  let words = 0;
+  for (const message of messages) {
+    if (!isRecord(message)) continue;
+    const content = message.content;
+    if (typeof content === 'string') {
+      words += countWords(content);
+    } else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') {
+          words += countWords(part.text);
+        }
+      }
+    }
+  }
+  return words + 3 * messages.length;
+}
+
+function chatUsage(promptTokens: number): Record<string, unknown> {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: FAKE_COMPLETION_TOKENS,
+    total_tokens: promptTokens + FAKE_COMPLETION_TOKENS,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+function chatCompletion(json: Record<string, unknown>, context: DefaultContext): Behaviour {
+  const id = context.nextCompletionId();
+  const model = modelOf(json);
+  const reply = `Hello from ${context.name}`;
+  const usage = chatUsage(chatPromptTokens(json.messages));
+  const streamOptions = json.stream_options;
+  const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+
+  if (json.stream !== true) {
+    return {
+      kind: 'json',
+      status: 200,
+      body: {
+        id,
+        object: 'chat.completion',
+        created: FAKE_CREATED,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: reply, refusal: null },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage,
+        system_fingerprint: FINGERPRINT,
+      },
+    };
+  }
+
+  // Key order mirrors what OpenAI sends, so byte-level comparisons in tests are meaningful.
+  const base = { id, object: 'chat.completion.chunk', created: FAKE_CREATED, model, system_fingerprint: FINGERPRINT };
+  const chunk = (choice: Record<string, unknown>): string =>
+    JSON.stringify(includeUsage ? { ...base, choices: [choice], usage: null } : { ...base, choices: [choice] });
+  const choice = (delta: Record<string, unknown>, finishReason: string | null): Record<string, unknown> => ({
+    index: 0,
+    delta,
+    logprobs: null,
+    finish_reason: finishReason,
+  });
+
+  const events = [chunk(choice({ role: 'assistant', content: '', refusal: null }, null))];
+  reply.split(' ').forEach((word, index) => {
+    events.push(chunk(choice({ content: index === 0 ? word : ` ${word}` }, null)));
+  });
+  events.push(chunk(choice({}, 'stop')));
+  if (includeUsage) events.push(JSON.stringify({ ...base, choices: [], usage }));
+  events.push('[DONE]');
+  return { kind: 'sse', events };
+}
+
+/** Normalises `input`: a string, strings, one token array, or token arrays — each array counts as one input. */
+function embeddingInputs(input: unknown): unknown[] | undefined {
+  if (typeof input === 'string') return [input];
+  if (!Array.isArray(input) || input.length === 0) return undefined;
+  if (input.every((item) => typeof item === 'number')) return [input];
+  return input;
+}
+
+/** Words for string inputs; token arrays count their length, as they are already tokens. */
+function embeddingInputTokens(input: unknown): number {
+  if (typeof input === 'string') return countWords(input);
+  if (Array.isArray(input)) return input.length;
+  return 0;
+}
+
+function base64Embedding(): string {
+  const buffer = Buffer.alloc(FAKE_EMBEDDING.length * 4);
+  FAKE_EMBEDDING.forEach((value, index) => buffer.writeFloatLE(value, index * 4));
+  return buffer.toString('base64');
+}
+
+function embeddings(json: Record<string, unknown>): Behaviour {
+  const inputs = embeddingInputs(json.input);
+  if (inputs === undefined) {
+    return errorBehaviour(400, "'input' must be a non-empty string or array", 'invalid_request_error', null, 'input');
+  }
+  const asBase64 = json.encoding_format === 'base64';
+  const promptTokens = inputs.reduce<number>((sum, input) => sum + embeddingInputTokens(input), 0);
+  return {
+    kind: 'json',
+    status: 200,
+    body: {
+      object: 'list',
+      data: inputs.map((_input, index) => ({
+        object: 'embedding',
+        index,
+        embedding: asBase64 ? base64Embedding() : [...FAKE_EMBEDDING],
+      })),
+      model: modelOf(json),
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+    },
+  };
+}
+
+function models(name: string): Behaviour {
+  return {
+    kind: 'json',
+    status: 200,
+    body: { object: 'list', data: [{ id: DEFAULT_MODEL, object: 'model', created: FAKE_CREATED, owned_by: name }] },
+  };
+}
+
+/** Picks the default reply for a request, matching on the path suffix so any prefix (/v1, /openai/v1) works. */
+export function defaultBehaviour(request: RecordedRequest, context: DefaultContext): Behaviour {
+  const pathname = request.path.split('?')[0].replace(/\/+$/, '');
+  const method = request.method.toUpperCase();
+  const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
+  const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
+
+  // Any POST whose body does not parse gets OpenAI's 400, whatever the path.
+  const unparsable = method === 'POST' && request.body.trim() !== '' && request.json === undefined;
+  if (unparsable || ((isChat || isEmbeddings) && !isRecord(request.json))) {
+    return errorBehaviour(
+      400,
+      'We could not parse the JSON body of your request. The OpenAI API expects a JSON object payload.',
+      'invalid_request_error',
+      null,
+    );
+  }
+  if (isRecord(request.json)) {
+    if (isChat) return chatCompletion(request.json, context);
+    if (isEmbeddings) return embeddings(request.json);
+  }
+  if (method === 'GET' && pathname.endsWith('/models')) return models(context.name);
+  return errorBehaviour(404, `Unknown path ${request.path}`, 'invalid_request_error', 'unknown_url');
+}

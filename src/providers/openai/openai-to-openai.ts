@@ -1,0 +1,101 @@
+import type { ClientRequest } from '../../api/client-request';
+import { reshapeAsOpenAIError } from '../../api/openai-errors';
+import { SseDecoder } from '../sse';
+import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
+import type { TokenUsage } from '../usage';
+import { fromOpenAIUsage } from './openai-usage';
+
+const PATH_SUFFIX: Record<ClientRequest['api'], string> = {
+  'openai-chat': '/chat/completions',
+  'openai-embeddings': '/embeddings',
+};
+
+/**
+ * OpenAI client → any OpenAI-compatible backend. The body passes through untouched
+ * unless the backend needs another model name or we ask for stream usage; the response
+ * passes through, read for usage on the way.
+ */
+export class OpenAIToOpenAI implements Translator {
+  private readonly decoder = new SseDecoder();
+  private lastUsage: TokenUsage | undefined;
+  /** We added `stream_options.include_usage`, so the usage-only chunk is ours to drop. */
+  private readonly injectedStreamUsage: boolean;
+
+  constructor(
+    private readonly request: ClientRequest,
+    private readonly target: AttemptTarget,
+  ) {
+    this.injectedStreamUsage = request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
+  }
+
+  requestBody(): UpstreamRequest {
+    const { backend, upstreamModel } = this.target;
+    const renamed = upstreamModel !== undefined && upstreamModel !== this.request.model;
+    let body = this.request.rawBody;
+    if (renamed || this.injectedStreamUsage) {
+      const copy: Record<string, unknown> = { ...this.request.body };
+      if (renamed) copy.model = upstreamModel;
+      if (this.injectedStreamUsage) {
+        const options = typeof copy.stream_options === 'object' && copy.stream_options !== null ? copy.stream_options : {};
+        copy.stream_options = { ...options, include_usage: true };
+      }
+      body = Buffer.from(JSON.stringify(copy));
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (backend.credential) {
+      headers[backend.credential.header] = backend.credential.prefix + backend.credential.secret.reveal();
+    }
+    return { path: backend.pathPrefix + PATH_SUFFIX[this.request.api], headers, body };
+  }
+
+  responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
+    if (!this.request.stream) {
+      if (endOfStream) this.readUsage(chunk.toString('utf8'));
+      return undefined;
+    }
+    const events = this.decoder.push(chunk);
+    const last = endOfStream ? this.decoder.finish() : undefined;
+    if (last) events.push(last);
+    const kept: Buffer[] = [];
+    for (const event of events) {
+      const usageOnly = event.data !== undefined && this.readStreamUsage(event.data);
+      if (!(usageOnly && this.injectedStreamUsage)) kept.push(event.raw);
+    }
+    // Without our own chunk to drop, the bytes pass through exactly as they came, with no
+    // hold-back; otherwise whole events go out as they complete.
+    return this.injectedStreamUsage ? Buffer.concat(kept) : undefined;
+  }
+
+  responseError(status: number, body: Buffer): Buffer | undefined {
+    const reshaped = reshapeAsOpenAIError(status, body);
+    return reshaped.changed ? reshaped.body : undefined;
+  }
+
+  usage(): TokenUsage | undefined {
+    return this.lastUsage;
+  }
+
+  private readUsage(text: string): void {
+    try {
+      const parsed = JSON.parse(text) as { usage?: unknown };
+      this.lastUsage = fromOpenAIUsage(parsed.usage) ?? this.lastUsage;
+    } catch {
+      // A body that is not JSON carries no usage; the response still passes through.
+    }
+  }
+
+  /** Records usage from a stream chunk; true when the chunk is the usage-only final chunk. */
+  private readStreamUsage(data: string): boolean {
+    if (data === '[DONE]' || !data.includes('"usage"')) return false;
+    try {
+      const parsed = JSON.parse(data) as { usage?: unknown; choices?: unknown };
+      const usage = fromOpenAIUsage(parsed.usage);
+      if (!usage) return false;
+      // Providers that send cumulative usage on every chunk: the last one wins.
+      this.lastUsage = usage;
+      return Array.isArray(parsed.choices) && parsed.choices.length === 0;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { ClientRequest } from '../api/client-request';
+import type { RuntimeBackend } from '../config/runtime';
+import type { TokenUsage } from './usage';
+
+/** The request one attempt sends to its backend. */
+export interface UpstreamRequest {
+  /** Path with query, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  /** Headers to set (lowercase names), credentials included. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/** What an attempt is translated for. */
+export interface AttemptTarget {
+  readonly backend: RuntimeBackend;
+  /** Model name to send upstream; undefined keeps the client's. */
+  readonly upstreamModel?: string;
+}
+
+/**
+ * One request's translation between a client API and a provider API, holding any stream
+ * state. Pure: no I/O, no Envoy or gRPC types.
+ */
+export interface Translator {
+  /** The upstream request for this attempt. */
+  requestBody(): UpstreamRequest;
+  /**
+   * A successful response body chunk (the whole body when not streaming). Returns the
+   * bytes to send the client instead, or undefined to send the chunk unchanged.
+   */
+  responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined;
+  /** An error response's whole body, in the client's error shape. */
+  responseError(status: number, body: Buffer): Buffer | undefined;
+  /** The usage read so far (final once the body has ended); undefined when the provider sent none. */
+  usage(): TokenUsage | undefined;
+}
+
+/** Builds the translator for a (client API, backend kind) pair. */
+export type TranslatorFactory = (request: ClientRequest, target: AttemptTarget) => Translator;

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TokenUsage } from '../providers/usage';
+
+/**
+ * The gateway's Prometheus metrics. Labels are bounded: models and backends come from the
+ * config (anything else is reported as "unknown"), never user ids or raw paths.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'aigw_requests_total',
+    help: 'Requests answered, by endpoint, model and HTTP status.',
+    labelNames: ['endpoint', 'model', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'aigw_upstream_attempts_total',
+    help: 'Upstream attempts (first tries and retries), by model and backend.',
+    labelNames: ['model', 'backend'] as const,
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'aigw_tokens_total',
+    help: 'Tokens used, by model, backend and token type.',
+    labelNames: ['model', 'backend', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly usageMissing = new Counter({
+    name: 'aigw_usage_missing_total',
+    help: 'Successful responses whose provider reported no usage.',
+    labelNames: ['model', 'backend'] as const,
+    registers: [this.registry],
+  });
+  readonly streams = new Gauge({
+    name: 'aigw_extproc_streams_active',
+    help: 'Open ext_proc streams, by filter (router or upstream).',
+    labelNames: ['filter'] as const,
+    registers: [this.registry],
+  });
+  readonly processingErrors = new Counter({
+    name: 'aigw_extproc_errors_total',
+    help: 'ext_proc streams that ended in an internal error, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'aigw_process_' });
+  }
+
+  /** Adds one response's usage to the token counters. */
+  recordUsage(model: string, backend: string, usage: TokenUsage): void {
+    const add = (type: string, value: number): void => {
+      if (value > 0) this.tokens.inc({ model, backend, type }, value);
+    };
+    add('input', usage.inputTokens);
+    add('output', usage.outputTokens);
+    add('cached_input', usage.cachedInputTokens);
+    add('cache_creation_input', usage.cacheCreationInputTokens);
+    add('reasoning', usage.reasoningTokens);
+  }
+}
