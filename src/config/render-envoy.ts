@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
-import { HEADER, METADATA_NAMESPACE, FILTER_METADATA_KEY } from '../extproc/stream-processor';
+import { ERROR_SHAPED_KEY, FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE } from '../extproc/stream-processor';
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from './runtime';
 
 /**
@@ -77,6 +77,7 @@ function extprocFilter(role: 'router' | 'upstream', config: RuntimeConfig): Json
       response_trailer_mode: 'SKIP',
     },
     request_attributes: ['xds.upstream_host_metadata'],
+    metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] } },
     // Lets the processor point :authority/host at the attempt's backend.
     mutation_rules: { allow_all_routing: true },
   });
@@ -125,7 +126,8 @@ function modelCluster(model: RuntimeModel, name: string, config: RuntimeConfig):
         locality: { zone: entry.backend.name },
         lb_endpoints: [
           {
-            endpoint: { address: socketAddress(entry.backend.address, entry.backend.port), hostname: entry.backend.host },
+            // hostname is what auto_host_rewrite puts in Host: the baseUrl's host[:port].
+            endpoint: { address: socketAddress(entry.backend.address, entry.backend.port), hostname: entry.backend.authority },
             metadata: {
               filter_metadata: {
                 [METADATA_NAMESPACE]: { backend: entry.backend.name },
@@ -165,6 +167,7 @@ function modelCluster(model: RuntimeModel, name: string, config: RuntimeConfig):
                     },
                   },
                   { remove: HEADER.contentLength },
+                  { remove: HEADER.model },
                 ],
               },
             }),
@@ -217,6 +220,35 @@ export function tooLargeBody(limit: number): Json {
   };
 }
 
+/**
+ * Envoy's own error replies (upstream unreachable, body too large, aigw unreachable)
+ * never pass through ext_proc, so Envoy reshapes them into OpenAI's error JSON itself.
+ * Replies aigw built (ImmediateResponse) are local replies too; aigw marks them with
+ * dynamic metadata so they are left as they are.
+ */
+function localReplyConfig(config: RuntimeConfig): Json {
+  const status = (op: 'EQ' | 'GE', value: number): Json => ({
+    status_code_filter: { comparison: { op, value: { default_value: value, runtime_key: `aigw.local_reply.${op}_${value}` } } },
+  });
+  const notFromAigw: Json = {
+    metadata_filter: {
+      matcher: { filter: METADATA_NAMESPACE, path: [{ key: ERROR_SHAPED_KEY }], value: { bool_match: false } },
+      match_if_key_not_found: true,
+    },
+  };
+  const mapper = (filter: Json, body: Json): Json => ({
+    filter: { and_filter: { filters: [filter, notFromAigw] } },
+    body_format_override: { json_format: body, content_type: 'application/json' },
+  });
+  return {
+    mappers: [
+      mapper(status('EQ', 413), tooLargeBody(config.limits.maxRequestBodyBytes)),
+      mapper(status('GE', 500), { error: { message: '%LOCAL_REPLY_BODY%', type: 'server_error', param: null, code: 'upstream_error' } }),
+      mapper(status('GE', 400), { error: { message: '%LOCAL_REPLY_BODY%', type: 'invalid_request_error', param: null, code: null } }),
+    ],
+  };
+}
+
 function accessLog(path: string): Json[] {
   const metadata = (key: string): string => `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${key})%`;
   return [
@@ -228,7 +260,8 @@ function accessLog(path: string): Json[] {
           json_format: {
             time: '%START_TIME%',
             method: '%REQ(:METHOD)%',
-            path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+            // The client's path: :path itself is rewritten per attempt for the provider.
+            path: metadata('path'),
             status: '%RESPONSE_CODE%',
             response_flags: '%RESPONSE_FLAGS%',
             details: '%RESPONSE_CODE_DETAILS%',
@@ -299,14 +332,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     merge_slashes: true,
     stream_idle_timeout: '300s',
     access_log: accessLog(options.accessLogPath ?? source.envoy.accessLog),
-    local_reply_config: {
-      mappers: [
-        {
-          filter: { status_code_filter: { comparison: { op: 'EQ', value: { default_value: 413, runtime_key: 'aigw.local_reply.413' } } } },
-          body_format_override: { json_format: tooLargeBody(config.limits.maxRequestBodyBytes), content_type: 'application/json' },
-        },
-      ],
-    },
+    local_reply_config: localReplyConfig(config),
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes }] },
     http_filters: [
       { name: 'envoy.filters.http.ext_proc', typed_config: extprocFilter('router', config) },

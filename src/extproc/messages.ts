@@ -3,6 +3,7 @@ import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { Struct } from '../generated/google/protobuf/Struct';
 import type { Value } from '../generated/google/protobuf/Value';
+import { ERROR_SHAPED_KEY, METADATA_NAMESPACE } from './stream-processor';
 import type { StatusCode } from '../generated/envoy/type/v3/StatusCode';
 
 /** Headers of one ext_proc message, lowercase names; repeated headers joined with ", ". */
@@ -58,9 +59,13 @@ export function structPath(struct: Struct | null | undefined, ...path: string[])
   return current;
 }
 
-/** An ImmediateResponse: the client gets this status, headers and body, and the request ends. */
+/**
+ * An ImmediateResponse: the client gets this status, headers and body, and the request
+ * ends. The dynamic metadata marks it as shaped by aigw (see render-envoy's local replies).
+ */
 export function immediateResponse(status: number, body: string, headers: Record<string, string>, details: string): ProcessingResponse {
   return {
+    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { [ERROR_SHAPED_KEY]: true } }),
     immediate_response: {
       status: { code: status as StatusCode },
       headers: headerMutation(headers),

@@ -14,6 +14,8 @@ export interface RequestState {
   readonly config: RuntimeConfig;
   readonly identity: Identity;
   readonly endpoint: Endpoint;
+  /** The client's path without query (the :path header is rewritten per attempt). */
+  readonly path: string;
   readonly startedAt: number;
   request?: ClientRequest;
   model?: RuntimeModel;

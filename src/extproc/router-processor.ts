@@ -106,13 +106,14 @@ export class RouterProcessor implements StreamProcessor {
       config: this.config,
       identity,
       endpoint,
+      path: path.split('?')[0],
       startedAt: Date.now(),
       attempts: 0,
     };
     this.store.add(this.state);
     this.phase = 'request-body';
     const remove = [...headers.keys()].filter((name) => isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name));
-    return { request_headers: { response: { header_mutation: headerMutation({ [HEADER.requestId]: this.state.id }, remove) } } };
+    return { request_headers: { response: { header_mutation: headerMutation({}, remove) } } };
   }
 
   private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse {
@@ -144,6 +145,7 @@ export class RouterProcessor implements StreamProcessor {
       dynamic_metadata: toStruct({
         [METADATA_NAMESPACE]: {
           request_id: state.id,
+          path: state.path,
           model: model.name,
           caller: identity.caller,
           team: identity.team,

@@ -8,7 +8,6 @@ export const INTERNAL_HEADER_PREFIX = 'x-aigw-';
 
 /** The internal headers, named once. */
 export const HEADER = {
-  requestId: 'x-aigw-request-id',
   model: 'x-aigw-model',
   /** Upstream body length, copied into content-length by the upstream header_mutation filter. */
   contentLength: 'x-aigw-content-length',
@@ -16,6 +15,9 @@ export const HEADER = {
 
 /** Dynamic metadata namespace (access log, rate limits) and endpoint metadata namespace. */
 export const METADATA_NAMESPACE = 'io.aigw';
+
+/** Dynamic metadata key marking a reply aigw already shaped, so Envoy's local_reply_config leaves it alone. */
+export const ERROR_SHAPED_KEY = 'error_shaped';
 
 /** gRPC metadata key (set by Envoy's grpc_service initial_metadata) naming which filter is calling. */
 export const FILTER_METADATA_KEY = 'x-aigw-filter';

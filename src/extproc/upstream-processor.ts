@@ -3,7 +3,7 @@ import { GatewayError } from '../errors';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import { createTranslator } from '../providers/registry';
-import { headerMutation, immediateResponse, readHeaders, structPath } from './messages';
+import { headerMutation, immediateResponse, structPath } from './messages';
 import type { RequestStore } from './request-store';
 import type { ProcessorContext, StreamProcessor } from './stream-processor';
 import { HEADER, METADATA_NAMESPACE, ProtocolError } from './stream-processor';
@@ -46,8 +46,10 @@ export class UpstreamProcessor implements StreamProcessor {
   close(): void {}
 
   private onRequestHeaders(message: ProcessingRequest__Output): ProcessingResponse {
-    const headers = readHeaders(message.request_headers);
-    const id = headers.get(HEADER.requestId);
+    // The router-level processor's dynamic metadata, forwarded by Envoy
+    // (metadata_options.forwarding_namespaces). Unlike a header it is untouched by
+    // earlier attempts, whose header changes persist in the router's shared header map.
+    const id = message.metadata_context?.filter_metadata?.[METADATA_NAMESPACE]?.fields?.request_id?.stringValue;
     const state = id ? this.store.get(id) : undefined;
     if (!state?.request || !state.model) throw new ProtocolError(`no request state for id ${id ?? '(none)'}`);
     const backendName = backendOf(message);
@@ -94,9 +96,20 @@ export class UpstreamProcessor implements StreamProcessor {
   }
 }
 
-/** The backend name Envoy's chosen endpoint carries in its metadata. */
-function backendOf(message: ProcessingRequest__Output): string | undefined {
-  const attributes = message.attributes?.[EXT_PROC_ATTRIBUTES];
-  const value = structPath(attributes, HOST_METADATA_ATTRIBUTE, 'filter_metadata', METADATA_NAMESPACE, 'backend');
-  return value?.stringValue || undefined;
+/**
+ * The backend name Envoy's chosen endpoint carries in its metadata. Envoy 1.36 sends
+ * the Metadata attribute as protobuf text format in a string; later versions may send
+ * it as a Struct, so both are read. Backend names are [A-Za-z0-9_.-] (config schema),
+ * so the text form needs no unescaping.
+ */
+export function backendOf(message: Pick<ProcessingRequest__Output, 'attributes'>): string | undefined {
+  const attribute = structPath(message.attributes?.[EXT_PROC_ATTRIBUTES], HOST_METADATA_ATTRIBUTE);
+  if (attribute?.structValue) {
+    return structPath(attribute.structValue, 'filter_metadata', METADATA_NAMESPACE, 'backend')?.stringValue || undefined;
+  }
+  const text = attribute?.stringValue ?? '';
+  const namespaceAt = text.indexOf(`key: "${METADATA_NAMESPACE}"`);
+  if (namespaceAt === -1) return undefined;
+  const match = /key: "backend" value \{ string_value: "([A-Za-z0-9_.-]+)" \}/.exec(text.slice(namespaceAt));
+  return match?.[1];
 }
