@@ -36,7 +36,8 @@ export type Behaviour =
       status?: number;
       headers?: Record<string, string>;
     }
-  | { kind: 'raw-sse'; chunks: string[]; intervalMs?: number }
+  /** Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8 character). */
+  | { kind: 'raw-sse'; chunks: Array<string | Buffer>; intervalMs?: number }
   | { kind: 'drop' }
   | { kind: 'hang' };
 

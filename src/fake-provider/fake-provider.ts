@@ -271,7 +271,7 @@ export class FakeProvider {
   }
 
   /** One write per piece, intervalMs apart; stops as soon as the client goes away. */
-  private writeSpaced(response: http.ServerResponse, pieces: string[], intervalMs: number, onWritten: () => void): void {
+  private writeSpaced(response: http.ServerResponse, pieces: ReadonlyArray<string | Buffer>, intervalMs: number, onWritten: () => void): void {
     let gone = false;
     response.once('close', () => {
       gone = true;
