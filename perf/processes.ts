@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,12 +197,17 @@ export function envoyVersion(bin: string): string {
   }
 }
 
-/** The absolute path of `name` on PATH, or undefined. */
+/** The path of an executable `name` on PATH, or undefined. */
 export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (!dir) continue;
     const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { AigwConfigSchema } from './schema';
+import { AigwConfigSchema, crossReferenceProblems } from './schema';
 import type { AigwConfig } from './schema';
 
 /** One problem in a config file, with the path of the value it is about. */
@@ -44,8 +44,13 @@ function issueToProblem(issue: z.core.$ZodIssue): ConfigProblem {
 /** Validates a parsed YAML/JSON value; throws ConfigError with every problem. */
 export function validateConfig(raw: unknown, source = 'config'): AigwConfig {
   const result = AigwConfigSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new ConfigError(source, result.error.issues.map(issueToProblem));
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map(issueToProblem)),
+    ...crossReferenceProblems(raw).map((problem) => ({ path: formatPath(problem.path), message: problem.message })),
+  ];
+  if (problems.length > 0 || !result.success) {
+    problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    throw new ConfigError(source, problems);
   }
   return result.data;
 }

@@ -373,5 +373,5 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
 
 /** The bootstrap as YAML, with a header saying where it came from. */
 export function renderEnvoyYaml(config: RuntimeConfig, options: RenderOptions = {}, sourceName = 'aigw.yaml'): string {
-  return `# Rendered by \`aigw render-envoy ${sourceName}\`. Do not edit: change the aigw config and render again.\n${stringify(renderEnvoyBootstrap(config, options), { lineWidth: 0 })}`;
+  return `# Rendered by \`aigw render-envoy ${sourceName}\`. Do not edit: change the aigw config and render again.\n${stringify(renderEnvoyBootstrap(config, options), { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

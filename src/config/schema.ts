@@ -133,48 +133,56 @@ export const AigwConfigSchema = z
     callers: z.array(CallerSchema).default([]),
   })
   .strict()
-  .superRefine((config, context) => {
-    const backendNames = new Set<string>();
-    config.backends.forEach((backend, index) => {
-      if (backendNames.has(backend.name)) {
-        context.addIssue({ code: 'custom', path: ['backends', index, 'name'], message: `duplicate backend name "${backend.name}"` });
-      }
-      backendNames.add(backend.name);
-    });
-    const modelNames = new Set<string>();
-    config.models.forEach((model, index) => {
-      if (modelNames.has(model.name)) {
-        context.addIssue({ code: 'custom', path: ['models', index, 'name'], message: `duplicate model name "${model.name}"` });
-      }
-      modelNames.add(model.name);
-      const used = new Set<string>();
-      model.backends.forEach((entry, entryIndex) => {
-        const path = ['models', index, 'backends', entryIndex, 'backend'];
-        if (!backendNames.has(entry.backend)) {
-          context.addIssue({ code: 'custom', path, message: `unknown backend "${entry.backend}"` });
-        }
-        if (used.has(entry.backend)) {
-          context.addIssue({ code: 'custom', path, message: `backend "${entry.backend}" is listed twice` });
-        }
-        used.add(entry.backend);
-      });
-    });
-    const names = new Set<string>();
-    const hashes = new Set<string>();
-    config.callers.forEach((caller, index) => {
-      if (names.has(caller.name)) {
-        context.addIssue({ code: 'custom', path: ['callers', index, 'name'], message: `duplicate caller name "${caller.name}"` });
-      }
-      if (hashes.has(caller.keyHash)) {
-        context.addIssue({ code: 'custom', path: ['callers', index, 'keyHash'], message: 'the same key is given to two callers' });
-      }
-      names.add(caller.name);
-      hashes.add(caller.keyHash);
-    });
-  });
+  .strict();
 
 /** The validated configuration as written (defaults filled in). */
 export type AigwConfig = z.output<typeof AigwConfigSchema>;
 export type BackendConfig = z.output<typeof BackendSchema>;
 export type ModelConfig = z.output<typeof ModelSchema>;
 export type CallerConfig = z.output<typeof CallerSchema>;
+
+/** Duck-typed view of raw input for the cross-reference checks, which run even when the shape is wrong. */
+interface Named {
+  name?: unknown;
+  backend?: unknown;
+  keyHash?: unknown;
+  backends?: unknown;
+}
+
+function list(value: unknown): Named[] {
+  return Array.isArray(value) ? value.map((item) => (typeof item === 'object' && item !== null ? (item as Named) : {})) : [];
+}
+
+/**
+ * Checks that span entries (unique names, references to existing backends, one key per
+ * caller). They run on the raw input, so they are reported together with shape errors.
+ */
+export function crossReferenceProblems(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
+  const root = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  const duplicates = (section: string, field: 'name' | 'keyHash', what: (value: string) => string): Set<string> => {
+    const seen = new Set<string>();
+    list(root[section]).forEach((item, index) => {
+      const value = item[field];
+      if (typeof value !== 'string') return;
+      if (seen.has(value)) problems.push({ path: [section, index, field], message: what(value) });
+      seen.add(value);
+    });
+    return seen;
+  };
+  const backendNames = duplicates('backends', 'name', (name) => `duplicate backend name "${name}"`);
+  duplicates('models', 'name', (name) => `duplicate model name "${name}"`);
+  duplicates('callers', 'name', (name) => `duplicate caller name "${name}"`);
+  duplicates('callers', 'keyHash', () => 'the same key is given to two callers');
+  list(root.models).forEach((model, index) => {
+    const used = new Set<string>();
+    list(model.backends).forEach((entry, entryIndex) => {
+      if (typeof entry.backend !== 'string') return;
+      const path = ['models', index, 'backends', entryIndex, 'backend'];
+      if (!backendNames.has(entry.backend)) problems.push({ path, message: `unknown backend "${entry.backend}"` });
+      if (used.has(entry.backend)) problems.push({ path, message: `backend "${entry.backend}" is listed twice` });
+      used.add(entry.backend);
+    });
+  });
+  return problems;
+}
