@@ -15,6 +15,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['e2e/**', 'test/**', 'perf/**', 'scripts/**', '**/*.test.ts', 'src/cli.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -128,9 +128,16 @@ export async function throughputPhase(meter: CpuMeter, targets: Targets, p: Phas
     const wrk = p.wrk;
     if (wrk !== undefined) {
       const options = { connections: p.connections, durationSeconds: p.throughputSeconds, warmupSeconds: p.throughputWarmupSeconds };
-      const result = await meter.measure(phase, () => runWrk(wrk, all[name].port, all[name].body, options, p.dir), () => 0);
-      const { output: _output, ...numbers } = result;
-      results[name] = { ...numbers, requestsPerSecond: round(numbers.requestsPerSecond, 1), p50: round(numbers.p50), p90: round(numbers.p90), p99: round(numbers.p99) };
+      const run = (): ReturnType<typeof runWrk> => runWrk(wrk, all[name].port, all[name].body, options, p.dir);
+      const result = await meter.measure(phase, run, (r) => (name === 'aigw' ? r.sent : 0));
+      results[name] = {
+        requestsPerSecond: round(result.requestsPerSecond, 1),
+        errors: result.errors,
+        errorKinds: result.errorKinds,
+        p50: round(result.p50),
+        p90: round(result.p90),
+        p99: round(result.p99),
+      };
     } else {
       const options = { connections: p.connections, durationSeconds: p.throughputSeconds, warmupSeconds: p.throughputWarmupSeconds };
       const result = await meter.measure(phase, () => runClosedLoop(all[name], options), (r) => (name === 'aigw' ? r.sent : 0));

@@ -10,6 +10,8 @@ import { BENCH_KEY, CHAT_PATH } from './setup';
 /** Throughput numbers of one target, from wrk. */
 export interface WrkResult {
   requestsPerSecond: number;
+  /** Requests wrk completed, warm-up run included. */
+  sent: number;
   /** Non-2xx responses plus socket errors. */
   errors: number;
   errorKinds: Record<string, number>;
@@ -17,7 +19,7 @@ export interface WrkResult {
   p50: number;
   p90: number;
   p99: number;
-  /** wrk's own output, for the JSON report. */
+  /** wrk's own output of the measured run (for debugging). */
   output: string;
 }
 
@@ -82,6 +84,7 @@ export function parseWrkOutput(output: string, durationSeconds: number): WrkResu
   const errors = Object.values(errorKinds).reduce((sum, count) => sum + count, 0);
   return {
     requestsPerSecond: seconds > 0 ? (total - failedResponses) / seconds : 0,
+    sent: total,
     errors,
     errorKinds,
     p50: percentile(output, '50'),
@@ -97,11 +100,14 @@ export async function runWrk(bin: string, port: number, body: Buffer, options: W
   writeFileSync(script, luaScript(body));
   const url = `http://127.0.0.1:${port}${CHAT_PATH}`;
   const args = (seconds: number): string[] => ['-t1', `-c${options.connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  let warmupRequests = 0;
   if (options.warmupSeconds > 0) {
-    await runWrkOnce(bin, args(Math.max(1, Math.round(options.warmupSeconds))), (options.warmupSeconds + 30) * 1000);
+    const warmup = await runWrkOnce(bin, args(Math.max(1, Math.round(options.warmupSeconds))), (options.warmupSeconds + 30) * 1000);
+    warmupRequests = parseWrkOutput(warmup, options.warmupSeconds).sent;
   }
   // wrk takes whole seconds.
   const seconds = Math.max(1, Math.round(options.durationSeconds));
   const output = await runWrkOnce(bin, args(seconds), (seconds + 30) * 1000);
-  return parseWrkOutput(output, seconds);
+  const result = parseWrkOutput(output, seconds);
+  return { ...result, sent: result.sent + warmupRequests };
 }

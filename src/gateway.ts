@@ -22,9 +22,8 @@ export interface GatewayOptions {
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
 export class Gateway {
-  private draining = false;
-
   private constructor(
+    private readonly readiness: { ready: boolean },
     readonly extproc: ExtProcService,
     readonly metrics: GatewayMetrics,
     readonly logger: Logger,
@@ -62,9 +61,9 @@ export class Gateway {
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
-    let gateway: Gateway | undefined;
+    const readiness = { ready: false };
     if (adminAddress !== null) {
-      adminServer = createAdminServer(metrics, { ready: () => gateway !== undefined && !gateway.draining });
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready });
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -73,7 +72,8 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    gateway = new Gateway(extproc, metrics, logger, grpcServer, adminServer, bound, adminPort);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort);
+    readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);
     return gateway;
@@ -84,7 +84,7 @@ export class Gateway {
    * tokens included) to finish, then closes whatever is left.
    */
   async stop(drainSeconds = 0): Promise<void> {
-    this.draining = true;
+    this.readiness.ready = false;
     this.logger.info('aigw draining', { inFlight: this.extproc.store.size, drainSeconds });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
