@@ -133,4 +133,13 @@ describeE2E('errors in OpenAI shape', () => {
     expect(good.status).toBe(200);
     expect(((await good.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe('Hello from errors');
   });
+
+  // Last: it stops this suite's aigw.
+  test('aigw unreachable: Envoy fails closed with a 500 in OpenAI shape', async () => {
+    await stack.gateway.stop(0);
+    const response = await stack.post('/v1/chat/completions', chat);
+    const body = await expectError(response, 500, { type: 'server_error', code: 'upstream_error' });
+    expect(body.error.message).toContain('ext_proc');
+    expect(provider.received).toHaveLength(0);
+  });
 });

@@ -2,7 +2,10 @@
  * aigw benchmark: Envoy + aigw against Envoy alone, both proxying to the same in-process
  * fake provider, measured in the same run. Not part of `npm test`.
  *
- *   npm run bench -- [--rate 1000] [--duration 10] [--connections 64] [--quick] [--no-wrk]
+ *   npm run bench -- [--rate 1000] [--duration 10] [--connections 64] [--quick] [--no-wrk] [--keep]
+ *
+ * --quick: small counts for a ~20 s smoke run; --no-wrk: Node closed loop even if wrk is on
+ * PATH; --keep: keep the temp directory (configs, aigw and Envoy logs) and print its path.
  *
  * Writes perf/results/bench-<timestamp>.json and prints a table.
  */
@@ -25,9 +28,11 @@ export interface BenchArgs {
   connections: number;
   quick: boolean;
   noWrk: boolean;
+  /** Keep the temp directory (configs, process logs) and print its path. */
+  keep: boolean;
 }
 
-/** Parses `--rate N --duration S --connections C --quick --no-wrk`. */
+/** Parses `--rate N --duration S --connections C --quick --no-wrk --keep`. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const number = (name: string, fallback: number): number => {
     const index = argv.indexOf(name);
@@ -36,7 +41,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
     return value;
   };
-  const known = new Set(['--rate', '--duration', '--connections', '--quick', '--no-wrk']);
+  const known = new Set(['--rate', '--duration', '--connections', '--quick', '--no-wrk', '--keep']);
   argv.forEach((arg, index) => {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg}`);
     if (!arg.startsWith('--') && !['--rate', '--duration', '--connections'].includes(argv[index - 1] ?? '')) {
@@ -50,6 +55,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     connections: Math.round(number('--connections', 64)),
     quick,
     noWrk: argv.includes('--no-wrk'),
+    keep: argv.includes('--keep'),
   };
 }
 
@@ -127,7 +133,8 @@ function goals(report: Omit<BenchReport, 'goals'>): GoalCheck[] {
 async function main(): Promise<void> {
   installCleanup();
   const args = parseArgs(process.argv.slice(2));
-  const dir = makeTempDir();
+  const dir = makeTempDir('aigw-bench-', !args.keep);
+  if (args.keep) process.stderr.write(`bench: configs and logs in ${dir}\n`);
   const provider = await FakeProvider.start({ port: 0 });
   // The provider records every request; the bench never needs them.
   const resetTimer = setInterval(() => provider.reset(), 1000);

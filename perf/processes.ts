@@ -24,10 +24,10 @@ const children = new Set<Child>();
 const tempDirs = new Set<string>();
 let cleanupInstalled = false;
 
-/** A fresh temporary directory, removed by {@link cleanupSync}. */
-export function makeTempDir(prefix = 'aigw-bench-'): string {
+/** A fresh temporary directory, removed by {@link cleanupSync} unless `remove` is false. */
+export function makeTempDir(prefix = 'aigw-bench-', remove = true): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.add(dir);
+  if (remove) tempDirs.add(dir);
   return dir;
 }
 

@@ -177,7 +177,7 @@ export function renderText(report: BenchReport): string {
   out.push(
     table([
       ['goal', 'actual', 'limit', 'result'],
-      ...report.goals.map((goal) => [goal.goal, `${fmt(goal.actual)} ${goal.unit}`, `${goal.limit} ${goal.unit}`, goal.met ? 'met' : 'MISSED']),
+      ...report.goals.map((goal) => [goal.goal, `${fmt(goal.actual, goal.unit === 'errors' ? 0 : goal.unit === 'MB' ? 1 : 3)} ${goal.unit}`, `${goal.limit} ${goal.unit}`, goal.met ? 'met' : 'MISSED']),
     ]),
   );
   return out.join('\n');

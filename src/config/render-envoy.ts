@@ -15,6 +15,9 @@ const TRANSPORT_MATCH_KEY = 'aigw_backend';
 
 type Json = Record<string, unknown>;
 
+/** Room for a whole non-streamed response (a large embeddings batch) in Envoy's buffer. */
+const RESPONSE_BUFFER_BYTES = 32 * 1024 * 1024;
+
 /** Where Envoy's listener and admin bind; tests override ports. */
 export interface RenderOptions {
   listenerPort?: number;
@@ -243,7 +246,8 @@ function localReplyConfig(config: RuntimeConfig): Json {
   return {
     mappers: [
       mapper(status('EQ', 413), tooLargeBody(config.limits.maxRequestBodyBytes)),
-      mapper(status('GE', 500), { error: { message: '%LOCAL_REPLY_BODY%', type: 'server_error', param: null, code: 'upstream_error' } }),
+      // The details name the cause when the body is empty (e.g. aigw unreachable: ext_proc_error_gRPC_error_14).
+      mapper(status('GE', 500), { error: { message: '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)', type: 'server_error', param: null, code: 'upstream_error' } }),
       mapper(status('GE', 400), { error: { message: '%LOCAL_REPLY_BODY%', type: 'invalid_request_error', param: null, code: null } }),
     ],
   };
@@ -348,8 +352,9 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
         {
           name: 'aigw',
           address: socketAddress(source.listener.address, options.listenerPort ?? source.listener.port),
-          // ext_proc buffers request bodies up to this size; aigw answers 413 above its own limit.
-          per_connection_buffer_limit_bytes: config.limits.maxRequestBodyBytes,
+          // ext_proc buffers whole bodies (requests, and non-streamed responses) up to this
+          // size; aigw itself answers 413 above limits.maxRequestBodyBytes.
+          per_connection_buffer_limit_bytes: Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES),
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: connectionManager }] }],
         },
       ],
