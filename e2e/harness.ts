@@ -72,7 +72,7 @@ export class EnvoyProcess {
   static async start(bootstrapPath: string, adminPort: number): Promise<EnvoyProcess> {
     const child = spawn(
       findEnvoy(),
-      ['-c', bootstrapPath, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn'],
+      ['-c', bootstrapPath, '--disable-hot-restart', '--concurrency', '1', '--log-level', 'warn', '--file-flush-interval-msec', '100'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const envoy = new EnvoyProcess(child, adminPort);

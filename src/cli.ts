@@ -74,7 +74,7 @@ async function up(args: string[]): Promise<void> {
   const bootstrapPath = join(mkdtempSync(join(tmpdir(), 'aigw-')), 'envoy.yaml');
   writeFileSync(bootstrapPath, renderEnvoyYaml(config, {}, configPath));
   const envoyBin = findEnvoy();
-  const envoy = spawn(envoyBin, ['-c', bootstrapPath, '--log-level', 'warn', '--disable-hot-restart'], { stdio: 'inherit' });
+  const envoy = spawn(envoyBin, ['-c', bootstrapPath, '--log-level', 'warn', '--disable-hot-restart', '--file-flush-interval-msec', '1000'], { stdio: 'inherit' });
   process.stderr.write(
     `aigw: Envoy listening on http://${config.source.listener.address}:${config.source.listener.port} (${envoyBin})\n`,
   );
