@@ -21,6 +21,11 @@ import { chatBody, startTargets, stopTargets } from './setup';
 import type { Targets } from './setup';
 import { makeAgent, send } from './http-client';
 
+const USAGE = 'usage: npm run bench -- [--rate 1000] [--duration 10] [--connections 64] [--quick] [--no-wrk] [--keep]';
+
+/** A bad command line. */
+class UsageError extends Error {}
+
 /** Command-line options. */
 export interface BenchArgs {
   rate: number;
@@ -38,14 +43,14 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const index = argv.indexOf(name);
     if (index === -1) return fallback;
     const value = Number(argv[index + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
+    if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} needs a positive number`);
     return value;
   };
   const known = new Set(['--rate', '--duration', '--connections', '--quick', '--no-wrk', '--keep']);
   argv.forEach((arg, index) => {
-    if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg}`);
+    if (arg.startsWith('--') && !known.has(arg)) throw new UsageError(`unknown option ${arg}`);
     if (!arg.startsWith('--') && !['--rate', '--duration', '--connections'].includes(argv[index - 1] ?? '')) {
-      throw new Error(`unexpected argument ${arg}`);
+      throw new UsageError(`unexpected argument ${arg}`);
     }
   });
   const quick = argv.includes('--quick');
@@ -190,6 +195,11 @@ main().then(
     process.exit(0);
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+      cleanupSync();
+      process.exit(2);
+    }
     process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     cleanupSync();
     process.exit(1);

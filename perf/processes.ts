@@ -124,7 +124,10 @@ export function installCleanup(): void {
 export async function waitUntil(what: string, child: Child, check: () => Promise<boolean>, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isRunning(child)) throw new Error(`${child.name} exited while waiting for ${what}:\n${logTail(child)}`);
+    if (!isRunning(child)) {
+      const how = child.process.exitCode !== null ? `code ${child.process.exitCode}` : `signal ${child.process.signalCode}`;
+      throw new Error(`${child.name} exited (${how}) while waiting for ${what}:\n${logTail(child)}`);
+    }
     try {
       if (await check()) return;
     } catch {

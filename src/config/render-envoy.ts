@@ -255,40 +255,38 @@ function localReplyConfig(config: RuntimeConfig): Json {
 
 function accessLog(path: string): Json[] {
   const metadata = (key: string): string => `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${key})%`;
-  return [
-    {
-      name: 'envoy.access_loggers.file',
-      typed_config: typed('envoy.extensions.access_loggers.file.v3.FileAccessLog', {
-        path,
-        log_format: {
-          json_format: {
-            time: '%START_TIME%',
-            method: '%REQ(:METHOD)%',
-            // The client's path: :path itself is rewritten per attempt for the provider.
-            path: metadata('path'),
-            status: '%RESPONSE_CODE%',
-            response_flags: '%RESPONSE_FLAGS%',
-            details: '%RESPONSE_CODE_DETAILS%',
-            duration_ms: '%DURATION%',
-            upstream_host: '%UPSTREAM_HOST%',
-            upstream_cluster: '%UPSTREAM_CLUSTER%',
-            attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
-            request_id: metadata('request_id'),
-            model: metadata('model'),
-            caller: metadata('caller'),
-            team: metadata('team'),
-            project: metadata('project'),
-            input_tokens: metadata('input_tokens'),
-            output_tokens: metadata('output_tokens'),
-            cached_input_tokens: metadata('cached_input_tokens'),
-            cache_creation_input_tokens: metadata('cache_creation_input_tokens'),
-            reasoning_tokens: metadata('reasoning_tokens'),
-            total_tokens: metadata('total_tokens'),
-          },
-        },
-      }),
+  const logFormat = {
+    json_format: {
+      time: '%START_TIME%',
+      method: '%REQ(:METHOD)%',
+      // The client's path: :path itself is rewritten per attempt for the provider.
+      path: metadata('path'),
+      status: '%RESPONSE_CODE%',
+      response_flags: '%RESPONSE_FLAGS%',
+      details: '%RESPONSE_CODE_DETAILS%',
+      duration_ms: '%DURATION%',
+      upstream_host: '%UPSTREAM_HOST%',
+      upstream_cluster: '%UPSTREAM_CLUSTER%',
+      attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
+      request_id: metadata('request_id'),
+      model: metadata('model'),
+      caller: metadata('caller'),
+      team: metadata('team'),
+      project: metadata('project'),
+      input_tokens: metadata('input_tokens'),
+      output_tokens: metadata('output_tokens'),
+      cached_input_tokens: metadata('cached_input_tokens'),
+      cache_creation_input_tokens: metadata('cache_creation_input_tokens'),
+      reasoning_tokens: metadata('reasoning_tokens'),
+      total_tokens: metadata('total_tokens'),
     },
-  ];
+  };
+  // Envoy cannot open /dev/stdout when stdout is a socket (a supervisor's or a test's
+  // pipe), so standard output gets the stdout logger, which writes to the descriptor.
+  if (path === '/dev/stdout') {
+    return [{ name: 'envoy.access_loggers.stdout', typed_config: typed('envoy.extensions.access_loggers.stream.v3.StdoutAccessLog', { log_format: logFormat }) }];
+  }
+  return [{ name: 'envoy.access_loggers.file', typed_config: typed('envoy.extensions.access_loggers.file.v3.FileAccessLog', { path, log_format: logFormat }) }];
 }
 
 /** The Envoy bootstrap as data. */

@@ -1,0 +1,451 @@
+import { parse } from 'yaml';
+import { validateConfig } from './load';
+import { modelClusterName, renderEnvoyBootstrap, renderEnvoyYaml, tooLargeBody } from './render-envoy';
+import type { RenderOptions } from './render-envoy';
+import { compileConfig } from './runtime';
+import type { RuntimeConfig } from './runtime';
+
+const EXT_PROC = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+
+/** Walks into rendered data; throws with the path when a step is missing. */
+function at(value: unknown, ...path: Array<string | number>): unknown {
+  let current = value;
+  const walked: Array<string | number> = [];
+  for (const step of path) {
+    walked.push(step);
+    if (typeof current !== 'object' || current === null || !(step in current)) {
+      throw new Error(`nothing at ${walked.join('.')}`);
+    }
+    current = (current as Record<string | number, unknown>)[step];
+  }
+  return current;
+}
+
+function list(value: unknown, ...path: Array<string | number>): unknown[] {
+  const found = at(value, ...path);
+  if (!Array.isArray(found)) throw new Error(`not a list at ${path.join('.')}`);
+  return found;
+}
+
+function compile(overrides: Record<string, unknown> = {}): RuntimeConfig {
+  return compileConfig(
+    validateConfig({
+      backends: [
+        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
+        {
+          name: 'azure',
+          kind: 'openai',
+          baseUrl: 'https://example.openai.azure.com:8443/openai/v1',
+          address: '10.0.0.7',
+          tls: { caFile: '/etc/aigw/azure-ca.pem', serverName: 'azure.internal' },
+        },
+        { name: 'vllm', kind: 'openai', baseUrl: 'http://vllm.internal:8000/v1' },
+        { name: 'by-ip', kind: 'openai', baseUrl: 'https://10.1.2.3:8443' },
+      ],
+      models: [
+        {
+          name: 'gpt-4o-mini',
+          backends: [
+            { backend: 'vllm', priority: 10 },
+            { backend: 'openai', priority: 0 },
+            { backend: 'azure', priority: 5 },
+          ],
+        },
+        { name: 'local/qwen:7b', retries: 3, backends: [{ backend: 'vllm' }] },
+        { name: 'ip-model', backends: [{ backend: 'by-ip' }] },
+      ],
+      ...overrides,
+    }),
+    {},
+  );
+}
+
+const CONFIG = compile();
+const BOOTSTRAP = renderEnvoyBootstrap(CONFIG);
+const LISTENER = at(BOOTSTRAP, 'static_resources', 'listeners', 0);
+const CONNECTION_MANAGER = at(LISTENER, 'filter_chains', 0, 'filters', 0, 'typed_config');
+const CLUSTERS = list(BOOTSTRAP, 'static_resources', 'clusters');
+
+function cluster(name: string, bootstrap: unknown = BOOTSTRAP): unknown {
+  const found = list(bootstrap, 'static_resources', 'clusters').find((candidate) => at(candidate, 'name') === name);
+  if (!found) throw new Error(`no cluster ${name}`);
+  return found;
+}
+
+function extprocCluster(options: RenderOptions): unknown {
+  return cluster('aigw_extproc', renderEnvoyBootstrap(CONFIG, options));
+}
+
+describe('listener', () => {
+  test('address, ports and buffer limit', () => {
+    expect(at(LISTENER, 'name')).toBe('aigw');
+    expect(at(LISTENER, 'address')).toEqual({ socket_address: { address: '0.0.0.0', port_value: 10000 } });
+    expect(at(BOOTSTRAP, 'admin')).toEqual({ address: { socket_address: { address: '127.0.0.1', port_value: 9901 } } });
+    // Room for whole non-streamed responses: at least 32 MiB, more when the request limit is larger.
+    expect(at(LISTENER, 'per_connection_buffer_limit_bytes')).toBe(32 * 1024 * 1024);
+    const large = renderEnvoyBootstrap(compile({ limits: { maxRequestBodyBytes: 64 * 1024 * 1024 } }));
+    expect(at(large, 'static_resources', 'listeners', 0, 'per_connection_buffer_limit_bytes')).toBe(64 * 1024 * 1024);
+  });
+
+  test('options override the listener port, admin port and access log path', () => {
+    const bootstrap = renderEnvoyBootstrap(CONFIG, { listenerPort: 18000, adminPort: 19901, accessLogPath: '/tmp/access.log' });
+    expect(at(bootstrap, 'static_resources', 'listeners', 0, 'address')).toEqual({
+      socket_address: { address: '0.0.0.0', port_value: 18000 },
+    });
+    expect(at(bootstrap, 'admin', 'address', 'socket_address', 'port_value')).toBe(19901);
+    const manager = at(bootstrap, 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    expect(at(manager, 'access_log', 0, 'typed_config', 'path')).toBe('/tmp/access.log');
+    expect(at(CONNECTION_MANAGER, 'access_log', 0, 'typed_config', 'path')).toBe('/dev/stdout');
+  });
+
+  test('http_filters: ext_proc, then router', () => {
+    const filters = list(CONNECTION_MANAGER, 'http_filters');
+    expect(filters.map((filter) => at(filter, 'name'))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.router']);
+    expect(at(filters[1], 'typed_config')).toEqual({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' });
+  });
+
+  test('the router-level ext_proc: buffered bodies, mode override allowed, receives io.aigw metadata', () => {
+    expect(at(list(CONNECTION_MANAGER, 'http_filters')[0], 'typed_config')).toEqual({
+      '@type': EXT_PROC,
+      grpc_service: {
+        envoy_grpc: { cluster_name: 'aigw_extproc' },
+        timeout: '5s',
+        initial_metadata: [{ key: 'x-aigw-filter', value: 'router' }],
+      },
+      failure_mode_allow: false,
+      message_timeout: '5s',
+      allow_mode_override: true,
+      processing_mode: {
+        request_header_mode: 'SEND',
+        request_body_mode: 'BUFFERED',
+        response_header_mode: 'SEND',
+        response_body_mode: 'BUFFERED',
+        request_trailer_mode: 'SKIP',
+        response_trailer_mode: 'SKIP',
+      },
+      metadata_options: { receiving_namespaces: { untyped: ['io.aigw'] } },
+    });
+  });
+});
+
+describe('routes', () => {
+  const routes = list(CONNECTION_MANAGER, 'route_config', 'virtual_hosts', 0, 'routes');
+
+  test('one route per model matching x-aigw-model exactly, then a catch-all 404', () => {
+    expect(routes).toHaveLength(4);
+    expect(routes.slice(0, 3).map((route) => at(route, 'match'))).toEqual([
+      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'gpt-4o-mini' } }] },
+      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'local/qwen:7b' } }] },
+      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'ip-model' } }] },
+    ]);
+    expect(routes.slice(0, 3).map((route) => at(route, 'route', 'cluster'))).toEqual([
+      'model_0_gpt-4o-mini',
+      'model_1_local_qwen_7b',
+      'model_2_ip-model',
+    ]);
+    expect(routes[3]).toEqual({
+      match: { prefix: '/' },
+      direct_response: {
+        status: 404,
+        body: {
+          inline_string: '{"error":{"message":"Unknown request URL.","type":"invalid_request_error","param":null,"code":"unknown_url"}}',
+        },
+      },
+      response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
+    });
+  });
+
+  test('timeout and host rewrite', () => {
+    expect(at(routes[0], 'route', 'timeout')).toBe('600s');
+    expect(at(routes[0], 'route', 'auto_host_rewrite')).toBe(true);
+    const noTimeout = renderEnvoyBootstrap(compile({ limits: { requestTimeoutSeconds: 0 } }));
+    const manager = at(noTimeout, 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    expect(at(manager, 'route_config', 'virtual_hosts', 0, 'routes', 0, 'route', 'timeout')).toBe('0s');
+  });
+
+  test('retry policy: 5xx, resets, connect failures and 429, moving on to the previous priorities', () => {
+    const policy = (retries: number): Record<string, unknown> => ({
+      retry_on: '5xx,reset,connect-failure,retriable-status-codes',
+      retriable_status_codes: [429],
+      num_retries: retries,
+      retry_priority: {
+        name: 'envoy.retry_priorities.previous_priorities',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
+          update_frequency: 1,
+        },
+      },
+      retry_host_predicate: [
+        {
+          name: 'envoy.retry_host_predicates.previous_hosts',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+        },
+      ],
+      host_selection_retry_max_attempts: 5,
+    });
+    expect(at(routes[0], 'route', 'retry_policy')).toEqual(policy(2));
+    expect(at(routes[1], 'route', 'retry_policy')).toEqual(policy(3));
+    expect(at(routes[2], 'route', 'retry_policy')).toEqual(policy(0));
+  });
+});
+
+describe('model clusters', () => {
+  test('cluster names: the extproc cluster, then one per model', () => {
+    expect(CLUSTERS.map((candidate) => at(candidate, 'name'))).toEqual([
+      'aigw_extproc',
+      'model_0_gpt-4o-mini',
+      'model_1_local_qwen_7b',
+      'model_2_ip-model',
+    ]);
+    const model = CONFIG.models.get('local/qwen:7b');
+    expect(model && modelClusterName(model, 1)).toBe('model_1_local_qwen_7b');
+  });
+
+  test('endpoints in priority order, with backend metadata and Host per backend', () => {
+    const endpoint = (priority: number, name: string, address: string, port: number, hostname: string): Record<string, unknown> => ({
+      priority,
+      locality: { zone: name },
+      lb_endpoints: [
+        {
+          endpoint: { address: { socket_address: { address, port_value: port } }, hostname },
+          metadata: {
+            filter_metadata: {
+              'io.aigw': { backend: name },
+              'envoy.transport_socket_match': { aigw_backend: name },
+            },
+          },
+        },
+      ],
+    });
+    const main = cluster('model_0_gpt-4o-mini');
+    expect(at(main, 'type')).toBe('STRICT_DNS');
+    expect(at(main, 'load_assignment')).toEqual({
+      cluster_name: 'model_0_gpt-4o-mini',
+      endpoints: [
+        endpoint(0, 'openai', 'api.openai.com', 443, 'api.openai.com'),
+        endpoint(1, 'azure', '10.0.0.7', 8443, 'example.openai.azure.com:8443'),
+        endpoint(2, 'vllm', 'vllm.internal', 8000, 'vllm.internal:8000'),
+      ],
+    });
+  });
+
+  test('transport_socket_matches only for https backends, with SNI, CA file and SAN', () => {
+    expect(at(cluster('model_0_gpt-4o-mini'), 'transport_socket_matches')).toEqual([
+      {
+        name: 'tls_openai',
+        match: { aigw_backend: 'openai' },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            sni: 'api.openai.com',
+            common_tls_context: {
+              validation_context: {
+                trusted_ca: { filename: '/etc/ssl/certs/ca-certificates.crt' },
+                match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'api.openai.com' } }],
+              },
+            },
+          },
+        },
+      },
+      {
+        name: 'tls_azure',
+        match: { aigw_backend: 'azure' },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            sni: 'azure.internal',
+            common_tls_context: {
+              validation_context: {
+                trusted_ca: { filename: '/etc/aigw/azure-ca.pem' },
+                match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'azure.internal' } }],
+              },
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  test('a model with only http backends has no transport_socket_matches', () => {
+    expect(Object.keys(cluster('model_1_local_qwen_7b') as Record<string, unknown>)).not.toContain('transport_socket_matches');
+  });
+
+  test('an IP server name: no SNI, an IP_ADDRESS SAN; envoy.caBundle is the default CA', () => {
+    const bootstrap = renderEnvoyBootstrap(compile({ envoy: { caBundle: '/etc/pki/ca.pem' } }));
+    expect(at(cluster('model_2_ip-model', bootstrap), 'transport_socket_matches', 0, 'transport_socket', 'typed_config')).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      common_tls_context: {
+        validation_context: {
+          trusted_ca: { filename: '/etc/pki/ca.pem' },
+          match_typed_subject_alt_names: [{ san_type: 'IP_ADDRESS', matcher: { exact: '10.1.2.3' } }],
+        },
+      },
+    });
+  });
+
+  test('upstream http_filters: ext_proc, header_mutation, upstream_codec', () => {
+    const options = at(cluster('model_0_gpt-4o-mini'), 'typed_extension_protocol_options', 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions');
+    expect(at(options, 'explicit_http_config')).toEqual({ http_protocol_options: {} });
+    const filters = list(options, 'http_filters');
+    expect(filters.map((filter) => at(filter, 'name'))).toEqual([
+      'envoy.filters.http.ext_proc',
+      'envoy.filters.http.header_mutation',
+      'envoy.filters.http.upstream_codec',
+    ]);
+    expect(at(filters[0], 'typed_config')).toEqual({
+      '@type': EXT_PROC,
+      grpc_service: {
+        envoy_grpc: { cluster_name: 'aigw_extproc' },
+        timeout: '5s',
+        initial_metadata: [{ key: 'x-aigw-filter', value: 'upstream' }],
+      },
+      failure_mode_allow: false,
+      message_timeout: '5s',
+      processing_mode: {
+        request_header_mode: 'SEND',
+        request_body_mode: 'NONE',
+        response_header_mode: 'SKIP',
+        response_body_mode: 'NONE',
+        request_trailer_mode: 'SKIP',
+        response_trailer_mode: 'SKIP',
+      },
+      request_attributes: ['xds.upstream_host_metadata'],
+      metadata_options: { forwarding_namespaces: { untyped: ['io.aigw'] } },
+      mutation_rules: { allow_all_routing: true },
+    });
+    expect(at(filters[1], 'typed_config')).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+      mutations: {
+        request_mutations: [
+          {
+            append: {
+              header: { key: 'content-length', value: '%REQ(x-aigw-content-length)%' },
+              append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+            },
+          },
+          { remove: 'x-aigw-content-length' },
+          { remove: 'x-aigw-model' },
+        ],
+      },
+    });
+    expect(at(filters[2], 'typed_config')).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec',
+    });
+  });
+});
+
+describe('extproc cluster', () => {
+  const http2 = {
+    'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      explicit_http_config: { http2_protocol_options: {} },
+    },
+  };
+
+  test('defaults to the first server.grpc address: an IP gives a STATIC socket address', () => {
+    expect(cluster('aigw_extproc')).toEqual({
+      name: 'aigw_extproc',
+      type: 'STATIC',
+      connect_timeout: '1s',
+      typed_extension_protocol_options: http2,
+      circuit_breakers: { thresholds: [{ max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }] },
+      load_assignment: {
+        cluster_name: 'aigw_extproc',
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 50051 } } } }] }],
+      },
+    });
+  });
+
+  test('a unix: target is a pipe', () => {
+    expect(extprocCluster({ extprocTarget: 'unix:/run/aigw/extproc.sock' })).toEqual({
+      name: 'aigw_extproc',
+      type: 'STATIC',
+      connect_timeout: '1s',
+      typed_extension_protocol_options: http2,
+      load_assignment: {
+        cluster_name: 'aigw_extproc',
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/run/aigw/extproc.sock' } } } }] }],
+      },
+    });
+  });
+
+  test('an IPv6 target is STATIC without brackets; a name is STRICT_DNS', () => {
+    const ipv6 = extprocCluster({ extprocTarget: '[::1]:50051' });
+    expect(at(ipv6, 'type')).toBe('STATIC');
+    expect(at(ipv6, 'load_assignment', 'endpoints', 0, 'lb_endpoints', 0, 'endpoint', 'address')).toEqual({
+      socket_address: { address: '::1', port_value: 50051 },
+    });
+    const named = extprocCluster({ extprocTarget: 'aigw:50051' });
+    expect(at(named, 'type')).toBe('STRICT_DNS');
+    expect(at(named, 'load_assignment', 'endpoints', 0, 'lb_endpoints', 0, 'endpoint', 'address')).toEqual({
+      socket_address: { address: 'aigw', port_value: 50051 },
+    });
+  });
+
+  test('envoy.extprocTarget in the config wins over server.grpc; the option wins over both', () => {
+    const config = compile({ envoy: { extprocTarget: 'unix:/tmp/aigw.sock' }, server: { grpc: ['127.0.0.1:50051'] } });
+    expect(at(cluster('aigw_extproc', renderEnvoyBootstrap(config)), 'load_assignment', 'endpoints', 0, 'lb_endpoints', 0, 'endpoint', 'address')).toEqual({
+      pipe: { path: '/tmp/aigw.sock' },
+    });
+    const overridden = renderEnvoyBootstrap(config, { extprocTarget: 'extproc.internal:9000' });
+    expect(at(cluster('aigw_extproc', overridden), 'type')).toBe('STRICT_DNS');
+  });
+});
+
+describe('local replies', () => {
+  test('tooLargeBody', () => {
+    expect(tooLargeBody(1024)).toEqual({
+      error: {
+        message: 'The request body is larger than the 1024 bytes this gateway accepts.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'request_too_large',
+      },
+    });
+  });
+
+  test('the 413 mapper sends tooLargeBody(limit) unless aigw already shaped the reply', () => {
+    const config = compile({ limits: { maxRequestBodyBytes: 4096 } });
+    const manager = at(renderEnvoyBootstrap(config), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    const mappers = list(manager, 'local_reply_config', 'mappers');
+    expect(mappers).toHaveLength(3);
+    expect(mappers[0]).toEqual({
+      filter: {
+        and_filter: {
+          filters: [
+            { status_code_filter: { comparison: { op: 'EQ', value: { default_value: 413, runtime_key: 'aigw.local_reply.EQ_413' } } } },
+            {
+              metadata_filter: {
+                matcher: { filter: 'io.aigw', path: [{ key: 'error_shaped' }], value: { bool_match: false } },
+                match_if_key_not_found: true,
+              },
+            },
+          ],
+        },
+      },
+      body_format_override: { json_format: tooLargeBody(4096), content_type: 'application/json' },
+    });
+    expect(at(mappers[0], 'body_format_override', 'json_format', 'error', 'message')).toBe(
+      'The request body is larger than the 4096 bytes this gateway accepts.',
+    );
+    expect(list(mappers[1], 'filter', 'and_filter', 'filters')[0]).toEqual({
+      status_code_filter: { comparison: { op: 'GE', value: { default_value: 500, runtime_key: 'aigw.local_reply.GE_500' } } },
+    });
+    expect(list(mappers[2], 'filter', 'and_filter', 'filters')[0]).toEqual({
+      status_code_filter: { comparison: { op: 'GE', value: { default_value: 400, runtime_key: 'aigw.local_reply.GE_400' } } },
+    });
+  });
+});
+
+describe('renderEnvoyYaml', () => {
+  test('a header line, then YAML that parses back to the bootstrap, without anchors or aliases', () => {
+    const text = renderEnvoyYaml(CONFIG, { listenerPort: 18000 }, 'test.yaml');
+    const [header, ...rest] = text.split('\n');
+    expect(header).toBe('# Rendered by `aigw render-envoy test.yaml`. Do not edit: change the aigw config and render again.');
+    const body = rest.join('\n');
+    expect(body).not.toMatch(/[&*]a\d+\b/);
+    expect(parse(body)).toEqual(renderEnvoyBootstrap(CONFIG, { listenerPort: 18000 }));
+  });
+});
