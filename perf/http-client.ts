@@ -69,7 +69,7 @@ export function send(spec: RequestSpec, agent: http.Agent, timeoutMs = REQUEST_T
       settled = true;
       const endedAt = performance.now();
       let reason = error;
-      if (reason === undefined && status !== 200) reason = `HTTP ${status}: ${errorBody.slice(0, 160).replace(/\s+/g, ' ')}`;
+      if (reason === undefined && status !== 200) reason = `HTTP ${status}: ${errorBody.slice(0, 240).replace(/\s+/g, ' ')}`;
       if (reason === undefined && spec.stream && firstEventAt === undefined) reason = 'stream without a data: event';
       const outcome: Outcome = { ok: reason === undefined, status, startedAt, endedAt };
       if (firstEventAt !== undefined) outcome.firstEventAt = firstEventAt;

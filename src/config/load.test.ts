@@ -561,3 +561,16 @@ describe('compileConfig', () => {
     });
   });
 });
+
+describe('problem order', () => {
+  test('problems are listed in natural path order (models[2] before models[10])', () => {
+    const models = Array.from({ length: 11 }, (_, index) => ({ name: `m${index}`, backends: [{ backend: index === 2 || index === 10 ? 'nope' : 'a' }] }));
+    let problems: Array<{ path: string }> = [];
+    try {
+      validateConfig({ backends: [{ name: 'a', kind: 'openai', baseUrl: 'http://a' }], models });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.map((problem) => problem.path)).toEqual(['models[2].backends[0].backend', 'models[10].backends[0].backend']);
+  });
+});

@@ -49,7 +49,8 @@ export function validateConfig(raw: unknown, source = 'config'): AigwConfig {
     ...crossReferenceProblems(raw).map((problem) => ({ path: formatPath(problem.path), message: problem.message })),
   ];
   if (problems.length > 0 || !result.success) {
-    problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // Natural order, so models[2] comes before models[10].
+    problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
     throw new ConfigError(source, problems);
   }
   return result.data;

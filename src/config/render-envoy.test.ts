@@ -94,8 +94,22 @@ describe('listener', () => {
     });
     expect(at(bootstrap, 'admin', 'address', 'socket_address', 'port_value')).toBe(19901);
     const manager = at(bootstrap, 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    expect(list(manager, 'access_log').map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.file']);
+    expect(at(manager, 'access_log', 0, 'typed_config', '@type')).toBe(
+      'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+    );
     expect(at(manager, 'access_log', 0, 'typed_config', 'path')).toBe('/tmp/access.log');
-    expect(at(CONNECTION_MANAGER, 'access_log', 0, 'typed_config', 'path')).toBe('/dev/stdout');
+  });
+
+  test('the default /dev/stdout access log uses the stdout logger, with the same JSON format', () => {
+    const loggers = list(CONNECTION_MANAGER, 'access_log');
+    expect(loggers.map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.stdout']);
+    expect(Object.keys(at(loggers[0], 'typed_config') as Record<string, unknown>)).toEqual(['@type', 'log_format']);
+    expect(at(loggers[0], 'typed_config', '@type')).toBe('type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog');
+    const fileLogger = at(renderEnvoyBootstrap(CONFIG, { accessLogPath: '/tmp/access.log' }), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'access_log', 0);
+    expect(at(loggers[0], 'typed_config', 'log_format')).toEqual(at(fileLogger, 'typed_config', 'log_format'));
+    expect(at(loggers[0], 'typed_config', 'log_format', 'json_format', 'total_tokens')).toBe('%DYNAMIC_METADATA(io.aigw:total_tokens)%');
+    expect(at(loggers[0], 'typed_config', 'log_format', 'json_format', 'path')).toBe('%DYNAMIC_METADATA(io.aigw:path)%');
   });
 
   test('http_filters: ext_proc, then router', () => {

@@ -226,3 +226,14 @@ describe('SseDecoder fields and line endings', () => {
     expect(events.map(fieldsOf)).toEqual([{ data: 'x', event: 'b', id: '2' }]);
   });
 });
+
+describe('SseDecoder byte order mark', () => {
+  test('a leading UTF-8 BOM is dropped, even when split across chunks', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('data: first\n\ndata: second\n\n')]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const decoder = new SseDecoder();
+      const events = [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut))];
+      expect(events.map((event) => event.data)).toEqual(['first', 'second']);
+    }
+  });
+});

@@ -10,6 +10,7 @@ export interface SseEvent {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Incremental SSE decoder (https://html.spec.whatwg.org/multipage/server-sent-events.html).
@@ -19,10 +20,20 @@ const CR = 0x0d;
  */
 export class SseDecoder {
   private pending: Buffer = Buffer.alloc(0);
+  private started = false;
 
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: Buffer): SseEvent[] {
-    const buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (!this.started) {
+      // The spec drops one leading UTF-8 BOM; wait until three bytes decide whether there is one.
+      if (buffer.length < 3 && BOM.subarray(0, buffer.length).equals(buffer)) {
+        this.pending = Buffer.from(buffer);
+        return [];
+      }
+      this.started = true;
+      if (buffer.subarray(0, 3).equals(BOM)) buffer = buffer.subarray(3);
+    }
     const events: SseEvent[] = [];
     let eventStart = 0;
     let lineStart = 0;
