@@ -65,6 +65,10 @@ export class RouterProcessor implements StreamProcessor {
     }
   }
 
+  get finished(): boolean {
+    return this.phase === 'done';
+  }
+
   close(): void {
     if (this.state) this.store.delete(this.state.id);
     if (!this.recorded && this.status !== 0) this.record();

@@ -55,12 +55,19 @@ export class ExtProcService {
     call.on('data', (message: ProcessingRequest__Output) => {
       if (closed) return;
       const response = processor.handle(message);
-      if (message.observability_mode) return;
-      call.write(response);
+      if (!message.observability_mode) call.write(response);
+      // Ending the stream from our side once nothing more is expected lets it close
+      // cleanly; left to Envoy, finished streams are reset, and a burst of resets trips
+      // Node's HTTP/2 rapid-reset protection, which drops the whole connection.
+      if (processor.finished) {
+        close();
+        call.end();
+      }
     });
     call.on('end', () => {
+      const wasClosed = closed;
       close();
-      call.end();
+      if (!wasClosed) call.end();
     });
     call.on('cancelled', close);
     call.on('error', close);

@@ -41,5 +41,7 @@ export interface ProcessorContext {
 /** One ext_proc stream's processor: one answer per message, then close. */
 export interface StreamProcessor {
   handle(message: ProcessingRequest__Output): ProcessingResponse;
+  /** True once no further message is expected: the server ends the stream itself. */
+  readonly finished: boolean;
   close(): void;
 }

@@ -43,6 +43,10 @@ export class UpstreamProcessor implements StreamProcessor {
     }
   }
 
+  get finished(): boolean {
+    return this.done;
+  }
+
   close(): void {}
 
   private onRequestHeaders(message: ProcessingRequest__Output): ProcessingResponse {
