@@ -354,6 +354,7 @@ describe('extproc cluster', () => {
   const http2 = {
     'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
       '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      common_http_protocol_options: { max_requests_per_connection: 500 },
       explicit_http_config: { http2_protocol_options: {} },
     },
   };

@@ -182,9 +182,18 @@ function modelCluster(model: RuntimeModel, name: string, config: RuntimeConfig):
   };
 }
 
+/**
+ * Envoy resets each ext_proc stream when its filter is destroyed before aigw's closing
+ * trailers are read, and Node's HTTP/2 server drops a connection after ~1,000 resets
+ * (its rapid-reset defence, not configurable in Node 20). Capping streams per connection
+ * below that makes Envoy roll over to a fresh connection first, without failing requests.
+ */
+const EXTPROC_STREAMS_PER_CONNECTION = 500;
+
 function extprocCluster(target: string): Json {
   const http2 = {
     'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
+      common_http_protocol_options: { max_requests_per_connection: EXTPROC_STREAMS_PER_CONNECTION },
       explicit_http_config: { http2_protocol_options: {} },
     }),
   };
@@ -360,6 +369,10 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
         extprocCluster(options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0]),
         ...models.map((model, index) => modelCluster(model, clusterNames[index], config)),
       ],
+    },
+    // Half-close ext_proc streams and wait for aigw's trailers instead of resetting them.
+    layered_runtime: {
+      layers: [{ name: 'static', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }],
     },
     overload_manager: {
       resource_monitors: [
