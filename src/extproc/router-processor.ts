@@ -82,9 +82,10 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message);
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
-    const identity = authenticate(this.config, presentedKey(headers));
+    const key = presentedKey(headers);
+    const identity = authenticate(this.config, key);
     if (!identity) {
-      const provided = presentedKey(headers) !== undefined;
+      const provided = key !== undefined;
       throw new GatewayError(
         401,
         'invalid_request_error',
