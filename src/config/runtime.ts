@@ -23,6 +23,8 @@ export interface RuntimeBackend {
   readonly credentialProblem?: string;
   readonly model?: string;
   readonly streamIncludeUsage: boolean;
+  /** anthropic backends: the `anthropic-version` header value. */
+  readonly anthropicVersion: string;
 }
 
 /** A resolved credential and where it goes. */
@@ -67,6 +69,12 @@ export interface RuntimeConfig {
   readonly warnings: readonly string[];
 }
 
+/** Where each provider API expects its key. */
+const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefix: string }> = {
+  openai: { header: 'authorization', prefix: 'Bearer ' },
+  anthropic: { header: 'x-api-key', prefix: '' },
+};
+
 /** Reads where a credential comes from; the error names the source, never a value. */
 function resolveCredential(
   backend: BackendConfig,
@@ -88,7 +96,10 @@ function resolveCredential(
     }
   }
   if (problem || !value) return { problem };
-  return { credential: { header: spec.header, prefix: spec.prefix, secret: new Secret(value) } };
+  const defaults = CREDENTIAL_DEFAULTS[backend.kind];
+  return {
+    credential: { header: spec.header ?? defaults.header, prefix: spec.prefix ?? defaults.prefix, secret: new Secret(value) },
+  };
 }
 
 function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
@@ -112,6 +123,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     credentialProblem: problem,
     model: backend.model,
     streamIncludeUsage: backend.streamIncludeUsage,
+    anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
   };
 }
 

@@ -17,13 +17,13 @@ export const CredentialSchema = z
   .object({
     env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
     file: z.string().min(1).optional(),
-    /** Header that carries the credential upstream. */
+    /** Header that carries the credential upstream (default by kind: authorization, or x-api-key for anthropic). */
     header: z
       .string()
       .regex(/^[a-z0-9-]+$/, 'must be a lowercase header name')
-      .default('authorization'),
-    /** Text put before the secret in that header. */
-    prefix: z.string().default('Bearer '),
+      .optional(),
+    /** Text put before the secret in that header (default by kind: "Bearer ", or none for anthropic). */
+    prefix: z.string().optional(),
   })
   .strict()
   .refine((c) => (c.env === undefined) !== (c.file === undefined), {
@@ -34,7 +34,9 @@ export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
     /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
-    kind: z.enum(['openai']),
+    kind: z.enum(['openai', 'anthropic']),
+    /** anthropic: the `anthropic-version` header sent upstream. */
+    anthropicVersion: z.enum(['2023-06-01', '2026-10-21']).optional(),
     /** Like the OpenAI SDK's baseURL: scheme, host, optional port and path prefix (e.g. https://api.openai.com/v1). */
     baseUrl: z
       .string()

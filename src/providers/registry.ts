@@ -1,4 +1,5 @@
 import type { ClientRequest } from '../api/client-request';
+import { GatewayError } from '../errors';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 
@@ -7,5 +8,7 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
   switch (target.backend.kind) {
     case 'openai':
       return new OpenAIToOpenAI(request, target);
+    case 'anthropic':
+      throw new GatewayError(400, 'invalid_request_error', 'unsupported_backend', `Backend "${target.backend.name}" (anthropic) cannot serve ${request.api} yet.`);
   }
 }

@@ -34,6 +34,11 @@ export interface Translator {
   responseError(status: number, body: Buffer): Buffer | undefined;
   /** The usage read so far (final once the body has ended); undefined when the provider sent none. */
   usage(): TokenUsage | undefined;
+  /**
+   * Options of the request this backend cannot honour and that were dropped (filled by
+   * requestBody()); the client sees them in an `x-aigw-warning` response header.
+   */
+  readonly warnings: readonly string[];
 }
 
 /** Builds the translator for a (client API, backend kind) pair. */

@@ -18,6 +18,7 @@ const PATH_SUFFIX: Record<ClientRequest['api'], string> = {
 export class OpenAIToOpenAI implements Translator {
   private readonly decoder = new SseDecoder();
   private lastUsage: TokenUsage | undefined;
+  readonly warnings: readonly string[] = [];
   /** We added `stream_options.include_usage`, so the usage-only chunk is ours to drop. */
   private readonly injectedStreamUsage: boolean;
 
