@@ -132,6 +132,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: undefined,
       streamIncludeUsage: true,
+      anthropicVersion: '2023-06-01',
     });
     expect(plainBackend(backendOf(config, 'azure'))).toEqual({
       name: 'azure',
@@ -148,6 +149,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: 'gpt-4o-mini-azure',
       streamIncludeUsage: true,
+      anthropicVersion: '2023-06-01',
     });
     expect(plainBackend(backendOf(config, 'vllm'))).toEqual({
       name: 'vllm',
@@ -164,6 +166,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: undefined,
       streamIncludeUsage: false,
+      anthropicVersion: '2023-06-01',
     });
     expect(modelOf(config, 'gpt-4o-mini')).toEqual([
       { backend: 'openai', priority: 0, upstreamModel: undefined },
@@ -199,7 +202,7 @@ describe('invalid config files', () => {
     [
       'invalid-types.yaml',
       [
-        { path: 'backends[0].kind', message: 'Invalid input: expected "openai"' },
+        { path: 'backends[0].kind', message: 'Invalid option: expected one of "openai"|"anthropic"' },
         { path: 'backends[1].baseUrl', message: 'Invalid URL' },
         { path: 'backends[1].baseUrl', message: 'must start with http:// or https://' },
         { path: 'backends[2].baseUrl', message: 'must start with http:// or https://' },
@@ -572,5 +575,38 @@ describe('problem order', () => {
       problems = (error as ConfigError).problems;
     }
     expect(problems.map((problem) => problem.path)).toEqual(['models[2].backends[0].backend', 'models[10].backends[0].backend']);
+  });
+});
+
+describe('OpenAI-compatible presets', () => {
+  test('a preset fills in the base URL', () => {
+    const config = compileConfig(
+      validateConfig({
+        backends: [{ name: 'g', kind: 'openai', preset: 'groq', credential: { env: 'GROQ_API_KEY' } }],
+        models: [{ name: 'llama', backends: [{ backend: 'g' }] }],
+      }),
+      { GROQ_API_KEY: 'gsk-test' },
+    );
+    const backend = config.backends.get('g');
+    expect([backend?.authority, backend?.pathPrefix, backend?.tls, backend?.credential?.header]).toEqual(['api.groq.com', '/openai/v1', true, 'authorization']);
+  });
+
+  test('a backend needs a baseUrl or a preset, and presets are kind openai', () => {
+    let problems: ConfigProblem[] = [];
+    try {
+      validateConfig({
+        backends: [
+          { name: 'a', kind: 'openai' },
+          { name: 'b', kind: 'anthropic', preset: 'mistral' },
+        ],
+        models: [{ name: 'm', backends: [{ backend: 'a' }] }],
+      });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      { path: 'backends[0].baseUrl', message: 'set baseUrl or preset' },
+      { path: 'backends[1].preset', message: 'presets are OpenAI-compatible providers: use kind openai' },
+    ]);
   });
 });

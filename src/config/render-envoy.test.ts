@@ -180,7 +180,7 @@ describe('routes', () => {
   test('retry policy: 5xx, resets, connect failures and 429, moving on to the previous priorities', () => {
     const policy = (retries: number): Record<string, unknown> => ({
       retry_on: '5xx,reset,connect-failure,retriable-status-codes',
-      retriable_status_codes: [429],
+      retriable_status_codes: [429, 529],
       num_retries: retries,
       retry_priority: {
         name: 'envoy.retry_priorities.previous_priorities',

@@ -44,7 +44,8 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
       auto_host_rewrite: true,
       retry_policy: {
         retry_on: '5xx,reset,connect-failure,retriable-status-codes',
-        retriable_status_codes: [429],
+        // 429: rate limited; 529: Anthropic's overloaded_error.
+        retriable_status_codes: [429, 529],
         num_retries: model.retries,
         // Each retry moves on to the next priority: the model's next backend.
         retry_priority: {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Secret } from './secret';
+import { PRESETS } from './schema';
 import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
 
 /** A backend ready for the request path: URL parts split once, credential resolved. */
@@ -103,7 +104,8 @@ function resolveCredential(
 }
 
 function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
-  const url = new URL(backend.baseUrl);
+  // The schema guarantees one of the two.
+  const url = new URL(backend.baseUrl ?? PRESETS[backend.preset ?? 'openai']);
   const tls = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
   const host = url.hostname.replace(/^\[|\]$/g, '');

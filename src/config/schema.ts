@@ -7,6 +7,25 @@ import { z } from 'zod';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/**
+ * OpenAI-compatible providers by name, so a config says `preset: groq` instead of the URL.
+ * Each is the base URL the provider documents for its OpenAI-compatible API.
+ */
+export const PRESETS = {
+  openai: 'https://api.openai.com/v1',
+  mistral: 'https://api.mistral.ai/v1',
+  groq: 'https://api.groq.com/openai/v1',
+  together: 'https://api.together.xyz/v1',
+  deepinfra: 'https://api.deepinfra.com/v1/openai',
+  deepseek: 'https://api.deepseek.com/v1',
+  sambanova: 'https://api.sambanova.ai/v1',
+  xai: 'https://api.x.ai/v1',
+  cohere: 'https://api.cohere.ai/compatibility/v1',
+  hunyuan: 'https://api.hunyuan.cloud.tencent.com/v1',
+} as const;
+
+const PRESET_NAMES = Object.keys(PRESETS) as [keyof typeof PRESETS, ...Array<keyof typeof PRESETS>];
+
 /** host:port, or unix:/path for a Unix domain socket. */
 const ListenAddressSchema = z
   .string()
@@ -42,7 +61,10 @@ export const BackendSchema = z
       .string()
       .url()
       .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
-      .refine((u) => !/[?#]/.test(u), 'must not have a query or fragment'),
+      .refine((u) => !/[?#]/.test(u), 'must not have a query or fragment')
+      .optional(),
+    /** A known OpenAI-compatible provider: fills in baseUrl (kind openai). */
+    preset: z.enum(PRESET_NAMES).optional(),
     /** Connect to this address instead of resolving the baseUrl host (Host and SNI still use the baseUrl host). */
     address: z.string().min(1).optional(),
     credential: CredentialSchema.optional(),
@@ -60,7 +82,15 @@ export const BackendSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((backend) => backend.baseUrl !== undefined || backend.preset !== undefined, {
+    message: 'set baseUrl or preset',
+    path: ['baseUrl'],
+  })
+  .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
+    message: 'presets are OpenAI-compatible providers: use kind openai',
+    path: ['preset'],
+  });
 
 export const ModelBackendSchema = z
   .object({

@@ -15,6 +15,9 @@ import { HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './s
 
 type Phase = 'request-headers' | 'request-body' | 'response-headers' | 'response-body' | 'done';
 
+/** Response header listing request options the backend could not honour. */
+export const WARNING_HEADER = 'x-aigw-warning';
+
 /** Headers a client sends that must never reach a provider. */
 const CLIENT_CREDENTIAL_HEADERS = ['authorization', 'x-api-key'];
 
@@ -166,16 +169,19 @@ export class RouterProcessor implements StreamProcessor {
     this.status = Number(headers.get(':status') ?? 0);
     const request = this.state?.request;
     this.streamingResponse = request?.stream === true && this.status >= 200 && this.status < 300;
+    // Options the attempt's backend could not honour were dropped: say so, never silently.
+    const warnings = this.state?.translator?.warnings ?? [];
+    const response = warnings.length > 0 ? { header_mutation: headerMutation({ [WARNING_HEADER]: warnings.join('; ') }) } : {};
     if (message?.end_of_stream) {
       this.finish();
-      return { response_headers: { response: {} } };
+      return { response_headers: { response } };
     }
     this.phase = 'response-body';
     if (this.streamingResponse) {
       // Events must reach the client as the provider sends them: switch this response to STREAMED.
-      return { response_headers: { response: {} }, mode_override: { response_body_mode: 'STREAMED' } };
+      return { response_headers: { response }, mode_override: { response_body_mode: 'STREAMED' } };
     }
-    return { response_headers: { response: {} } };
+    return { response_headers: { response } };
   }
 
   private onResponseBody(message: HttpBody__Output | null | undefined): ProcessingResponse {

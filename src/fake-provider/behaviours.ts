@@ -4,7 +4,12 @@
  *
  * Everything here is deterministic (fixed timestamps, fixed embeddings, token counts
  * derived from word counts) so tests can assert exact bodies and exact usage numbers.
+ * Anthropic Messages defaults live in anthropic-behaviours.ts.
  */
+import { anthropicDefaultBehaviour } from './anthropic-behaviours';
+import { chatPromptTokens, isRecord } from './tokens';
+
+export { chatPromptTokens, countWords } from './tokens';
 
 /** A request as the fake provider saw it, recorded before any response is written. */
 export interface RecordedRequest {
@@ -31,6 +36,11 @@ export type Behaviour =
       kind: 'sse';
       /** Each string is one event's data payload, written as `data: <payload>\n\n`. */
       events: string[];
+      /**
+       * SSE event names, parallel to `events` (Anthropic names every event): event i is then
+       * written as `event: <name>\ndata: <payload>\n\n`. Events without a name stay data-only.
+       */
+      eventNames?: string[];
       /** Delay between events (default 0). */
       intervalMs?: number;
       status?: number;
@@ -38,6 +48,8 @@ export type Behaviour =
     }
   /** Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8 character). */
   | { kind: 'raw-sse'; chunks: Array<string | Buffer>; intervalMs?: number }
+  /** Anthropic's error JSON `{"type":"error","error":{"type":errorType,"message":message}}`, e.g. 529 overloaded_error. */
+  | { kind: 'anthropic-error'; status: number; errorType: string; message: string; headers?: Record<string, string> }
   | { kind: 'drop' }
   | { kind: 'hang' };
 
@@ -47,6 +59,8 @@ export interface DefaultContext {
   name: string;
   /** Returns the next per-server completion id (`chatcmpl-fake-<n>`). */
   nextCompletionId(): string;
+  /** Returns the next per-server Anthropic message id (`msg_fake_<n>`), counted separately from completions. */
+  nextMessageId(): string;
 }
 
 /** Fixed so that responses are byte-for-byte reproducible. */
@@ -58,16 +72,6 @@ export const FAKE_EMBEDDING: readonly number[] = [0.1, 0.2, 0.3];
 
 const FINGERPRINT = 'fp_fake';
 const DEFAULT_MODEL = 'fake-model';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Number of whitespace-separated words; the fake's stand-in for a tokenizer. */
-export function countWords(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
 
 /** Builds an OpenAI-shaped error reply. */
 export function errorBehaviour(
@@ -82,26 +86,6 @@ export function errorBehaviour(
 
 function modelOf(json: Record<string, unknown>): string {
   return typeof json.model === 'string' ? json.model : DEFAULT_MODEL;
-}
-
-/** Prompt tokens = words in string contents and text parts + 3 per message (OpenAI-like overhead). */
-export function chatPromptTokens(messages: unknown): number {
-  if (!Array.isArray(messages)) return 0;
-  let words = 0;
-  for (const message of messages) {
-    if (!isRecord(message)) continue;
-    const content = message.content;
-    if (typeof content === 'string') {
-      words += countWords(content);
-    } else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') {
-          words += countWords(part.text);
-        }
-      }
-    }
-  }
-  return words + 3 * messages.length;
 }
 
 function chatUsage(promptTokens: number): Record<string, unknown> {
@@ -227,6 +211,8 @@ function models(name: string): Behaviour {
 export function defaultBehaviour(request: RecordedRequest, context: DefaultContext): Behaviour {
   const pathname = request.path.split('?')[0].replace(/\/+$/, '');
   const method = request.method.toUpperCase();
+  // Before the OpenAI checks: a malformed body on the messages path gets Anthropic's error shape.
+  if (method === 'POST' && pathname.endsWith('/v1/messages')) return anthropicDefaultBehaviour(request, context);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 
