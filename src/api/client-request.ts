@@ -1,7 +1,7 @@
 import { GatewayError, invalidRequest } from '../errors';
 
 /** The client APIs the gateway accepts. */
-export type ClientApi = 'openai-chat' | 'openai-embeddings';
+export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages';
 
 /** What the router-level processor does with a path. */
 export type Endpoint = { kind: 'model-call'; api: ClientApi } | { kind: 'list-models' };
@@ -12,6 +12,8 @@ export function matchEndpoint(method: string, rawPath: string): Endpoint | undef
   if (method === 'POST' && path === '/v1/chat/completions') return { kind: 'model-call', api: 'openai-chat' };
   if (method === 'POST' && path === '/v1/embeddings') return { kind: 'model-call', api: 'openai-embeddings' };
   if (method === 'GET' && path === '/v1/models') return { kind: 'list-models' };
+  // Anthropic SDKs call {baseURL}/v1/messages; an /anthropic prefix lets one listener serve both SDKs' defaults.
+  if (method === 'POST' && (path === '/v1/messages' || path === '/anthropic/v1/messages')) return { kind: 'model-call', api: 'anthropic-messages' };
   return undefined;
 }
 
@@ -47,7 +49,7 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
   }
   if (typeof model !== 'string') throw invalidRequest('The model parameter must be a string.', 'model');
 
-  if (api === 'openai-chat') {
+  if (api === 'openai-chat' || api === 'anthropic-messages') {
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
     }
@@ -57,9 +59,13 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
   } else if (body.input === undefined || body.input === null || body.input === '') {
     throw invalidRequest('You must provide an input parameter.', 'input');
   }
-  const stream = api === 'openai-chat' && body.stream === true;
+  if (api === 'anthropic-messages' && (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1)) {
+    throw invalidRequest('max_tokens: Field required (a positive integer).', 'max_tokens');
+  }
+  const stream = api !== 'openai-embeddings' && body.stream === true;
   const options = body.stream_options;
-  const clientWantsStreamUsage = stream && isRecord(options) && options.include_usage === true;
+  // Anthropic streams always carry usage; OpenAI's only when asked.
+  const clientWantsStreamUsage = stream && (api === 'anthropic-messages' || (isRecord(options) && options.include_usage === true));
   return { api, model, stream, clientWantsStreamUsage, body, rawBody };
 }
 

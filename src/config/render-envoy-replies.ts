@@ -4,7 +4,7 @@ import { typed } from './render-envoy-clusters';
 import type { RuntimeConfig } from './runtime';
 
 /** The OpenAI-shaped error Envoy itself sends for a body over the limit (aigw sends the same). */
-export function tooLargeBody(limit: number): Json {
+export function tooLargeBody(limit: number): { error: { message: string; type: string; param: null; code: string } } {
   return {
     error: {
       message: `The request body is larger than the ${limit} bytes this gateway accepts.`,
@@ -25,22 +25,37 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   const status = (op: 'EQ' | 'GE', value: number): Json => ({
     status_code_filter: { comparison: { op, value: { default_value: value, runtime_key: `aigw.local_reply.${op}_${value}` } } },
   });
-  const notFromAigw: Json = {
-    metadata_filter: {
-      matcher: { filter: METADATA_NAMESPACE, path: [{ key: ERROR_SHAPED_KEY }], value: { bool_match: false } },
-      match_if_key_not_found: true,
+  const metadataIs = (key: string, value: Json, ifMissing: boolean): Json => ({
+    metadata_filter: { matcher: { filter: METADATA_NAMESPACE, path: [{ key }], value }, match_if_key_not_found: ifMissing },
+  });
+  const notFromAigw = metadataIs(ERROR_SHAPED_KEY, { bool_match: false }, true);
+  // Anthropic clients: aigw records the shape once it has read the body; before that
+  // (e.g. a body over Envoy's buffer) only the path can tell. The path alone is not
+  // enough later, since an attempt rewrites :path for its provider.
+  const anthropicShape = metadataIs('error_shape', { string_match: { exact: 'anthropic' } }, false);
+  const maybeAnthropicShape = metadataIs('error_shape', { string_match: { exact: 'anthropic' } }, true);
+  const pathPrefix = (prefix: string): Json => ({ header_filter: { header: { name: ':path', string_match: { prefix } } } });
+  const anthropicClient: Json = {
+    or_filter: {
+      filters: [anthropicShape, { and_filter: { filters: [maybeAnthropicShape, { or_filter: { filters: [pathPrefix('/v1/messages'), pathPrefix('/anthropic/')] } }] } }],
     },
   };
-  const mapper = (filter: Json, body: Json): Json => ({
-    filter: { and_filter: { filters: [filter, notFromAigw] } },
+  const mapper = (filters: Json[], body: Json): Json => ({
+    filter: { and_filter: { filters: [...filters, notFromAigw] } },
     body_format_override: { json_format: body, content_type: 'application/json' },
   });
+  const limit = config.limits.maxRequestBodyBytes;
+  const anthropic = (type: string, message: string): Json => ({ type: 'error', error: { type, message } });
+  // The details name the cause when the body is empty (e.g. aigw unreachable: ext_proc_error_gRPC_error_14).
+  const serverMessage = '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)';
   return {
     mappers: [
-      mapper(status('EQ', 413), tooLargeBody(config.limits.maxRequestBodyBytes)),
-      // The details name the cause when the body is empty (e.g. aigw unreachable: ext_proc_error_gRPC_error_14).
-      mapper(status('GE', 500), { error: { message: '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)', type: 'server_error', param: null, code: 'upstream_error' } }),
-      mapper(status('GE', 400), { error: { message: '%LOCAL_REPLY_BODY%', type: 'invalid_request_error', param: null, code: null } }),
+      mapper([status('EQ', 413), anthropicClient], anthropic('request_too_large', tooLargeBody(limit).error.message)),
+      mapper([status('EQ', 413)], tooLargeBody(limit)),
+      mapper([status('GE', 500), anthropicClient], anthropic('api_error', serverMessage)),
+      mapper([status('GE', 500)], { error: { message: serverMessage, type: 'server_error', param: null, code: 'upstream_error' } }),
+      mapper([status('GE', 400), anthropicClient], anthropic('invalid_request_error', '%LOCAL_REPLY_BODY%')),
+      mapper([status('GE', 400)], { error: { message: '%LOCAL_REPLY_BODY%', type: 'invalid_request_error', param: null, code: null } }),
     ],
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRequest, Endpoint } from '../api/client-request';
+import type { ErrorShape } from '../api/error-shape';
 import type { Identity, RuntimeBackend, RuntimeConfig, RuntimeModel } from '../config/runtime';
 import type { Translator } from '../providers/translator';
 
@@ -16,6 +17,8 @@ export interface RequestState {
   readonly endpoint: Endpoint;
   /** The client's path without query (the :path header is rewritten per attempt). */
   readonly path: string;
+  /** The client API family, for errors in its shape. */
+  readonly errorShape: ErrorShape;
   readonly startedAt: number;
   request?: ClientRequest;
   model?: RuntimeModel;

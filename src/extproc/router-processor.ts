@@ -1,5 +1,6 @@
 import { matchEndpoint, parseClientRequest, unknownModel } from '../api/client-request';
-import { openAIErrorJson, reshapeAsOpenAIError } from '../api/openai-errors';
+import { errorJson, errorShapeForPath, reshapeError } from '../api/error-shape';
+import type { ErrorShape } from '../api/error-shape';
 import { authenticate, presentedKey } from '../auth/api-keys';
 import type { RuntimeConfig } from '../config/runtime';
 import { GatewayError } from '../errors';
@@ -36,6 +37,8 @@ export class RouterProcessor implements StreamProcessor {
   private readonly errorChunks: Buffer[] = [];
   private endpointLabel = 'unknown';
   private recorded = false;
+  /** Errors are answered in the shape of the client's API, known from the path. */
+  private shape: ErrorShape = 'openai';
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -85,6 +88,7 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message);
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
+    this.shape = errorShapeForPath(path);
     const key = presentedKey(headers);
     const identity = authenticate(this.config, key);
     if (!identity) {
@@ -103,7 +107,8 @@ export class RouterProcessor implements StreamProcessor {
       throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${method} ${path.split('?')[0]}.`);
     }
     this.endpointLabel = endpoint.kind === 'list-models' ? 'models' : endpoint.api;
-    if (endpoint.kind === 'list-models') return this.listModels();
+    // Both SDKs list models at GET /v1/models; Anthropic's always sends anthropic-version.
+    if (endpoint.kind === 'list-models') return this.listModels(headers.has('anthropic-version') ? 'anthropic' : 'openai');
 
     if (message?.end_of_stream) throw new GatewayError(400, 'invalid_request_error', null, 'The request body is empty; send a JSON object.');
     const declared = Number(headers.get('content-length'));
@@ -115,6 +120,7 @@ export class RouterProcessor implements StreamProcessor {
       identity,
       endpoint,
       path: path.split('?')[0],
+      errorShape: this.shape,
       startedAt: Date.now(),
       attempts: 0,
     };
@@ -154,6 +160,7 @@ export class RouterProcessor implements StreamProcessor {
         [METADATA_NAMESPACE]: {
           request_id: state.id,
           path: state.path,
+          error_shape: state.errorShape,
           model: model.name,
           caller: identity.caller,
           team: identity.team,
@@ -192,7 +199,7 @@ export class RouterProcessor implements StreamProcessor {
       this.errorChunks.push(chunk);
       if (!endOfStream) return { response_body: { response: {} } };
       const body = Buffer.concat(this.errorChunks);
-      const replaced = translator ? translator.responseError(this.status, body) : reshapeAsOpenAIError(this.status, body).body;
+      const replaced = translator ? translator.responseError(this.status, body) : reshapeError(this.shape, this.status, body).body;
       return this.finishWithBody(replaced && !replaced.equals(body) ? replaced : undefined);
     }
     const replaced = translator?.responseBody(chunk, endOfStream);
@@ -234,12 +241,21 @@ export class RouterProcessor implements StreamProcessor {
     return usage;
   }
 
-  private listModels(): ProcessingResponse {
+  private listModels(shape: ErrorShape): ProcessingResponse {
     this.status = 200;
     this.phase = 'done';
     this.record();
-    const data = [...this.config.models.keys()].map((id) => ({ id, object: 'model', created: 0, owned_by: 'aigw' }));
-    return immediateResponse(200, JSON.stringify({ object: 'list', data }), { 'content-type': 'application/json' }, 'aigw_models');
+    const ids = [...this.config.models.keys()];
+    const body =
+      shape === 'anthropic'
+        ? {
+            data: ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' })),
+            has_more: false,
+            first_id: ids[0] ?? null,
+            last_id: ids[ids.length - 1] ?? null,
+          }
+        : { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'aigw' })) };
+    return immediateResponse(200, JSON.stringify(body), { 'content-type': 'application/json' }, 'aigw_models');
   }
 
   private mustHaveState(): RequestState {
@@ -260,7 +276,7 @@ export class RouterProcessor implements StreamProcessor {
     this.status = gatewayError.status;
     this.phase = 'done';
     this.record();
-    return immediateResponse(gatewayError.status, openAIErrorJson(gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
+    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { openAIErrorJson } from '../api/openai-errors';
+import { errorJson } from '../api/error-shape';
+import type { ErrorShape } from '../api/error-shape';
 import { GatewayError } from '../errors';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
@@ -25,6 +26,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api
  */
 export class UpstreamProcessor implements StreamProcessor {
   private done = false;
+  private shape: ErrorShape = 'openai';
 
   constructor(
     private readonly store: RequestStore,
@@ -55,6 +57,7 @@ export class UpstreamProcessor implements StreamProcessor {
     // earlier attempts, whose header changes persist in the router's shared header map.
     const id = message.metadata_context?.filter_metadata?.[METADATA_NAMESPACE]?.fields?.request_id?.stringValue;
     const state = id ? this.store.get(id) : undefined;
+    if (state) this.shape = state.errorShape;
     if (!state?.request || !state.model) throw new ProtocolError(`no request state for id ${id ?? '(none)'}`);
     const backendName = backendOf(message);
     const entry = state.model.backends.find((candidate) => candidate.backend.name === backendName);
@@ -96,7 +99,7 @@ export class UpstreamProcessor implements StreamProcessor {
       this.context.metrics.processingErrors.inc({ kind: error instanceof ProtocolError ? 'protocol' : 'internal' });
       this.context.logger.error('upstream processor failed', { error: (error as Error).message });
     }
-    return immediateResponse(gatewayError.status, openAIErrorJson(gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? 'error'}`);
+    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? 'error'}`);
   }
 }
 

@@ -7,9 +7,9 @@
  * Anthropic Messages defaults live in anthropic-behaviours.ts.
  */
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
-import { chatPromptTokens, isRecord } from './tokens';
+import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
-export { chatPromptTokens, countWords } from './tokens';
+export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
 
 /** A request as the fake provider saw it, recorded before any response is written. */
 export interface RecordedRequest {
@@ -53,6 +53,14 @@ export type Behaviour =
   | { kind: 'drop' }
   | { kind: 'hang' };
 
+/** The bytes of an 'sse' behaviour, one string per event: `data: …` or, when named, `event: …\ndata: …`. */
+export function sseFrames(behaviour: Extract<Behaviour, { kind: 'sse' }>): string[] {
+  const names = behaviour.eventNames ?? [];
+  return behaviour.events.map((data, i) =>
+    names[i] === undefined ? `data: ${data}\n\n` : `event: ${names[i]}\ndata: ${data}\n\n`,
+  );
+}
+
 /** What the default builders need from the server that owns them. */
 export interface DefaultContext {
   /** Provider name, echoed in replies so tests can tell providers apart. */
@@ -65,13 +73,10 @@ export interface DefaultContext {
 
 /** Fixed so that responses are byte-for-byte reproducible. */
 export const FAKE_CREATED = 1700000000;
-/** The completion token count reported for every chat completion. */
-export const FAKE_COMPLETION_TOKENS = 4;
 /** The vector returned for every embedding input. */
 export const FAKE_EMBEDDING: readonly number[] = [0.1, 0.2, 0.3];
 
 const FINGERPRINT = 'fp_fake';
-const DEFAULT_MODEL = 'fake-model';
 
 /** Builds an OpenAI-shaped error reply. */
 export function errorBehaviour(

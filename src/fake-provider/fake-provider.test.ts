@@ -220,6 +220,28 @@ describe('FakeProvider', () => {
     expect(await fallback.json()).toMatchObject({ id: 'chatcmpl-fake-1' });
   });
 
+  it('writes named SSE events and Anthropic errors from queued behaviours', async () => {
+    provider.enqueue(
+      { kind: 'sse', events: ['{"n":1}', '{"n":2}', '[DONE]'], eventNames: ['first', 'second'] },
+      { kind: 'anthropic-error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' },
+      { kind: 'anthropic-error', status: 429, errorType: 'rate_limit_error', message: 'slow', headers: { 'retry-after': '2' } },
+    );
+
+    const stream = await post(provider, '/v1/messages', { stream: true });
+    expect(await stream.text()).toBe('event: first\ndata: {"n":1}\n\nevent: second\ndata: {"n":2}\n\ndata: [DONE]\n\n');
+    expect(provider.eventSentAt).toHaveLength(3);
+
+    const overloaded = await post(provider, '/v1/messages', chatRequest);
+    expect(overloaded.status).toBe(529);
+    expect(overloaded.headers.get('content-type')).toBe('application/json');
+    expect(await overloaded.text()).toBe('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
+
+    const limited = await post(provider, '/v1/messages', chatRequest);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await limited.json()).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'slow' } });
+  });
+
   it('waits for requests, resets, and closes promptly with hanging and keep-alive connections', async () => {
     await expect(provider.waitForRequests(1, 50)).rejects.toThrow(/timed out/);
     provider.enqueue({ kind: 'hang' });

@@ -1,13 +1,14 @@
 /**
- * A fake OpenAI-compatible provider for end-to-end tests and the offline demo.
+ * A fake OpenAI-compatible (and Anthropic Messages) provider for end-to-end tests and the offline demo.
  *
- * It records every request (before answering, so drop/hang cases can still be asserted),
- * answers with queued behaviours first and deterministic OpenAI-shaped defaults otherwise.
+ * It records every request (before answering, so drop/hang cases can still be asserted), answers
+ * with queued behaviours first and deterministic OpenAI- or Anthropic-shaped defaults otherwise.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { defaultBehaviour } from './behaviours';
+import { anthropicErrorAsJson } from './anthropic-behaviours';
+import { defaultBehaviour, sseFrames } from './behaviours';
 import type { Behaviour, RecordedRequest } from './behaviours';
 
 export type { Behaviour, RecordedRequest } from './behaviours';
@@ -76,6 +77,7 @@ export class FakeProvider {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly waiters = new Set<Waiter>();
   private completionCount = 0;
+  private messageCount = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeProviderOptions) {
@@ -201,6 +203,7 @@ export class FakeProvider {
         defaultBehaviour(recorded, {
           name: this.name,
           nextCompletionId: () => `chatcmpl-fake-${++this.completionCount}`,
+          nextMessageId: () => `msg_fake_${++this.messageCount}`,
         });
       this.respond(behaviour, request, response);
     });
@@ -225,11 +228,14 @@ export class FakeProvider {
       case 'text':
         this.sendBody(response, behaviour.status, 'text/plain; charset=utf-8', behaviour.body, behaviour.headers);
         return;
+      case 'anthropic-error':
+        this.respond(anthropicErrorAsJson(behaviour), request, response);
+        return;
       case 'sse': {
         // A fresh array per stream: an older stream still running keeps writing into its own.
         const sentAt: number[] = [];
         this.eventSentAt = sentAt;
-        const payloads = behaviour.events.map((event) => `data: ${event}\n\n`);
+        const payloads = sseFrames(behaviour);
         this.startStream(response, behaviour.status ?? 200, behaviour.headers);
         this.writeSpaced(response, payloads, behaviour.intervalMs ?? 0, () => sentAt.push(Date.now()));
         return;

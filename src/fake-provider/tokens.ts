@@ -1,7 +1,12 @@
 /**
- * Word-count "tokenizer" shared by the OpenAI and Anthropic defaults, kept apart from
- * behaviours.ts so that both default modules can import it without an import cycle.
+ * Constants and the word-count "tokenizer" shared by the OpenAI and Anthropic defaults, kept
+ * apart from behaviours.ts so that both default modules can import them without an import cycle.
  */
+
+/** The completion token count reported for every chat completion and Anthropic message. */
+export const FAKE_COMPLETION_TOKENS = 4;
+/** Model echoed when a request names none. */
+export const DEFAULT_MODEL = 'fake-model';
 
 /** True for plain JSON objects (not null, not arrays). */
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,14 +1,26 @@
 import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
+import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
+
+function unsupported(request: ClientRequest, target: AttemptTarget): GatewayError {
+  return new GatewayError(
+    400,
+    'invalid_request_error',
+    'unsupported_backend',
+    `Backend "${target.backend.name}" (${target.backend.kind}) cannot serve ${request.api} requests.`,
+  );
+}
 
 /** The translator for this client request on this attempt's backend. */
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
   switch (target.backend.kind) {
     case 'openai':
+      if (request.api === 'anthropic-messages') throw unsupported(request, target);
       return new OpenAIToOpenAI(request, target);
     case 'anthropic':
-      throw new GatewayError(400, 'invalid_request_error', 'unsupported_backend', `Backend "${target.backend.name}" (anthropic) cannot serve ${request.api} yet.`);
+      if (request.api === 'anthropic-messages') return new AnthropicToAnthropic(request, target);
+      throw unsupported(request, target);
   }
 }

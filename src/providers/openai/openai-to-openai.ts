@@ -5,7 +5,7 @@ import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { fromOpenAIUsage } from './openai-usage';
 
-const PATH_SUFFIX: Record<ClientRequest['api'], string> = {
+const PATH_SUFFIX: Partial<Record<ClientRequest['api'], string>> = {
   'openai-chat': '/chat/completions',
   'openai-embeddings': '/embeddings',
 };
@@ -46,7 +46,9 @@ export class OpenAIToOpenAI implements Translator {
     if (backend.credential) {
       headers[backend.credential.header] = backend.credential.prefix + backend.credential.secret.reveal();
     }
-    return { path: backend.pathPrefix + PATH_SUFFIX[this.request.api], headers, body };
+    const suffix = PATH_SUFFIX[this.request.api];
+    if (suffix === undefined) throw new Error(`OpenAIToOpenAI cannot serve ${this.request.api}`); // the registry never asks
+    return { path: backend.pathPrefix + suffix, headers, body };
   }
 
   responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
