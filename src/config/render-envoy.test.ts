@@ -425,32 +425,54 @@ describe('local replies', () => {
     const config = compile({ limits: { maxRequestBodyBytes: 4096 } });
     const manager = at(renderEnvoyBootstrap(config), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
     const mappers = list(manager, 'local_reply_config', 'mappers');
-    expect(mappers).toHaveLength(3);
-    expect(mappers[0]).toEqual({
+    // Anthropic-shaped then OpenAI-shaped, for 413, >= 500 and >= 400.
+    expect(mappers).toHaveLength(6);
+    const notFromAigw = {
+      metadata_filter: {
+        matcher: { filter: 'io.aigw', path: [{ key: 'error_shaped' }], value: { bool_match: false } },
+        match_if_key_not_found: true,
+      },
+    };
+    expect(mappers[1]).toEqual({
       filter: {
         and_filter: {
-          filters: [
-            { status_code_filter: { comparison: { op: 'EQ', value: { default_value: 413, runtime_key: 'aigw.local_reply.EQ_413' } } } },
-            {
-              metadata_filter: {
-                matcher: { filter: 'io.aigw', path: [{ key: 'error_shaped' }], value: { bool_match: false } },
-                match_if_key_not_found: true,
-              },
-            },
-          ],
+          filters: [{ status_code_filter: { comparison: { op: 'EQ', value: { default_value: 413, runtime_key: 'aigw.local_reply.EQ_413' } } } }, notFromAigw],
         },
       },
       body_format_override: { json_format: tooLargeBody(4096), content_type: 'application/json' },
     });
-    expect(at(mappers[0], 'body_format_override', 'json_format', 'error', 'message')).toBe(
-      'The request body is larger than the 4096 bytes this gateway accepts.',
+    expect(at(mappers[0], 'body_format_override', 'json_format')).toEqual({
+      type: 'error',
+      error: { type: 'request_too_large', message: 'The request body is larger than the 4096 bytes this gateway accepts.' },
+    });
+    const anthropicClient = list(mappers[0], 'filter', 'and_filter', 'filters')[1];
+    expect(anthropicClient).toEqual({
+      or_filter: {
+        filters: [
+          { metadata_filter: { matcher: { filter: 'io.aigw', path: [{ key: 'error_shape' }], value: { string_match: { exact: 'anthropic' } } }, match_if_key_not_found: false } },
+          {
+            and_filter: {
+              filters: [
+                { metadata_filter: { matcher: { filter: 'io.aigw', path: [{ key: 'error_shape' }], value: { string_match: { exact: 'anthropic' } } }, match_if_key_not_found: true } },
+                {
+                  or_filter: {
+                    filters: [
+                      { header_filter: { header: { name: ':path', string_match: { prefix: '/v1/messages' } } } },
+                      { header_filter: { header: { name: ':path', string_match: { prefix: '/anthropic/' } } } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(mappers.map((mapper) => list(mapper, 'filter', 'and_filter', 'filters')[0])).toEqual(
+      [['EQ', 413], ['EQ', 413], ['GE', 500], ['GE', 500], ['GE', 400], ['GE', 400]].map(([op, value]) => ({
+        status_code_filter: { comparison: { op, value: { default_value: value, runtime_key: `aigw.local_reply.${op}_${value}` } } },
+      })),
     );
-    expect(list(mappers[1], 'filter', 'and_filter', 'filters')[0]).toEqual({
-      status_code_filter: { comparison: { op: 'GE', value: { default_value: 500, runtime_key: 'aigw.local_reply.GE_500' } } },
-    });
-    expect(list(mappers[2], 'filter', 'and_filter', 'filters')[0]).toEqual({
-      status_code_filter: { comparison: { op: 'GE', value: { default_value: 400, runtime_key: 'aigw.local_reply.GE_400' } } },
-    });
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
+import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 
@@ -21,6 +22,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       return new OpenAIToOpenAI(request, target);
     case 'anthropic':
       if (request.api === 'anthropic-messages') return new AnthropicToAnthropic(request, target);
+      if (request.api === 'openai-chat') return new OpenAIToAnthropic(request, target);
+      // Anthropic has no embeddings API.
       throw unsupported(request, target);
   }
 }

@@ -2,31 +2,11 @@ import type { ClientRequest } from '../../api/client-request';
 import { reshapeAsAnthropicError } from '../../api/anthropic-errors';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
-import { count } from '../usage';
 import type { TokenUsage } from '../usage';
+import { emptyCounts, readAnthropicUsage, toTokenUsage } from './convert-anthropic-usage';
 
 /** Sampling options the 2026-10-21 Messages API rejects with 400, even at default values (PROVIDER-NOTES). */
 const REJECTED_BY_2026_10_21 = ['temperature', 'top_p', 'top_k'] as const;
-
-/** Anthropic's usage counts as sent, before normalising. */
-interface AnthropicUsageCounts {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheCreation: number;
-}
-
-function readCounts(usage: unknown, into: AnthropicUsageCounts): void {
-  if (typeof usage !== 'object' || usage === null) return;
-  const record = usage as Record<string, unknown>;
-  // message_delta.usage is cumulative: a field present overwrites, never adds.
-  if (record.input_tokens !== undefined && record.input_tokens !== null) into.input = count(record.input_tokens);
-  if (record.output_tokens !== undefined && record.output_tokens !== null) into.output = count(record.output_tokens);
-  if (record.cache_read_input_tokens !== undefined && record.cache_read_input_tokens !== null) into.cacheRead = count(record.cache_read_input_tokens);
-  if (record.cache_creation_input_tokens !== undefined && record.cache_creation_input_tokens !== null) {
-    into.cacheCreation = count(record.cache_creation_input_tokens);
-  }
-}
 
 /**
  * Anthropic client → Anthropic backend: the body passes through (model renamed, and
@@ -36,7 +16,7 @@ function readCounts(usage: unknown, into: AnthropicUsageCounts): void {
 export class AnthropicToAnthropic implements Translator {
   readonly warnings: string[] = [];
   private readonly decoder = new SseDecoder();
-  private readonly counts: AnthropicUsageCounts = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+  private readonly counts = emptyCounts();
   private sawUsage = false;
 
   constructor(
@@ -101,27 +81,12 @@ export class AnthropicToAnthropic implements Translator {
     return reshaped.changed ? reshaped.body : undefined;
   }
 
-  /**
-   * Normalised usage: Anthropic's input_tokens exclude cache reads and writes, so
-   * inputTokens adds them back (see usage.ts for the invariants).
-   */
+  /** Normalised usage (Anthropic's input_tokens exclude cache reads and writes; see toTokenUsage). */
   usage(): TokenUsage | undefined {
-    if (!this.sawUsage) return undefined;
-    const { input, output, cacheRead, cacheCreation } = this.counts;
-    const inputTokens = input + cacheRead + cacheCreation;
-    return {
-      inputTokens,
-      outputTokens: output,
-      cachedInputTokens: cacheRead,
-      cacheCreationInputTokens: cacheCreation,
-      reasoningTokens: 0,
-      totalTokens: inputTokens + output,
-    };
+    return this.sawUsage ? toTokenUsage(this.counts) : undefined;
   }
 
   private read(usage: unknown): void {
-    if (typeof usage !== 'object' || usage === null) return;
-    this.sawUsage = true;
-    readCounts(usage, this.counts);
+    if (readAnthropicUsage(usage, this.counts)) this.sawUsage = true;
   }
 }
