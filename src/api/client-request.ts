@@ -1,7 +1,7 @@
 import { GatewayError, invalidRequest } from '../errors';
 
 /** The client APIs the gateway accepts. */
-export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages';
+export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
 
 /** What the router-level processor does with a path. */
 export type Endpoint = { kind: 'model-call'; api: ClientApi } | { kind: 'list-models' };
@@ -11,6 +11,7 @@ export function matchEndpoint(method: string, rawPath: string): Endpoint | undef
   const path = rawPath.split('?')[0].replace(/\/+$/, '');
   if (method === 'POST' && path === '/v1/chat/completions') return { kind: 'model-call', api: 'openai-chat' };
   if (method === 'POST' && path === '/v1/embeddings') return { kind: 'model-call', api: 'openai-embeddings' };
+  if (method === 'POST' && path === '/v1/responses') return { kind: 'model-call', api: 'openai-responses' };
   if (method === 'GET' && path === '/v1/models') return { kind: 'list-models' };
   // Anthropic SDKs call {baseURL}/v1/messages; an /anthropic prefix lets one listener serve both SDKs' defaults.
   if (method === 'POST' && (path === '/v1/messages' || path === '/anthropic/v1/messages')) return { kind: 'model-call', api: 'anthropic-messages' };
@@ -56,6 +57,14 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
     if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
       throw invalidRequest('The stream parameter must be a boolean.', 'stream');
     }
+  } else if (api === 'openai-responses') {
+    if (body.input === undefined || body.input === null || body.input === '') {
+      throw invalidRequest('You must provide an input parameter.', 'input');
+    }
+    // Stored conversations live at the provider; a failover to another backend could not see them.
+    if (body.previous_response_id !== undefined && body.previous_response_id !== null && typeof body.previous_response_id !== 'string') {
+      throw invalidRequest('previous_response_id must be a string.', 'previous_response_id');
+    }
   } else if (body.input === undefined || body.input === null || body.input === '') {
     throw invalidRequest('You must provide an input parameter.', 'input');
   }
@@ -64,8 +73,8 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
   }
   const stream = api !== 'openai-embeddings' && body.stream === true;
   const options = body.stream_options;
-  // Anthropic streams always carry usage; OpenAI's only when asked.
-  const clientWantsStreamUsage = stream && (api === 'anthropic-messages' || (isRecord(options) && options.include_usage === true));
+  // Anthropic and Responses API streams always carry usage; Chat Completions' only when asked.
+  const clientWantsStreamUsage = stream && (api !== 'openai-chat' || (isRecord(options) && options.include_usage === true));
   return { api, model, stream, clientWantsStreamUsage, body, rawBody };
 }
 

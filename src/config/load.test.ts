@@ -133,6 +133,7 @@ describe('valid config files', () => {
       model: undefined,
       streamIncludeUsage: true,
       anthropicVersion: '2023-06-01',
+      apiVersion: '2024-10-21',
     });
     expect(plainBackend(backendOf(config, 'azure'))).toEqual({
       name: 'azure',
@@ -150,6 +151,7 @@ describe('valid config files', () => {
       model: 'gpt-4o-mini-azure',
       streamIncludeUsage: true,
       anthropicVersion: '2023-06-01',
+      apiVersion: '2024-10-21',
     });
     expect(plainBackend(backendOf(config, 'vllm'))).toEqual({
       name: 'vllm',
@@ -167,6 +169,7 @@ describe('valid config files', () => {
       model: undefined,
       streamIncludeUsage: false,
       anthropicVersion: '2023-06-01',
+      apiVersion: '2024-10-21',
     });
     expect(modelOf(config, 'gpt-4o-mini')).toEqual([
       { backend: 'openai', priority: 0, upstreamModel: undefined },
@@ -202,7 +205,7 @@ describe('invalid config files', () => {
     [
       'invalid-types.yaml',
       [
-        { path: 'backends[0].kind', message: 'Invalid option: expected one of "openai"|"anthropic"' },
+        { path: 'backends[0].kind', message: 'Invalid option: expected one of "openai"|"azure-openai"|"anthropic"' },
         { path: 'backends[1].baseUrl', message: 'Invalid URL' },
         { path: 'backends[1].baseUrl', message: 'must start with http:// or https://' },
         { path: 'backends[2].baseUrl', message: 'must start with http:// or https://' },

@@ -26,6 +26,8 @@ export interface RuntimeBackend {
   readonly streamIncludeUsage: boolean;
   /** anthropic backends: the `anthropic-version` header value. */
   readonly anthropicVersion: string;
+  /** azure-openai backends: `v1` or a dated api-version. */
+  readonly apiVersion: string;
 }
 
 /** A resolved credential and where it goes. */
@@ -73,6 +75,7 @@ export interface RuntimeConfig {
 /** Where each provider API expects its key. */
 const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefix: string }> = {
   openai: { header: 'authorization', prefix: 'Bearer ' },
+  'azure-openai': { header: 'api-key', prefix: '' },
   anthropic: { header: 'x-api-key', prefix: '' },
 };
 
@@ -126,6 +129,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     model: backend.model,
     streamIncludeUsage: backend.streamIncludeUsage,
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
+    apiVersion: backend.apiVersion ?? '2024-10-21',
   };
 }
 

@@ -6,6 +6,7 @@
  * derived from word counts) so tests can assert exact bodies and exact usage numbers.
  * Anthropic Messages defaults live in anthropic-behaviours.ts.
  */
+import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
@@ -232,6 +233,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
     );
   }
   if (isRecord(request.json)) {
+    if (method === 'POST' && pathname.endsWith('/responses')) return responsesDefaultBehaviour(request.json, context);
     if (isChat) return chatCompletion(request.json, context);
     if (isEmbeddings) return embeddings(request.json);
   }

@@ -18,6 +18,7 @@ function unsupported(request: ClientRequest, target: AttemptTarget): GatewayErro
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
   switch (target.backend.kind) {
     case 'openai':
+    case 'azure-openai':
       if (request.api === 'anthropic-messages') throw unsupported(request, target);
       return new OpenAIToOpenAI(request, target);
     case 'anthropic':

@@ -3,12 +3,8 @@ import { reshapeAsOpenAIError } from '../../api/openai-errors';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
-import { fromOpenAIUsage } from './openai-usage';
-
-const PATH_SUFFIX: Partial<Record<ClientRequest['api'], string>> = {
-  'openai-chat': '/chat/completions',
-  'openai-embeddings': '/embeddings',
-};
+import { fromOpenAIUsage, fromResponsesUsage } from './openai-usage';
+import { upstreamPath } from './upstream-path';
 
 /**
  * OpenAI client → any OpenAI-compatible backend. The body passes through untouched
@@ -26,7 +22,9 @@ export class OpenAIToOpenAI implements Translator {
     private readonly request: ClientRequest,
     private readonly target: AttemptTarget,
   ) {
-    this.injectedStreamUsage = request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
+    // Only Chat Completions needs asking: Responses API streams end with usage anyway.
+    this.injectedStreamUsage =
+      request.api === 'openai-chat' && request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
   }
 
   requestBody(): UpstreamRequest {
@@ -46,9 +44,7 @@ export class OpenAIToOpenAI implements Translator {
     if (backend.credential) {
       headers[backend.credential.header] = backend.credential.prefix + backend.credential.secret.reveal();
     }
-    const suffix = PATH_SUFFIX[this.request.api];
-    if (suffix === undefined) throw new Error(`OpenAIToOpenAI cannot serve ${this.request.api}`); // the registry never asks
-    return { path: backend.pathPrefix + suffix, headers, body };
+    return { path: upstreamPath(backend, this.request.api, upstreamModel ?? this.request.model), headers, body };
   }
 
   responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
@@ -81,7 +77,8 @@ export class OpenAIToOpenAI implements Translator {
   private readUsage(text: string): void {
     try {
       const parsed = JSON.parse(text) as { usage?: unknown };
-      this.lastUsage = fromOpenAIUsage(parsed.usage) ?? this.lastUsage;
+      const usage = this.request.api === 'openai-responses' ? fromResponsesUsage(parsed.usage) : fromOpenAIUsage(parsed.usage);
+      this.lastUsage = usage ?? this.lastUsage;
     } catch {
       // A body that is not JSON carries no usage; the response still passes through.
     }
@@ -90,6 +87,10 @@ export class OpenAIToOpenAI implements Translator {
   /** Records usage from a stream chunk; true when the chunk is the usage-only final chunk. */
   private readStreamUsage(data: string): boolean {
     if (data === '[DONE]' || !data.includes('"usage"')) return false;
+    if (this.request.api === 'openai-responses') {
+      this.readResponsesEvent(data);
+      return false;
+    }
     try {
       const parsed = JSON.parse(data) as { usage?: unknown; choices?: unknown };
       const usage = fromOpenAIUsage(parsed.usage);
@@ -99,6 +100,18 @@ export class OpenAIToOpenAI implements Translator {
       return Array.isArray(parsed.choices) && parsed.choices.length === 0;
     } catch {
       return false;
+    }
+  }
+
+  /** Responses API streams report usage once, in the final response.completed (or .failed / .incomplete) event. */
+  private readResponsesEvent(data: string): void {
+    try {
+      const parsed = JSON.parse(data) as { type?: string; response?: { usage?: unknown } };
+      if (parsed.type === 'response.completed' || parsed.type === 'response.failed' || parsed.type === 'response.incomplete') {
+        this.lastUsage = fromResponsesUsage(parsed.response?.usage) ?? this.lastUsage;
+      }
+    } catch {
+      // A malformed event carries no usage; it still reaches the client as sent.
     }
   }
 }

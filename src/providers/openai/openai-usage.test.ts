@@ -1,6 +1,6 @@
 import { checkUsage, count, emptyUsage } from '../usage';
 import type { TokenUsage } from '../usage';
-import { fromOpenAIUsage } from './openai-usage';
+import { fromOpenAIUsage, fromResponsesUsage } from './openai-usage';
 
 describe('fromOpenAIUsage', () => {
   test('chat usage with prompt and completion details', () => {
@@ -174,5 +174,14 @@ describe('checkUsage', () => {
 
   test('a single broken total is the only problem reported', () => {
     expect(checkUsage({ ...emptyUsage(), inputTokens: 4, totalTokens: 5 })).toEqual(['totalTokens = inputTokens + outputTokens']);
+  });
+});
+
+describe('fromResponsesUsage', () => {
+  test('Responses API usage normalises like Chat Completions usage', () => {
+    expect(
+      fromResponsesUsage({ input_tokens: 50, input_tokens_details: { cached_tokens: 20 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 80 }),
+    ).toEqual({ inputTokens: 50, outputTokens: 30, cachedInputTokens: 20, cacheCreationInputTokens: 0, reasoningTokens: 12, totalTokens: 80 });
+    expect(fromResponsesUsage(null)).toBeUndefined();
   });
 });
