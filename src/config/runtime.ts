@@ -77,6 +77,7 @@ const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefi
   openai: { header: 'authorization', prefix: 'Bearer ' },
   'azure-openai': { header: 'api-key', prefix: '' },
   anthropic: { header: 'x-api-key', prefix: '' },
+  gemini: { header: 'x-goog-api-key', prefix: '' },
 };
 
 /** Reads where a credential comes from; the error names the source, never a value. */

@@ -53,7 +53,7 @@ export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
     /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
-    kind: z.enum(['openai', 'azure-openai', 'anthropic']),
+    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini']),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
     apiVersion: z.string().regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, 'must be v1 or a date like 2024-10-21').optional(),
     /** anthropic: the `anthropic-version` header sent upstream. */

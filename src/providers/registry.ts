@@ -26,5 +26,7 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       if (request.api === 'openai-chat') return new OpenAIToAnthropic(request, target);
       // Anthropic has no embeddings API.
       throw unsupported(request, target);
+    case 'gemini':
+      throw unsupported(request, target);
   }
 }
