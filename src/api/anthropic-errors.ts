@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors';
+import { readUpstreamError } from './upstream-error';
 
 /** Anthropic's error body: `{"type":"error","error":{"type","message"}}`. */
 export interface AnthropicErrorBody {
@@ -44,26 +45,10 @@ function isAnthropicErrorBody(value: unknown): value is AnthropicErrorBody {
   return record.type === 'error' && typeof record.error === 'object' && record.error !== null && typeof (record.error as { message?: unknown }).message === 'string';
 }
 
-const MAX_MESSAGE = 2000;
-
 /** An upstream (or Envoy) error body in Anthropic's shape: kept when it already is one, else wrapped. */
 export function reshapeAsAnthropicError(status: number, body: Buffer): { body: Buffer; changed: boolean } {
-  const text = body.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const { parsed, message } = readUpstreamError(status, body);
   if (isAnthropicErrorBody(parsed)) return { body, changed: false };
-  let message = text.trim();
-  if (typeof parsed === 'object' && parsed !== null) {
-    const error = (parsed as { error?: unknown }).error;
-    const candidate = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : (parsed as { message?: unknown }).message;
-    if (typeof candidate === 'string') message = candidate;
-  }
-  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}…`;
-  if (!message) message = `Upstream answered with status ${status}`;
   const reshaped: AnthropicErrorBody = { type: 'error', error: { type: anthropicErrorType(status), message } };
   return { body: Buffer.from(JSON.stringify(reshaped)), changed: true };
 }

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors';
+import { readUpstreamError } from './upstream-error';
 
 /** The body OpenAI sends with every error: `{"error":{"message","type","param","code"}}`. */
 export interface OpenAIErrorBody {
@@ -29,29 +30,14 @@ function isOpenAIErrorBody(value: unknown): value is OpenAIErrorBody {
   return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
 }
 
-const MAX_MESSAGE = 2000;
-
 /**
  * A provider's (or Envoy's) error body in OpenAI's shape: kept as it is when it already
  * is one, otherwise wrapped with the provider's text as the message. The status is the
  * caller's to keep.
  */
 export function reshapeAsOpenAIError(status: number, body: Buffer): { body: Buffer; changed: boolean } {
-  const text = body.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+  const { parsed, message } = readUpstreamError(status, body);
   if (isOpenAIErrorBody(parsed)) return { body, changed: false };
-  let message = text.trim();
-  if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
-    const candidate = (parsed as { message?: unknown; error?: unknown }).message ?? (parsed as { error?: unknown }).error;
-    if (typeof candidate === 'string') message = candidate;
-  }
-  if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE)}…`;
-  if (!message) message = `Upstream answered with status ${status}`;
   const reshaped: OpenAIErrorBody = {
     error: { message, type: openAIErrorType(status), param: null, code: status >= 500 ? 'upstream_error' : null },
   };

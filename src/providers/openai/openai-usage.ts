@@ -1,39 +1,28 @@
 import { count } from '../usage';
 import type { TokenUsage } from '../usage';
 
-/**
- * OpenAI usage → normalised usage. OpenAI's `cached_tokens` are already inside
- * `prompt_tokens` and `reasoning_tokens` inside `completion_tokens`, which is exactly the
- * normalised form. Embeddings report only `prompt_tokens` and `total_tokens`.
- */
-export function fromOpenAIUsage(usage: unknown): TokenUsage | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const record = usage as Record<string, unknown>;
-  const promptDetails = (record.prompt_tokens_details ?? {}) as Record<string, unknown>;
-  const completionDetails = (record.completion_tokens_details ?? {}) as Record<string, unknown>;
-  const inputTokens = count(record.prompt_tokens);
-  const outputTokens = count(record.completion_tokens);
-  return {
-    inputTokens,
-    outputTokens,
-    cachedInputTokens: Math.min(count(promptDetails?.cached_tokens), inputTokens),
-    cacheCreationInputTokens: 0,
-    reasoningTokens: Math.min(count(completionDetails?.reasoning_tokens), outputTokens),
-    totalTokens: inputTokens + outputTokens,
-  };
+/** Where one OpenAI API puts its counts. */
+interface UsageFields {
+  input: string;
+  output: string;
+  inputDetails: string;
+  outputDetails: string;
 }
 
+const CHAT_FIELDS: UsageFields = { input: 'prompt_tokens', output: 'completion_tokens', inputDetails: 'prompt_tokens_details', outputDetails: 'completion_tokens_details' };
+const RESPONSES_FIELDS: UsageFields = { input: 'input_tokens', output: 'output_tokens', inputDetails: 'input_tokens_details', outputDetails: 'output_tokens_details' };
+
 /**
- * Responses API usage → normalised usage. Same inclusive semantics as Chat Completions
- * (cached inside input, reasoning inside output), other field names.
+ * OpenAI's usage is already in the normalised form: cached tokens are inside the input
+ * count and reasoning tokens inside the output count. Only the field names differ by API.
  */
-export function fromResponsesUsage(usage: unknown): TokenUsage | undefined {
+function fromInclusiveUsage(usage: unknown, fields: UsageFields): TokenUsage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
   const record = usage as Record<string, unknown>;
-  const inputDetails = (record.input_tokens_details ?? {}) as Record<string, unknown>;
-  const outputDetails = (record.output_tokens_details ?? {}) as Record<string, unknown>;
-  const inputTokens = count(record.input_tokens);
-  const outputTokens = count(record.output_tokens);
+  const inputDetails = (record[fields.inputDetails] ?? {}) as Record<string, unknown>;
+  const outputDetails = (record[fields.outputDetails] ?? {}) as Record<string, unknown>;
+  const inputTokens = count(record[fields.input]);
+  const outputTokens = count(record[fields.output]);
   return {
     inputTokens,
     outputTokens,
@@ -42,4 +31,14 @@ export function fromResponsesUsage(usage: unknown): TokenUsage | undefined {
     reasoningTokens: Math.min(count(outputDetails?.reasoning_tokens), outputTokens),
     totalTokens: inputTokens + outputTokens,
   };
+}
+
+/** Chat Completions (and embeddings, which report only prompt_tokens) usage → normalised usage. */
+export function fromOpenAIUsage(usage: unknown): TokenUsage | undefined {
+  return fromInclusiveUsage(usage, CHAT_FIELDS);
+}
+
+/** Responses API usage → normalised usage. */
+export function fromResponsesUsage(usage: unknown): TokenUsage | undefined {
+  return fromInclusiveUsage(usage, RESPONSES_FIELDS);
 }
