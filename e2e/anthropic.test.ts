@@ -40,6 +40,7 @@ describeE2E('Anthropic Messages and Anthropic backends', () => {
           { name: 'claude-new', backends: [{ backend: 'anthropic-new' }] },
           { name: 'gpt-or-claude', backends: [{ backend: 'openai' }, { backend: 'anthropic' }] },
           { name: 'nowhere', backends: [{ backend: 'down' }] },
+          { name: 'claude-or-gpt', backends: [{ backend: 'anthropic' }, { backend: 'openai', model: 'gpt-4.1' }] },
         ],
       },
     });
@@ -138,7 +139,7 @@ describeE2E('Anthropic Messages and Anthropic backends', () => {
 
   test('the Anthropic SDK lists models in Anthropic shape', async () => {
     const page = await anthropic.models.list();
-    expect(page.data.map((model) => model.id)).toEqual(['claude-sonnet', 'claude-new', 'gpt-or-claude', 'nowhere']);
+    expect(page.data.map((model) => model.id)).toEqual(['claude-sonnet', 'claude-new', 'gpt-or-claude', 'nowhere', 'claude-or-gpt']);
   });
 
   test('OpenAI SDK served by an Anthropic backend, after an OpenAI backend fails: each got its own wire format', async () => {
@@ -197,5 +198,42 @@ describeE2E('Anthropic Messages and Anthropic backends', () => {
     }
     expect(text).toBe('Hello from claude');
     expect(usage).toMatchObject({ completion_tokens: 4 });
+  });
+
+  test('Anthropic SDK served by an OpenAI backend after Claude is overloaded: translated both ways', async () => {
+    claude.enqueue({ kind: 'anthropic-error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' });
+    const message = await anthropic.messages.create({
+      model: 'claude-or-gpt',
+      max_tokens: 64,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hello there' }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello from gpt' }]);
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.usage).toMatchObject({ output_tokens: 4 });
+    const upstream = openai.received[0];
+    expect(upstream.path).toBe('/v1/chat/completions');
+    expect(upstream.headers.authorization).toBe('Bearer sk-openai-backend');
+    expect(upstream.headers['x-api-key']).toBeUndefined();
+    expect(upstream.json).toEqual({
+      model: 'gpt-4.1',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello there' },
+      ],
+      max_completion_tokens: 64,
+    });
+  });
+
+  test('Anthropic SDK streaming from an OpenAI backend', async () => {
+    claude.enqueue({ kind: 'anthropic-error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' });
+    const stream = anthropic.messages.stream({ model: 'claude-or-gpt', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    let text = '';
+    stream.on('text', (delta) => (text += delta));
+    const final = await stream.finalMessage();
+    expect(text).toBe('Hello from gpt');
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.usage.output_tokens).toBe(4);
+    expect(openai.received[0].json).toMatchObject({ model: 'gpt-4.1', stream: true, stream_options: { include_usage: true } });
   });
 });

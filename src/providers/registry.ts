@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
+import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 
@@ -19,7 +20,7 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
   switch (target.backend.kind) {
     case 'openai':
     case 'azure-openai':
-      if (request.api === 'anthropic-messages') throw unsupported(request, target);
+      if (request.api === 'anthropic-messages') return new AnthropicToOpenAI(request, target);
       return new OpenAIToOpenAI(request, target);
     case 'anthropic':
       if (request.api === 'anthropic-messages') return new AnthropicToAnthropic(request, target);

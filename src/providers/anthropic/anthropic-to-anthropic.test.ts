@@ -64,3 +64,23 @@ describe('AnthropicToAnthropic', () => {
     });
   });
 });
+
+describe('AnthropicToAnthropic history from other providers', () => {
+  test('thinking blocks without a signature are dropped with a warning; signed ones stay', () => {
+    const messages = [
+      { role: 'user', content: 'q1' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'from gpt', signature: '' }, { type: 'text', text: 'a1' }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'from claude', signature: 'sig' }, { type: 'text', text: 'a2' }] },
+      { role: 'user', content: 'q2' },
+    ];
+    const translator = new AnthropicToAnthropic(messagesRequest({ model: 'claude-sonnet', max_tokens: 10, messages }), { backend: backend('anthropic') });
+    const sent = JSON.parse(translator.requestBody().body.toString()) as { messages: unknown[] };
+    expect(sent.messages).toEqual([
+      messages[0],
+      { role: 'assistant', content: [{ type: 'text', text: 'a1' }] },
+      messages[2],
+      messages[3],
+    ]);
+    expect(translator.warnings).toEqual(['dropped thinking blocks without a signature: Anthropic rejects them (they came from another provider)']);
+  });
+});

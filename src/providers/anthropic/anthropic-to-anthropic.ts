@@ -9,6 +9,24 @@ import { emptyCounts, readAnthropicUsage, toTokenUsage } from './convert-anthrop
 const REJECTED_BY_2026_10_21 = ['temperature', 'top_p', 'top_k'] as const;
 
 /**
+ * Thinking blocks are replayed to Anthropic with their signature; a block with an empty
+ * one was made by a translation from another provider (which has no signatures) and would
+ * be rejected with 400. Returns the same array when there is nothing to drop.
+ */
+function withoutUnsignedThinking(messages: unknown): unknown {
+  if (!Array.isArray(messages)) return messages;
+  const unsigned = (block: unknown): boolean =>
+    typeof block === 'object' && block !== null && (block as { type?: unknown }).type === 'thinking' && !(block as { signature?: unknown }).signature;
+  if (!messages.some((message) => Array.isArray((message as { content?: unknown })?.content) && (message as { content: unknown[] }).content.some(unsigned))) {
+    return messages;
+  }
+  return messages.map((message) => {
+    const content = (message as { content?: unknown })?.content;
+    return Array.isArray(content) ? { ...(message as object), content: content.filter((block) => !unsigned(block)) } : message;
+  });
+}
+
+/**
  * Anthropic client → Anthropic backend: the body passes through (model renamed, and
  * sampling options dropped with a warning for API version 2026-10-21); the response
  * passes through untouched, read for usage (message_start + message_delta in streams).
@@ -31,6 +49,12 @@ export class AnthropicToAnthropic implements Translator {
     if (upstreamModel !== undefined && upstreamModel !== this.request.model) {
       copy.model = upstreamModel;
       changed = true;
+    }
+    const messages = withoutUnsignedThinking(copy.messages);
+    if (messages !== copy.messages) {
+      copy.messages = messages;
+      changed = true;
+      this.warnings.push('dropped thinking blocks without a signature: Anthropic rejects them (they came from another provider)');
     }
     if (backend.anthropicVersion === '2026-10-21') {
       for (const option of REJECTED_BY_2026_10_21) {
