@@ -8,6 +8,7 @@
  */
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
+import { geminiDefaultBehaviour } from './gemini-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
@@ -219,6 +220,8 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   const method = request.method.toUpperCase();
   // Before the OpenAI checks: a malformed body on the messages path gets Anthropic's error shape.
   if (method === 'POST' && pathname.endsWith('/v1/messages')) return anthropicDefaultBehaviour(request, context);
+  // Gemini's generate paths end in `:method`, e.g. /v1beta/models/gemini-2.5-flash:generateContent.
+  if (method === 'POST' && /:(generateContent|streamGenerateContent|batchEmbedContents)$/.test(pathname)) return geminiDefaultBehaviour(request, context);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 

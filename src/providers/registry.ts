@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
+import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
@@ -28,6 +29,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       // Anthropic has no embeddings API.
       throw unsupported(request, target);
     case 'gemini':
+      if (request.api === 'openai-chat') return new OpenAIToGemini(request, target);
+      // Embeddings and the Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
   }
 }

@@ -1,0 +1,125 @@
+import OpenAI from 'openai';
+import { FakeProvider } from '../src/fake-provider/fake-provider';
+import { Stack, TEST_KEY, describeE2E } from './harness';
+
+/**
+ * Gemini through Envoy + aigw: the OpenAI SDK served by a Gemini backend (translated to
+ * generateContent / streamGenerateContent), and failover from an OpenAI backend to it.
+ */
+describeE2E('OpenAI Chat Completions served by Gemini backends', () => {
+  let gemini: FakeProvider;
+  let openai: FakeProvider;
+  let stack: Stack;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    gemini = await FakeProvider.start({ name: 'gemini' });
+    openai = await FakeProvider.start({ name: 'gpt' });
+    stack = await Stack.start({
+      env: { GEMINI_KEY: 'AIza-backend-key', OPENAI_KEY: 'sk-openai-backend' },
+      config: {
+        backends: [
+          { name: 'gemini', kind: 'gemini', baseUrl: gemini.url, credential: { env: 'GEMINI_KEY' } },
+          { name: 'openai', kind: 'openai', baseUrl: `${openai.url}/v1`, credential: { env: 'OPENAI_KEY' } },
+        ],
+        models: [
+          { name: 'gemini-flash', backends: [{ backend: 'gemini', model: 'gemini-2.5-flash' }] },
+          { name: 'gpt-or-gemini', backends: [{ backend: 'openai' }, { backend: 'gemini', model: 'gemini-2.5-pro' }] },
+        ],
+      },
+    });
+    client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${stack.baseUrl}/v1`, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await Promise.all([gemini?.close(), openai?.close()]);
+  });
+
+  beforeEach(() => {
+    gemini.reset();
+    openai.reset();
+  });
+
+  test('non-streaming: generateContent with x-goog-api-key and a Gemini body; usage counted', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'gemini-flash',
+      temperature: 0.5,
+      max_tokens: 64,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello there' },
+      ],
+    });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.model).toBe('gemini-2.5-flash');
+    expect(completion.choices[0].message.content).toBe('Hello from gemini');
+    expect(completion.choices[0].finish_reason).toBe('stop');
+    // 2 + 2 words + 3 for the one content (the fake's tokenizer); 4 candidate tokens.
+    expect(completion.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 });
+    const upstream = gemini.received[0];
+    expect(upstream.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(upstream.headers['x-goog-api-key']).toBe('AIza-backend-key');
+    expect(upstream.headers.authorization).toBeUndefined();
+    expect(upstream.json).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'hello there' }] }],
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      generationConfig: { maxOutputTokens: 64, temperature: 0.5 },
+    });
+    const entry = await stack.waitForAccessLog((line) => line.model === 'gemini-flash' && line.status === 200);
+    expect(entry).toMatchObject({ input_tokens: 7, output_tokens: 4, attempts: 1 });
+  });
+
+  test('streaming: streamGenerateContent?alt=sse becomes OpenAI chunks with a usage chunk', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gemini-flash',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'one two three' }],
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hello from gemini');
+    expect(finish).toBe('stop');
+    expect(usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 4, total_tokens: 10 });
+    const upstream = gemini.received[0];
+    expect(upstream.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(upstream.headers['x-goog-api-key']).toBe('AIza-backend-key');
+    expect(upstream.json).toEqual({ contents: [{ role: 'user', parts: [{ text: 'one two three' }] }] });
+  });
+
+  test('an OpenAI backend answering 503 fails over to Gemini, which gets its own wire format', async () => {
+    openai.enqueue({ kind: 'json', status: 503, body: { error: { message: 'down', type: 'server_error', param: null, code: null } } });
+    const completion = await client.chat.completions.create({ model: 'gpt-or-gemini', messages: [{ role: 'user', content: 'hi' }] });
+    expect(completion.choices[0].message.content).toBe('Hello from gemini');
+    expect(openai.received[0].path).toBe('/v1/chat/completions');
+    expect(openai.received[0].headers.authorization).toBe('Bearer sk-openai-backend');
+    const upstream = gemini.received[0];
+    expect(upstream.path).toBe('/v1beta/models/gemini-2.5-pro:generateContent');
+    expect(upstream.headers['x-goog-api-key']).toBe('AIza-backend-key');
+    expect(upstream.headers.authorization).toBeUndefined();
+    expect(upstream.json).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    const entry = await stack.waitForAccessLog((line) => line.model === 'gpt-or-gemini');
+    expect(entry).toMatchObject({ status: 200, attempts: 2 });
+  });
+
+  test('a Gemini error reaches the OpenAI SDK in OpenAI shape', async () => {
+    gemini.enqueue({ kind: 'json', status: 400, body: { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } } });
+    const error = await client.chat.completions
+      .create({ model: 'gemini-flash', messages: [{ role: 'user', content: 'x' }] })
+      .then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).error).toEqual({
+      message: 'Request contains an invalid argument.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});
