@@ -28,6 +28,16 @@ export interface RuntimeBackend {
   readonly anthropicVersion: string;
   /** azure-openai backends: `v1` or a dated api-version. */
   readonly apiVersion: string;
+  /** bedrock backends: region and keys for SigV4. */
+  readonly aws?: RuntimeAwsCredentials;
+}
+
+/** Resolved AWS credentials. */
+export interface RuntimeAwsCredentials {
+  readonly region: string;
+  readonly accessKeyId: Secret;
+  readonly secretAccessKey: Secret;
+  readonly sessionToken?: Secret;
 }
 
 /** A resolved credential and where it goes. */
@@ -78,6 +88,8 @@ const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefi
   'azure-openai': { header: 'api-key', prefix: '' },
   anthropic: { header: 'x-api-key', prefix: '' },
   gemini: { header: 'x-goog-api-key', prefix: '' },
+  // Bedrock signs with SigV4 instead (see aws); a credential here would be a bearer API key.
+  bedrock: { header: 'authorization', prefix: 'Bearer ' },
 };
 
 /** Reads where a credential comes from; the error names the source, never a value. */
@@ -107,13 +119,43 @@ function resolveCredential(
   };
 }
 
+/** Reads one secret from env or file; undefined with a problem (naming the source, never the value). */
+function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
+  if (source.env !== undefined) {
+    const value = env[source.env];
+    return value ? { secret: new Secret(value) } : { problem: `environment variable ${source.env} is not set` };
+  }
+  try {
+    const value = readFileSync(source.file ?? '', 'utf8').trim();
+    return value ? { secret: new Secret(value) } : { problem: `credential file ${source.file} is empty` };
+  } catch {
+    return { problem: `credential file ${source.file} cannot be read` };
+  }
+}
+
+/** Bedrock's region comes from config, else from a bedrock-runtime.<region>.amazonaws.com host. */
+function compileAws(backend: BackendConfig, host: string, env: NodeJS.ProcessEnv): { aws?: RuntimeAwsCredentials; problem?: string } {
+  if (!backend.aws) return {};
+  const region = backend.aws.region ?? /^bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host)?.[1];
+  if (!region) return { problem: 'aws.region is not set and the baseUrl host names none' };
+  const accessKeyId = readSecret(backend.aws.accessKeyId, env);
+  const secretAccessKey = readSecret(backend.aws.secretAccessKey, env);
+  const sessionToken = backend.aws.sessionToken ? readSecret(backend.aws.sessionToken, env) : undefined;
+  const problem = accessKeyId.problem ?? secretAccessKey.problem ?? sessionToken?.problem;
+  if (problem || !accessKeyId.secret || !secretAccessKey.secret) return { problem };
+  return { aws: { region, accessKeyId: accessKeyId.secret, secretAccessKey: secretAccessKey.secret, sessionToken: sessionToken?.secret } };
+}
+
 function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
   // The schema guarantees one of the two.
   const url = new URL(backend.baseUrl ?? PRESETS[backend.preset ?? 'openai']);
   const tls = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const { credential, problem } = resolveCredential(backend, env);
+  const resolved = resolveCredential(backend, env);
+  const { aws, problem: awsProblem } = compileAws(backend, host, env);
+  const credential = resolved.credential;
+  const problem = resolved.problem ?? awsProblem;
   return {
     name: backend.name,
     kind: backend.kind,
@@ -131,6 +173,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     streamIncludeUsage: backend.streamIncludeUsage,
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
+    aws,
   };
 }
 

@@ -49,11 +49,29 @@ export const CredentialSchema = z
     message: 'set exactly one of env or file',
   });
 
+/** Where one secret value comes from. */
+const SecretSourceSchema = z
+  .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(), file: z.string().min(1).optional() })
+  .strict()
+  .refine((c) => (c.env === undefined) !== (c.file === undefined), { message: 'set exactly one of env or file' });
+
+/** AWS credentials for Bedrock. The region defaults to the one in the baseUrl host. */
+export const AwsSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').optional(),
+    accessKeyId: SecretSourceSchema.prefault({ env: 'AWS_ACCESS_KEY_ID' }),
+    secretAccessKey: SecretSourceSchema.prefault({ env: 'AWS_SECRET_ACCESS_KEY' }),
+    sessionToken: SecretSourceSchema.optional(),
+  })
+  .strict();
+
 export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
     /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
-    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini']),
+    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock']),
+    /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
+    aws: AwsSchema.optional(),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
     apiVersion: z.string().regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, 'must be v1 or a date like 2024-10-21').optional(),
     /** anthropic: the `anthropic-version` header sent upstream. */
@@ -88,6 +106,10 @@ export const BackendSchema = z
   .refine((backend) => backend.baseUrl !== undefined || backend.preset !== undefined, {
     message: 'set baseUrl or preset',
     path: ['baseUrl'],
+  })
+  .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
+    message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+    path: ['aws'],
   })
   .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
     message: 'presets are OpenAI-compatible providers: use kind openai',

@@ -52,9 +52,8 @@ export class ExtProcService {
       this.context.metrics.streams.dec({ filter: label });
       processor.close();
     };
-    call.on('data', (message: ProcessingRequest__Output) => {
+    const answer = (message: ProcessingRequest__Output, response: ProcessingResponse): void => {
       if (closed) return;
-      const response = processor.handle(message);
       if (!message.observability_mode) call.write(response);
       // Ending the stream from our side once nothing more is expected lets it close
       // cleanly; left to Envoy, finished streams are reset, and a burst of resets trips
@@ -63,6 +62,26 @@ export class ExtProcService {
         close();
         call.end();
       }
+    };
+    // Processors turn their own errors into answers; this is the last resort.
+    const fail = (error: unknown): void => {
+      this.context.metrics.processingErrors.inc({ kind: 'internal' });
+      this.context.logger.error('ext_proc stream failed', { filter: label, error: (error as Error).message });
+      close();
+      call.end();
+    };
+    // Answers must keep message order; most are synchronous, and only once one is async
+    // do later messages wait behind it.
+    let pending: Promise<void> | undefined;
+    call.on('data', (message: ProcessingRequest__Output) => {
+      if (closed) return;
+      if (pending) {
+        pending = pending.then(async () => answer(message, await processor.handle(message))).catch(fail);
+        return;
+      }
+      const response = processor.handle(message);
+      if (response instanceof Promise) pending = response.then((value) => answer(message, value)).catch(fail);
+      else answer(message, response);
     });
     call.on('end', () => {
       const wasClosed = closed;

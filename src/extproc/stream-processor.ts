@@ -40,7 +40,8 @@ export interface ProcessorContext {
 
 /** One ext_proc stream's processor: one answer per message, then close. */
 export interface StreamProcessor {
-  handle(message: ProcessingRequest__Output): ProcessingResponse;
+  /** The answer to one message; a promise only where the work is async (upstream signing). */
+  handle(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse>;
   /** True once no further message is expected: the server ends the stream itself. */
   readonly finished: boolean;
   close(): void;

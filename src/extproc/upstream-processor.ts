@@ -3,6 +3,8 @@ import type { ErrorShape } from '../api/error-shape';
 import { GatewayError } from '../errors';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import type { RuntimeBackend } from '../config/runtime';
+import type { UpstreamRequest } from '../providers/translator';
 import { createTranslator } from '../providers/registry';
 import { headerMutation, immediateResponse, structPath } from './messages';
 import type { RequestStore } from './request-store';
@@ -17,7 +19,7 @@ const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
  * Credential headers of every provider style. Header changes persist across retries
  * (the router reuses one header map), so each attempt clears the ones it does not set.
  */
-const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key'];
+const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
 
 /**
  * The upstream-level processor: runs once per attempt, after Envoy picked the endpoint.
@@ -33,13 +35,14 @@ export class UpstreamProcessor implements StreamProcessor {
     private readonly context: ProcessorContext,
   ) {}
 
-  handle(message: ProcessingRequest__Output): ProcessingResponse {
+  handle(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse> {
     try {
       if (message.request !== 'request_headers' || this.done) {
         throw new ProtocolError(`upstream processor got ${String(message.request)}; configure it for request headers only`);
       }
       this.done = true;
-      return this.onRequestHeaders(message);
+      const response = this.onRequestHeaders(message);
+      return response instanceof Promise ? response.catch((error: unknown) => this.fail(error)) : response;
     } catch (error) {
       return this.fail(error);
     }
@@ -51,7 +54,7 @@ export class UpstreamProcessor implements StreamProcessor {
 
   close(): void {}
 
-  private onRequestHeaders(message: ProcessingRequest__Output): ProcessingResponse {
+  private onRequestHeaders(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse> {
     // The router-level processor's dynamic metadata, forwarded by Envoy
     // (metadata_options.forwarding_namespaces). Unlike a header it is untouched by
     // earlier attempts, whose header changes persist in the router's shared header map.
@@ -69,25 +72,10 @@ export class UpstreamProcessor implements StreamProcessor {
       throw new GatewayError(503, 'server_error', 'backend_credential_missing', `Backend "${backend.name}" has no credential: ${backend.credentialProblem}.`);
     }
     const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel });
-    const upstream = translator.requestBody();
     state.backend = backend;
     state.translator = translator;
-    const set: Record<string, string> = {
-      ...upstream.headers,
-      ':path': upstream.path,
-      ':authority': backend.authority,
-      [HEADER.contentLength]: String(upstream.body.length),
-    };
-    const remove = CREDENTIAL_HEADERS.filter((name) => !(name in set));
-    return {
-      request_headers: {
-        response: {
-          status: 'CONTINUE_AND_REPLACE',
-          header_mutation: headerMutation(set, remove),
-          body_mutation: { body: upstream.body },
-        },
-      },
-    };
+    const upstream = translator.requestBody();
+    return upstream instanceof Promise ? upstream.then((value) => replaceRequest(backend, value)) : replaceRequest(backend, upstream);
   }
 
   private fail(error: unknown): ProcessingResponse {
@@ -119,4 +107,24 @@ export function backendOf(message: Pick<ProcessingRequest__Output, 'attributes'>
   if (namespaceAt === -1) return undefined;
   const match = /key: "backend" value \{ string_value: "([A-Za-z0-9_.-]+)" \}/.exec(text.slice(namespaceAt));
   return match?.[1];
+}
+
+/** The headers response that sends this attempt's translated request instead of the client's. */
+function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): ProcessingResponse {
+  const set: Record<string, string> = {
+    ...upstream.headers,
+    ':path': upstream.path,
+    ':authority': backend.authority,
+    [HEADER.contentLength]: String(upstream.body.length),
+  };
+  const remove = CREDENTIAL_HEADERS.filter((name) => !(name in set));
+  return {
+    request_headers: {
+      response: {
+        status: 'CONTINUE_AND_REPLACE',
+        header_mutation: headerMutation(set, remove),
+        body_mutation: { body: upstream.body },
+      },
+    },
+  };
 }

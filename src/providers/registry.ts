@@ -32,5 +32,7 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       if (request.api === 'openai-chat') return new OpenAIToGemini(request, target);
       // Embeddings and the Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
+    case 'bedrock':
+      throw unsupported(request, target);
   }
 }

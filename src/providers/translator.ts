@@ -23,8 +23,8 @@ export interface AttemptTarget {
  * state. Pure: no I/O, no Envoy or gRPC types.
  */
 export interface Translator {
-  /** The upstream request for this attempt. */
-  requestBody(): UpstreamRequest;
+  /** The upstream request for this attempt (async where signing needs it, e.g. AWS SigV4). */
+  requestBody(): UpstreamRequest | Promise<UpstreamRequest>;
   /**
    * A successful response body chunk (the whole body when not streaming). Returns the
    * bytes to send the client instead, or undefined to send the chunk unchanged.
