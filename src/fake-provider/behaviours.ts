@@ -9,6 +9,7 @@
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
+import { BEDROCK_PATH, bedrockDefaultBehaviour } from './bedrock-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
@@ -48,8 +49,12 @@ export type Behaviour =
       status?: number;
       headers?: Record<string, string>;
     }
-  /** Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8 character). */
-  | { kind: 'raw-sse'; chunks: Array<string | Buffer>; intervalMs?: number }
+  /**
+   * Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8
+   * character). `contentType` defaults to text/event-stream; Bedrock streams use
+   * application/vnd.amazon.eventstream.
+   */
+  | { kind: 'raw-sse'; chunks: Array<string | Buffer>; intervalMs?: number; contentType?: string }
   /** Anthropic's error JSON `{"type":"error","error":{"type":errorType,"message":message}}`, e.g. 529 overloaded_error. */
   | { kind: 'anthropic-error'; status: number; errorType: string; message: string; headers?: Record<string, string> }
   | { kind: 'drop' }
@@ -222,6 +227,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   if (method === 'POST' && pathname.endsWith('/v1/messages')) return anthropicDefaultBehaviour(request, context);
   // Gemini's generate paths end in `:method`, e.g. /v1beta/models/gemini-2.5-flash:generateContent.
   if (method === 'POST' && /:(generateContent|streamGenerateContent|batchEmbedContents)$/.test(pathname)) return geminiDefaultBehaviour(request, context);
+  if (method === 'POST' && BEDROCK_PATH.test(pathname)) return bedrockDefaultBehaviour(request, context);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 

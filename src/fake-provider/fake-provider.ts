@@ -241,7 +241,7 @@ export class FakeProvider {
         return;
       }
       case 'raw-sse':
-        this.startStream(response, 200, undefined);
+        this.startStream(response, 200, behaviour.contentType === undefined ? undefined : { 'content-type': behaviour.contentType });
         this.writeSpaced(response, behaviour.chunks, behaviour.intervalMs ?? 0, () => undefined);
         return;
       case 'drop':

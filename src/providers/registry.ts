@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
+import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
@@ -33,6 +34,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       // Embeddings and the Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
     case 'bedrock':
+      if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
+      // Embeddings and the Responses and Messages APIs are not translated for Bedrock yet.
       throw unsupported(request, target);
   }
 }

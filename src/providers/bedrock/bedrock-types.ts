@@ -1,0 +1,69 @@
+/**
+ * Bedrock Converse API request shapes (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html),
+ * only what this gateway writes. ConverseStream takes the same body
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html).
+ */
+
+/** The image formats a Converse ImageBlock takes (ImageBlock reference, `format`). */
+export type BedrockImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+
+/** A text block (ContentBlock reference, `text`). */
+export interface BedrockTextBlock {
+  text: string;
+}
+
+/** An image with its bytes inline, base64 in JSON (ImageSource reference, `bytes`). */
+export interface BedrockImageBlock {
+  image: { format: BedrockImageFormat; source: { bytes: string } };
+}
+
+/** A tool call the assistant made (ToolUseBlock reference). */
+export interface BedrockToolUseBlock {
+  toolUse: { toolUseId: string; name: string; input: Record<string, unknown> };
+}
+
+/** A tool's result, sent in a user turn (ToolResultBlock reference). */
+export interface BedrockToolResultBlock {
+  toolResult: { toolUseId: string; content: BedrockTextBlock[] };
+}
+
+/** One block of a message's content. */
+export type BedrockContentBlock = BedrockTextBlock | BedrockImageBlock | BedrockToolUseBlock | BedrockToolResultBlock;
+
+/** A turn of the conversation (Message reference: role `user` or `assistant`). */
+export interface BedrockMessage {
+  role: 'user' | 'assistant';
+  content: BedrockContentBlock[];
+}
+
+/** A tool definition (ToolSpecification reference). */
+export interface BedrockToolSpec {
+  toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } };
+}
+
+/** How the model picks tools (ToolChoice reference: exactly one of auto, any, tool). */
+export type BedrockToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+
+/** The tools a request offers (ToolConfiguration reference). */
+export interface BedrockToolConfig {
+  tools: BedrockToolSpec[];
+  toolChoice?: BedrockToolChoice;
+}
+
+/** Sampling options common to every model (InferenceConfiguration reference). */
+export interface BedrockInferenceConfig {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stopSequences?: string[];
+}
+
+/** A Converse / ConverseStream request body (the model id is in the path). */
+export interface BedrockConverseRequest {
+  messages: BedrockMessage[];
+  system?: BedrockTextBlock[];
+  inferenceConfig?: BedrockInferenceConfig;
+  toolConfig?: BedrockToolConfig;
+  /** Model-specific fields, passed to the model as they are (e.g. Anthropic's `thinking`). */
+  additionalModelRequestFields?: Record<string, unknown>;
+}

@@ -1,0 +1,136 @@
+import { invalidRequest } from '../../errors';
+import { isRecord, isSet } from '../anthropic/json-guards';
+import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-types';
+import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
+import { convertOpenAIToolsToBedrock } from './convert-openai-tools-to-bedrock';
+
+/** Request keys this translation reads; every other key the client set is dropped with a warning. */
+const TRANSLATED = new Set([
+  'model', 'messages', 'max_tokens', 'max_completion_tokens', 'stop', 'temperature', 'top_p', 'tools', 'tool_choice',
+  'parallel_tool_calls', 'reasoning_effort', 'stream', 'response_format', 'n',
+]);
+/** Dropped without a warning: the gateway computes stream usage itself, and ConverseStream always sends it. */
+const DROPPED_QUIETLY = new Set(['stream_options']);
+/** Thinking budgets per OpenAI effort, as for the anthropic backend; Claude's minimum budget is 1024. */
+const BUDGETS: ReadonlyMap<string, number> = new Map([
+  ['low', 1024],
+  ['medium', 4096],
+  ['high', 16384],
+]);
+/** Room for the answer above the thinking budget: Claude needs max_tokens > budget_tokens. */
+const ANSWER_ROOM = 4096;
+
+/** What the request is translated for. */
+export interface BedrockRequestContext {
+  /** The Bedrock model id (or inference profile id) the path names. */
+  readonly modelId: string;
+  /** The backend's name, for error messages. */
+  readonly backendName: string;
+}
+
+/** The Converse body, and the options dropped or changed on the way. */
+export interface ConvertedBedrockRequest {
+  body: BedrockConverseRequest;
+  warnings: string[];
+}
+
+/** Anthropic models on Bedrock, also through a cross-region inference profile (`us.anthropic.…`). */
+function isAnthropicModel(modelId: string): boolean {
+  return /^([a-z]{2,4}\.)?anthropic\./.test(modelId);
+}
+
+function readNumber(body: Readonly<Record<string, unknown>>, param: string): number | undefined {
+  const value = body[param];
+  if (!isSet(value)) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidRequest(`${param} must be a number.`, param);
+  return value;
+}
+
+function readStop(stop: unknown): string[] {
+  if (!isSet(stop)) return [];
+  if (typeof stop === 'string') return [stop];
+  if (Array.isArray(stop) && stop.every((item): item is string => typeof item === 'string')) return stop;
+  throw invalidRequest('stop must be a string or an array of strings.', 'stop');
+}
+
+/** Options whose loss would change the answer: refused with 400 rather than dropped. */
+function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendName: string): void {
+  const format = body.response_format;
+  if (isRecord(format) && format.type !== 'text') {
+    throw invalidRequest(`response_format ${String(format.type)} cannot be enforced by backend "${backendName}" (bedrock): Converse has no equivalent.`, 'response_format', 'unsupported_parameter');
+  }
+  if (isSet(body.n) && body.n !== 1) throw invalidRequest(`n must be 1: backend "${backendName}" (bedrock) returns one choice per request.`, 'n', 'unsupported_value');
+}
+
+/**
+ * `reasoning_effort` → Anthropic's `thinking` in additionalModelRequestFields, the way the
+ * Bedrock user guide passes Claude's extended thinking through Converse. Other model families
+ * take no such field, so it is dropped there with a warning.
+ */
+function readThinkingBudget(effort: unknown, modelId: string, warnings: string[]): number | undefined {
+  if (!isSet(effort) || effort === 'none' || effort === 'minimal') return undefined;
+  const budget = typeof effort === 'string' ? BUDGETS.get(effort) : undefined;
+  if (budget === undefined) throw invalidRequest('reasoning_effort must be one of none, minimal, low, medium, high.', 'reasoning_effort', 'unsupported_value');
+  if (!isAnthropicModel(modelId)) {
+    warnings.push(`dropped reasoning_effort: bedrock model ${modelId} takes no thinking budget`);
+    return undefined;
+  }
+  return budget;
+}
+
+function readInferenceConfig(body: Readonly<Record<string, unknown>>, budget: number | undefined, warnings: string[]): BedrockInferenceConfig {
+  const config: BedrockInferenceConfig = {};
+  const maxParam = isSet(body.max_completion_tokens) ? 'max_completion_tokens' : 'max_tokens';
+  const maxTokens = body[maxParam];
+  if (isSet(maxTokens)) {
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) throw invalidRequest(`${maxParam} must be a positive integer.`, maxParam);
+    config.maxTokens = maxTokens;
+  }
+  if (budget !== undefined && (config.maxTokens ?? 0) <= budget) {
+    if (config.maxTokens !== undefined) warnings.push(`raised ${maxParam} to ${budget + ANSWER_ROOM}: it must exceed the thinking budget`);
+    config.maxTokens = budget + ANSWER_ROOM;
+  }
+  const temperature = readNumber(body, 'temperature');
+  const topP = readNumber(body, 'top_p');
+  // Claude's extended thinking allows neither a changed temperature nor top_p below 0.95 (extended-thinking guide).
+  if (temperature !== undefined && budget !== undefined && temperature !== 1) warnings.push('dropped temperature: not allowed with extended thinking (reasoning_effort)');
+  else if (temperature !== undefined) config.temperature = temperature;
+  if (topP !== undefined && budget !== undefined && topP < 0.95) warnings.push('dropped top_p: not allowed with extended thinking (reasoning_effort)');
+  else if (topP !== undefined) config.topP = topP;
+  const stop = readStop(body.stop);
+  if (stop.length > 0) config.stopSequences = stop;
+  return config;
+}
+
+/**
+ * An OpenAI chat completions body as a Converse request body
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_RequestSyntax).
+ * Throws a 400 GatewayError for what Bedrock cannot read (image URLs, unreadable tool
+ * arguments, JSON modes); drops, with a warning, the options it merely cannot honour.
+ */
+export function convertToBedrockRequest(body: Readonly<Record<string, unknown>>, context: BedrockRequestContext): ConvertedBedrockRequest {
+  const warnings: string[] = [];
+  if (!Array.isArray(body.messages)) throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
+  rejectUnenforceable(body, context.backendName);
+  const { system, messages } = convertOpenAIMessagesToBedrock(body.messages);
+  if (messages.length === 0) {
+    throw invalidRequest(`backend "${context.backendName}" (bedrock) needs at least one user or assistant message with content.`, 'messages');
+  }
+  const toolConfig = convertOpenAIToolsToBedrock(body, warnings);
+  const budget = readThinkingBudget(body.reasoning_effort, context.modelId, warnings);
+  const inferenceConfig = readInferenceConfig(body, budget, warnings);
+  // Key order follows the Converse request syntax, which keeps logged bodies easy to read.
+  const request: BedrockConverseRequest = {
+    messages,
+    ...(system.length > 0 ? { system } : {}),
+    ...(Object.keys(inferenceConfig).length > 0 ? { inferenceConfig } : {}),
+    ...(toolConfig ? { toolConfig } : {}),
+    ...(budget !== undefined ? { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: budget } } } : {}),
+  };
+  for (const [key, value] of Object.entries(body)) {
+    // `false` asks for nothing (logprobs: false, store: false), so dropping it loses nothing.
+    if (TRANSLATED.has(key) || DROPPED_QUIETLY.has(key) || !isSet(value) || value === false) continue;
+    warnings.push(`dropped ${key}: not supported by bedrock`);
+  }
+  return { body: request, warnings };
+}
