@@ -30,8 +30,6 @@ export interface RuntimeBackend {
   readonly apiVersion: string;
   /** bedrock backends: region and keys for SigV4. */
   readonly aws?: RuntimeAwsCredentials;
-  /** vertex backends: project, location and the service-account key file. */
-  readonly gcp?: { readonly project: string; readonly location: string; readonly credentialsFile?: string };
 }
 
 /** Resolved AWS credentials. */
@@ -92,8 +90,6 @@ const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefi
   gemini: { header: 'x-goog-api-key', prefix: '' },
   // Bedrock signs with SigV4 instead (see aws); a credential here would be a bearer API key.
   bedrock: { header: 'authorization', prefix: 'Bearer ' },
-  // Vertex uses OAuth tokens from gcp.credentialsFile; a credential here is a static bearer token.
-  vertex: { header: 'authorization', prefix: 'Bearer ' },
 };
 
 /** Reads where a credential comes from; the error names the source, never a value. */
@@ -178,7 +174,6 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
-    gcp: backend.gcp ? { ...backend.gcp, credentialsFile: backend.gcp.credentialsFile ?? env.GOOGLE_APPLICATION_CREDENTIALS } : undefined,
   };
 }
 

@@ -65,23 +65,11 @@ export const AwsSchema = z
   })
   .strict();
 
-/** Vertex AI: where the models live and whose credentials call them. */
-export const GcpSchema = z
-  .object({
-    project: z.string().min(1),
-    location: z.string().regex(/^[a-z0-9-]+$/, 'must be a location such as us-central1 or global'),
-    /** Service-account key JSON; defaults to GOOGLE_APPLICATION_CREDENTIALS. */
-    credentialsFile: z.string().min(1).optional(),
-  })
-  .strict();
-
 export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
     /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
-    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock', 'vertex']),
-    /** vertex: GCP project, location and a service-account key file (OAuth tokens are fetched and refreshed). */
-    gcp: GcpSchema.optional(),
+    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock']),
     /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
     aws: AwsSchema.optional(),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
@@ -122,10 +110,6 @@ export const BackendSchema = z
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
     message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
     path: ['aws'],
-  })
-  .refine((backend) => backend.kind !== 'vertex' || backend.gcp !== undefined, {
-    message: 'vertex backends need gcp: {project, location}',
-    path: ['gcp'],
   })
   .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
     message: 'presets are OpenAI-compatible providers: use kind openai',

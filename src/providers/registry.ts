@@ -37,7 +37,5 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
       // Embeddings and the Responses and Messages APIs are not translated for Bedrock yet.
       throw unsupported(request, target);
-    case 'vertex':
-      throw unsupported(request, target);
   }
 }
