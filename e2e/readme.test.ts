@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describeE2E } from './harness';
 
@@ -60,13 +61,19 @@ describeE2E('README quick start', () => {
     expect(printed).toContain('data: [DONE]');
     expect(printed).toContain('"object":"chat.completion.chunk"');
     expect(printed).toContain('"object":"embedding"');
-    expect(printed).toContain('{"object":"list","data":[{"id":"demo","object":"model","created":0,"owned_by":"aigw"},{"id":"gpt-4o-mini"');
+    expect(printed).toContain('{"object":"list","data":[{"id":"demo","object":"model","created":0,"owned_by":"aigw"},{"id":"demo-claude"');
   });
 
   test('the SDK example prints what its comment says', async () => {
     const client = new OpenAI({ apiKey: 'sk-aigw-demo', baseURL: 'http://localhost:10000/v1' });
     const completion = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Say hello' }] });
     expect(completion.choices[0].message.content).toBe('Hello from fake');
+  });
+
+  test('the Anthropic SDK example prints what its comment says', async () => {
+    const client = new Anthropic({ apiKey: 'sk-aigw-demo', baseURL: 'http://localhost:10000', maxRetries: 0 });
+    const message = await client.messages.create({ model: 'demo-claude', max_tokens: 256, messages: [{ role: 'user', content: 'Say hello' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello from fake' }]);
   });
 
   test('without OPENAI_API_KEY, the OpenAI model says what is missing instead of failing silently', async () => {

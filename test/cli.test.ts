@@ -27,8 +27,8 @@ describe('aigw CLI', () => {
     const result = aigw(['check-config', 'examples/aigw.yaml']);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(
-      'warning: backends[1].credential: environment variable OPENAI_API_KEY is not set; requests to backend "openai" will fail\n' +
-        'examples/aigw.yaml: ok (3 models, 2 backends, 1 callers)\n',
+      'warning: backends[2].credential: environment variable OPENAI_API_KEY is not set; requests to backend "openai" will fail\n' +
+        'examples/aigw.yaml: ok (4 models, 3 backends, 1 callers)\n',
     );
   });
 
