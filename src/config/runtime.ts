@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { TokenSource } from '../credentials/token-source';
 import { Secret } from './secret';
 import { PRESETS } from './schema';
 import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
@@ -30,6 +31,8 @@ export interface RuntimeBackend {
   readonly apiVersion: string;
   /** bedrock backends: region and keys for SigV4. */
   readonly aws?: RuntimeAwsCredentials;
+  /** Backends authenticated by a short-lived bearer token (Vertex AI, Azure Entra ID): fetched and cached per backend. */
+  readonly tokenSource?: TokenSource;
 }
 
 /** Resolved AWS credentials. */
