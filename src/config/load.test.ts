@@ -70,6 +70,7 @@ describe('valid config files', () => {
       backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', streamIncludeUsage: true }],
       models: [{ name: 'gpt-4o-mini', backends: [{ backend: 'openai' }] }],
       callers: [],
+      prices: [],
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PriceSchema, RateLimitsSchema } from './schema-limits';
 
 /**
  * The schema of `aigw.yaml`: strict for everything a user writes, so a typo is an
@@ -197,6 +198,10 @@ export const AigwConfigSchema = z
     backends: z.array(BackendSchema).min(1),
     models: z.array(ModelSchema).min(1),
     callers: z.array(CallerSchema).default([]),
+    /** USD per million tokens by model (and optionally backend): turns usage into cost. */
+    prices: z.array(PriceSchema).default([]),
+    /** Token quotas, request limits and dollar budgets, enforced through Envoy's ratelimit filter. */
+    rateLimits: RateLimitsSchema.optional(),
   })
   .strict()
   .strict();
@@ -249,6 +254,23 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: Array<string
       if (used.has(entry.backend)) problems.push({ path, message: `backend "${entry.backend}" is listed twice` });
       used.add(entry.backend);
     });
+  });
+  const modelBackends = new Map<string, Set<unknown>>();
+  list(root.models).forEach((model) => {
+    if (typeof model.name === 'string') modelBackends.set(model.name, new Set(list(model.backends).map((entry) => entry.backend)));
+  });
+  const priced = new Set<string>();
+  list(root.prices).forEach((price, index) => {
+    const { model, backend } = price as { model?: unknown; backend?: unknown };
+    if (typeof model !== 'string') return;
+    const backends = modelBackends.get(model);
+    if (!backends) problems.push({ path: ['prices', index, 'model'], message: `unknown model "${model}"` });
+    else if (typeof backend === 'string' && !backends.has(backend)) {
+      problems.push({ path: ['prices', index, 'backend'], message: `backend "${backend}" does not serve model "${model}"` });
+    }
+    const id = `${model}\u0000${typeof backend === 'string' ? backend : ''}`;
+    if (priced.has(id)) problems.push({ path: ['prices', index], message: `a second price for model "${model}"${typeof backend === 'string' ? ` on backend "${backend}"` : ''}` });
+    priced.add(id);
   });
   return problems;
 }
