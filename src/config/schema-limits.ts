@@ -78,9 +78,7 @@ export const DescriptorSchema: z.ZodType<DescriptorNode, unknown> = z
     shadow_mode: z.boolean().default(false),
     /** Never limited (a value exempted from a default limit). */
     unlimited: z.boolean().default(false),
-    get descriptors() {
-      return z.array(DescriptorSchema).optional();
-    },
+    descriptors: z.lazy(() => z.array(DescriptorSchema)).optional(),
   })
   .strict();
 
