@@ -1,0 +1,69 @@
+import { countTokens } from 'gpt-tokenizer';
+import type { ClientRequest } from '../api/client-request';
+import type { Price } from '../pricing/price-table';
+
+/** Tokens counted for an image or other inline data: tokenizing base64 would count its bytes, not its cost. */
+const INLINE_DATA_TOKENS = 1600;
+/** Per-message framing (role, separators) that providers add to the prompt. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Keys whose string values are structure, not prompt text. */
+const STRUCTURAL_KEYS = new Set(['type', 'role', 'model', 'id', 'tool_call_id', 'tool_use_id', 'cache_control', 'detail', 'media_type', 'format']);
+/** Request fields that are options, not prompt. */
+const OPTION_KEYS = new Set(['model', 'stream', 'stream_options', 'temperature', 'top_p', 'top_k', 'n', 'seed', 'user', 'metadata', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'reasoning_effort', 'encoding_format', 'dimensions', 'store', 'service_tier', 'parallel_tool_calls', 'logprobs', 'top_logprobs', 'stop', 'stop_sequences', 'presence_penalty', 'frequency_penalty']);
+
+/** What a request reserves on admission, before its real usage is known. */
+export interface Reservation {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly tokens: number;
+  /** Micro-dollars at the model's highest price; 0 when the model has no price. */
+  readonly usdMicros: number;
+}
+
+/** The prompt's strings (and counts of inline data and messages), walking the JSON once. */
+function collect(value: unknown, key: string, texts: string[], counts: { inline: number; tokenIds: number }): void {
+  if (typeof value === 'string') {
+    if (value.startsWith('data:') || (key === 'data' && value.length > 256)) counts.inline += 1;
+    else if (!STRUCTURAL_KEYS.has(key)) texts.push(value);
+  } else if (Array.isArray(value)) {
+    // Embeddings may send token ids: each number is one token.
+    if (key === 'input' && value.every((item) => typeof item === 'number')) counts.tokenIds += value.length;
+    else for (const item of value) collect(item, key, texts, counts);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [childKey, child] of Object.entries(value)) collect(child, childKey, texts, counts);
+  }
+}
+
+/** The prompt's tokens, counted with the o200k tokenizer (an estimate for other providers' tokenizers). */
+export function estimateInputTokens(request: ClientRequest): number {
+  const texts: string[] = [];
+  const counts = { inline: 0, tokenIds: 0 };
+  for (const [key, value] of Object.entries(request.body)) {
+    if (!OPTION_KEYS.has(key)) collect(value, key, texts, counts);
+  }
+  const messages = request.body.messages;
+  const overhead = Array.isArray(messages) ? messages.length * MESSAGE_OVERHEAD_TOKENS : 0;
+  // Special-token text in a prompt is just text here: count it, never throw.
+  const tokens = texts.length === 0 ? 0 : countTokens(texts.join('\n'), { disallowedSpecial: new Set() });
+  return tokens + overhead + counts.inline * INLINE_DATA_TOKENS + counts.tokenIds;
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** The most output a request can produce: its own cap, or the configured default; times `n` choices. */
+export function outputCap(request: ClientRequest, defaultOutputTokens: number): number {
+  if (request.api === 'openai-embeddings') return 0;
+  const body = request.body;
+  const cap = positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? positiveInteger(body.max_output_tokens) ?? defaultOutputTokens;
+  return cap * (positiveInteger(body.n) ?? 1);
+}
+
+/** The reservation: prompt tokens plus the output cap, priced at the dearest backend. */
+export function reservationFor(request: ClientRequest, defaultOutputTokens: number, price: Price | undefined): Reservation {
+  const inputTokens = estimateInputTokens(request);
+  const outputTokens = outputCap(request, defaultOutputTokens);
+  const usdMicros = price ? Math.ceil(inputTokens * price.input + outputTokens * Math.max(price.output, price.reasoning) - 1e-9) : 0;
+  return { inputTokens, outputTokens, tokens: inputTokens + outputTokens, usdMicros: Math.max(0, usdMicros) };
+}
