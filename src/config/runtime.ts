@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { TokenSource } from '../credentials/token-source';
+import { PriceTable } from '../pricing/price-table';
+import { compileRateLimits } from '../ratelimit/runtime-limits';
+import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
 import { Secret } from './secret';
 import { PRESETS } from './schema';
 import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
@@ -85,6 +88,9 @@ export interface RuntimeConfig {
   readonly limits: AigwConfig['limits'];
   /** Things that work but deserve attention (e.g. a credential's env var is unset). */
   readonly warnings: readonly string[];
+  readonly prices: PriceTable;
+  /** Token quotas, request limits and budgets; undefined when none are configured. */
+  readonly rateLimits?: RuntimeRateLimits;
 }
 
 /** Where each provider API expects its key. */
@@ -228,5 +234,11 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   }
   if (config.callers.length === 0) warnings.push('callers: none configured; every request will get 401');
 
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings });
+  const prices = new PriceTable(config.prices);
+  const rateLimits = compileRateLimits(config);
+  if (rateLimits?.metrics.has('usd')) {
+    const unpriced = [...models.keys()].filter((name) => !models.get(name)?.backends.some((entry) => prices.priceOf(name, entry.backend.name)));
+    if (unpriced.length > 0) warnings.push(`prices: none for ${unpriced.join(', ')}; their requests count $0 against budgets`);
+  }
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits });
 }

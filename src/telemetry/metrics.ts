@@ -44,6 +44,31 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitDecisions = new Counter({
+    name: 'aigw_ratelimit_decisions_total',
+    help: 'Rate-limit decisions per descriptor, by domain, metric and result (ok, near_limit, over_limit, shadow_over_limit, failed_open, failed_closed).',
+    labelNames: ['domain', 'metric', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimitSettlements = new Counter({
+    name: 'aigw_ratelimit_settled_total',
+    help: 'Settled amounts after requests ended: extra charged beyond the reservation, or refunded (tokens, or micro-dollars for usd).',
+    labelNames: ['domain', 'metric', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly spend = new Counter({
+    name: 'aigw_spend_usd_total',
+    help: 'Cost of answered requests in USD (from the price table), by team, project and model.',
+    labelNames: ['team', 'project', 'model'] as const,
+    registers: [this.registry],
+  });
+  readonly teamTokens = new Counter({
+    name: 'aigw_team_tokens_total',
+    help: 'Tokens used (input + output), by team, project and model.',
+    labelNames: ['team', 'project', 'model'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'aigw_process_' });
   }
