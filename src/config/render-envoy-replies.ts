@@ -48,8 +48,18 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   const anthropic = (type: string, message: string): Json => ({ type: 'error', error: { type, message } });
   // The details name the cause when the body is empty (e.g. aigw unreachable: ext_proc_error_gRPC_error_14).
   const serverMessage = '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)';
+  // A request Envoy's ratelimit filter turned away (response flag RL): aigw's rate-limit
+  // service put the reason in the reply's body and its kind in x-aigw-limit-code.
+  const rateLimited: Json = { response_flag_filter: { flags: ['RL'] } };
+  const limitMessage = '%LOCAL_REPLY_BODY%';
   return {
     mappers: [
+      ...(config.rateLimits
+        ? [
+            mapper([rateLimited, anthropicClient], anthropic('rate_limit_error', limitMessage)),
+            mapper([rateLimited], { error: { message: limitMessage, type: 'rate_limit_error', param: null, code: '%RESP(x-aigw-limit-code)%' } }),
+          ]
+        : []),
       mapper([status('EQ', 413), anthropicClient], anthropic('request_too_large', tooLargeBody(limit).error.message)),
       mapper([status('EQ', 413)], tooLargeBody(limit)),
       mapper([status('GE', 500), anthropicClient], anthropic('api_error', serverMessage)),

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { HEADER } from '../extproc/stream-processor';
 import type { Json } from './render-envoy-clusters';
 import { extprocCluster, extprocFilter, modelCluster, modelClusterName, socketAddress, typed } from './render-envoy-clusters';
+import { rateLimitFilter } from './render-envoy-ratelimit';
 import { accessLog, localReplyConfig } from './render-envoy-replies';
 import type { RuntimeConfig } from './runtime';
 
@@ -77,6 +78,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes }] },
     http_filters: [
       { name: 'envoy.filters.http.ext_proc', typed_config: extprocFilter('router') },
+      ...[rateLimitFilter(config)].filter((filter) => filter !== undefined),
       { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') },
     ],
   });

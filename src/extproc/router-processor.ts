@@ -9,6 +9,7 @@ import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { TokenUsage } from '../providers/usage';
+import { reservationMetadata, settlementFor } from '../ratelimit/request-limits';
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
 import type { RequestState, RequestStore } from './request-store';
 import type { StreamProcessor, ProcessorContext } from './stream-processor';
@@ -165,7 +166,9 @@ export class RouterProcessor implements StreamProcessor {
           caller: identity.caller,
           team: identity.team,
           project: identity.project,
+          user: identity.user,
           stream: request.stream,
+          ...reservationMetadata(this.config, request, model),
         },
       }),
     };
@@ -180,8 +183,8 @@ export class RouterProcessor implements StreamProcessor {
     const warnings = this.state?.translator?.warnings ?? [];
     const response = warnings.length > 0 ? { header_mutation: headerMutation({ [WARNING_HEADER]: warnings.join('; ') }) } : {};
     if (message?.end_of_stream) {
-      this.finish();
-      return { response_headers: { response } };
+      const usage = this.finish();
+      return { response_headers: { response }, dynamic_metadata: this.endMetadata(usage) };
     }
     this.phase = 'response-body';
     if (this.streamingResponse) {
@@ -220,7 +223,22 @@ export class RouterProcessor implements StreamProcessor {
           : headerMutation({ 'content-length': String(replacement.length), 'content-type': 'application/json' }),
       };
     }
-    return { response_body: response, dynamic_metadata: usage ? toStruct({ [METADATA_NAMESPACE]: usageMetadata(usage) }) : undefined };
+    return { response_body: response, dynamic_metadata: this.endMetadata(usage) };
+  }
+
+  /** Usage for the access log, and what the request used for rate-limit settlement and spend. */
+  private endMetadata(usage: TokenUsage | undefined): ProcessingResponse['dynamic_metadata'] {
+    const state = this.state;
+    const settlement = state?.model ? settlementFor(this.config, state.model.name, state.backend?.name, this.status, usage) : undefined;
+    if (state?.model && settlement && settlement.usedUsdMicros > 0) {
+      const labels = { team: state.identity.team, project: state.identity.project, model: state.model.name };
+      this.context.metrics.spend.inc(labels, settlement.usedUsdMicros / 1_000_000);
+    }
+    if (state?.model && usage) this.context.metrics.teamTokens.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, usage.totalTokens);
+    if (!usage && !settlement) return undefined;
+    const fields: Record<string, number> = usage ? usageMetadata(usage) : {};
+    if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros, cost_usd: settlement.usedUsdMicros / 1_000_000 });
+    return toStruct({ [METADATA_NAMESPACE]: fields });
   }
 
   private finish(): TokenUsage | undefined {

@@ -29,6 +29,8 @@ export interface RateLimitResponse {
     duration_until_reset?: { seconds: number };
   }>;
   response_headers_to_add: Array<{ key: string; value: string }>;
+  /** The local reply's body when blocked (Envoy's local_reply_config wraps it in the client's error shape). */
+  raw_body?: Buffer;
   dynamic_metadata?: ReturnType<typeof toStruct>;
 }
 
@@ -124,6 +126,7 @@ export class RateLimitService {
     if (!decision.allowed && blocked.length > 0) {
       const reply = blockedReply(blocked);
       response.overall_code = 'OVER_LIMIT';
+      response.raw_body = Buffer.from(reply.message);
       response.response_headers_to_add.push(
         { key: 'retry-after', value: String(reply.retryAfterSeconds) },
         { key: 'x-aigw-limit-message', value: reply.message },
@@ -162,6 +165,7 @@ export class RateLimitService {
     this.context.logger.warn('rate limit store unavailable', { failureMode: limits.failureMode, error: error.message });
     if (limits.failureMode === 'open') return response;
     response.overall_code = 'OVER_LIMIT';
+    response.raw_body = Buffer.from('Rate limits cannot be checked right now and this gateway fails closed; retry shortly.');
     for (const item of pending) response.statuses[item.index] = { code: 'OVER_LIMIT' };
     response.response_headers_to_add.push(
       { key: 'retry-after', value: '1' },

@@ -1,0 +1,40 @@
+import type { ClientRequest } from '../api/client-request';
+import type { RuntimeConfig, RuntimeModel } from '../config/runtime';
+import { costMicros } from '../pricing/price-table';
+import type { TokenUsage } from '../providers/usage';
+import { reservationFor } from './estimate';
+
+/**
+ * Dynamic metadata (io.aigw) the ratelimit filter reads at admission: what the request
+ * reserves, as numbers its `hits_addend` formats pick up. Empty when no limit needs them,
+ * so unlimited deployments never pay for the token count.
+ */
+export function reservationMetadata(config: RuntimeConfig, request: ClientRequest, model: RuntimeModel): Record<string, number> {
+  const limits = config.rateLimits;
+  if (!limits || (!limits.metrics.has('tokens') && !limits.metrics.has('usd'))) return {};
+  const price = limits.metrics.has('usd')
+    ? config.prices.highestPrice(
+        model.name,
+        model.backends.map((entry) => entry.backend.name),
+      )
+    : undefined;
+  const reservation = reservationFor(request, limits.defaultOutputTokens, price);
+  return { reserve_tokens: reservation.tokens, reserve_usd_micros: reservation.usdMicros };
+}
+
+/** What a finished request used, for settlement, the access log and spend metrics. */
+export interface Settlement {
+  readonly usedTokens: number;
+  readonly usedUsdMicros: number;
+}
+
+/**
+ * The request's real consumption once it ends. A successful response without usage settles
+ * at its reservation (undefined: the settle descriptors are skipped, nothing is refunded);
+ * a failed one used nothing (everything reserved is refunded).
+ */
+export function settlementFor(config: RuntimeConfig, model: string, backend: string | undefined, status: number, usage: TokenUsage | undefined): Settlement | undefined {
+  if (!usage) return status >= 200 && status < 300 ? undefined : { usedTokens: 0, usedUsdMicros: 0 };
+  const price = config.prices.priceOf(model, backend);
+  return { usedTokens: usage.totalTokens, usedUsdMicros: price ? costMicros(usage, price) : 0 };
+}
