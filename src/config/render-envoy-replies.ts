@@ -97,6 +97,7 @@ export function accessLog(path: string): Json[] {
       cache_creation_input_tokens: metadata('cache_creation_input_tokens'),
       reasoning_tokens: metadata('reasoning_tokens'),
       total_tokens: metadata('total_tokens'),
+      cost_usd: metadata('cost_usd'),
     },
   };
   // Envoy cannot open /dev/stdout when stdout is a socket (a supervisor's or a test's

@@ -237,7 +237,8 @@ export class RouterProcessor implements StreamProcessor {
     if (state?.model && usage) this.context.metrics.teamTokens.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, usage.totalTokens);
     if (!usage && !settlement) return undefined;
     const fields: Record<string, number> = usage ? usageMetadata(usage) : {};
-    if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros, cost_usd: settlement.usedUsdMicros / 1_000_000 });
+    if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros });
+    if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
     return toStruct({ [METADATA_NAMESPACE]: fields });
   }
 

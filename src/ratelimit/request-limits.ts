@@ -26,6 +26,8 @@ export function reservationMetadata(config: RuntimeConfig, request: ClientReques
 export interface Settlement {
   readonly usedTokens: number;
   readonly usedUsdMicros: number;
+  /** Whether the model has a price on that backend (else the cost is unknown, counted as 0). */
+  readonly priced: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface Settlement {
  * a failed one used nothing (everything reserved is refunded).
  */
 export function settlementFor(config: RuntimeConfig, model: string, backend: string | undefined, status: number, usage: TokenUsage | undefined): Settlement | undefined {
-  if (!usage) return status >= 200 && status < 300 ? undefined : { usedTokens: 0, usedUsdMicros: 0 };
   const price = config.prices.priceOf(model, backend);
-  return { usedTokens: usage.totalTokens, usedUsdMicros: price ? costMicros(usage, price) : 0 };
+  if (!usage) return status >= 200 && status < 300 ? undefined : { usedTokens: 0, usedUsdMicros: 0, priced: price !== undefined };
+  return { usedTokens: usage.totalTokens, usedUsdMicros: price ? costMicros(usage, price) : 0, priced: price !== undefined };
 }
