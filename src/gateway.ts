@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { createAdminServer } from './admin/admin-server';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
+import { createLimiter } from './ratelimit/create-limiter';
+import type { Limiter } from './ratelimit/limiter';
+import { RateLimitService } from './ratelimit/rate-limit-service';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
 import { GatewayMetrics } from './telemetry/metrics';
@@ -18,6 +21,8 @@ export interface GatewayOptions {
   grpcAddresses?: string[];
   /** Override config.server.admin; null disables the admin server. */
   adminAddress?: string | null;
+  /** The rate-limit counters; default: the store config.rateLimits names. */
+  limiter?: Limiter;
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
@@ -32,6 +37,8 @@ export class Gateway {
     /** Bound gRPC addresses (host:port with the real port, or unix:/path). */
     readonly grpcAddresses: string[],
     readonly adminPort: number | undefined,
+    /** The rate-limit counters, when limits are configured. */
+    readonly limiter: Limiter | undefined,
   ) {}
 
   /** Binds every listener, then reports ready. */
@@ -44,6 +51,10 @@ export class Gateway {
       'grpc.max_send_message_length': -1,
     });
     extproc.addToServer(grpcServer);
+    // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
+    const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
+    const config = options.config;
+    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }).addToServer(grpcServer);
     const bound: string[] = [];
     for (const address of options.grpcAddresses ?? options.config.source.server.grpc) {
       if (address.startsWith('unix:')) {
@@ -72,7 +83,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter);
     readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);
@@ -102,6 +113,7 @@ export class Gateway {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    await this.limiter?.close();
     this.logger.info('aigw stopped');
   }
 }
