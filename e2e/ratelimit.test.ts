@@ -37,6 +37,9 @@ describeE2E('token quotas and budgets through Envoy', () => {
         // 1000 $/M = 1000 micro-dollars per token, so budgets are easy to count in tokens.
         prices: [{ model: 'priced-model', input: 1000, output: 1000 }],
         rateLimits: {
+          // Envoy fails open when aigw answers later than this; a 200-request burst on a busy
+          // 2-core test machine can queue that long, and this suite checks counting, not timeouts.
+          envoyTimeoutMs: 5000,
           descriptors: [
             {
               key: 'metric',
