@@ -20,49 +20,10 @@ import type { BenchReport, GoalCheck } from './report';
 import { chatBody, startTargets, stopTargets } from './setup';
 import type { Targets } from './setup';
 import { makeAgent, send } from './http-client';
+import { parseBenchArgs, UsageError } from './args';
+import type { BenchArgs } from './args';
 
 const USAGE = 'usage: npm run bench -- [--rate 1000] [--duration 10] [--connections 64] [--quick] [--no-wrk] [--keep]';
-
-/** A bad command line. */
-class UsageError extends Error {}
-
-/** Command-line options. */
-export interface BenchArgs {
-  rate: number;
-  duration: number;
-  connections: number;
-  quick: boolean;
-  noWrk: boolean;
-  /** Keep the temp directory (configs, process logs) and print its path. */
-  keep: boolean;
-}
-
-/** Parses `--rate N --duration S --connections C --quick --no-wrk --keep`. */
-export function parseArgs(argv: readonly string[]): BenchArgs {
-  const number = (name: string, fallback: number): number => {
-    const index = argv.indexOf(name);
-    if (index === -1) return fallback;
-    const value = Number(argv[index + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} needs a positive number`);
-    return value;
-  };
-  const known = new Set(['--rate', '--duration', '--connections', '--quick', '--no-wrk', '--keep']);
-  argv.forEach((arg, index) => {
-    if (arg.startsWith('--') && !known.has(arg)) throw new UsageError(`unknown option ${arg}`);
-    if (!arg.startsWith('--') && !['--rate', '--duration', '--connections'].includes(argv[index - 1] ?? '')) {
-      throw new UsageError(`unexpected argument ${arg}`);
-    }
-  });
-  const quick = argv.includes('--quick');
-  return {
-    rate: number('--rate', 1000),
-    duration: number('--duration', quick ? 2 : 10),
-    connections: Math.round(number('--connections', 64)),
-    quick,
-    noWrk: argv.includes('--no-wrk'),
-    keep: argv.includes('--keep'),
-  };
-}
 
 function phaseParameters(args: BenchArgs, dir: string): PhaseParameters {
   const wrk = args.noWrk ? undefined : onPath('wrk');
@@ -137,7 +98,7 @@ function goals(report: Omit<BenchReport, 'goals'>): GoalCheck[] {
 
 async function main(): Promise<void> {
   installCleanup();
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2));
   const dir = makeTempDir('aigw-bench-', !args.keep);
   if (args.keep) process.stderr.write(`bench: configs and logs in ${dir}\n`);
   const provider = await FakeProvider.start({ port: 0 });

@@ -89,12 +89,13 @@ export function writeReport(report: BenchReport, dir: string): string {
 
 const LABEL: Record<TargetName, string> = { envoy: 'envoy alone', aigw: 'envoy + aigw' };
 
-function fmt(value: number, digits = 3): string {
+/** A number with fixed decimals, or '-' when it is not finite. */
+export function fmt(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
 /** Pads columns: the first left-aligned, the others right-aligned. */
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
     .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   '))
