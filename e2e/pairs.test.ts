@@ -1,12 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { Stack, TEST_KEY, describeE2E } from './harness';
+import { Stack, TEST_KEY, describeE2E, makeCertificates } from './harness';
 import { CHAT_CASES } from './pairs/chat-cases';
 import { OTHER_CASES } from './pairs/other-cases';
 import { TOOL_CASES } from './pairs/tool-cases';
 import { ask } from './pairs/pair-case';
-import type { Clients, PairCase } from './pairs/pair-case';
+import type { Clients, PairCase, RunningFake } from './pairs/pair-case';
 import { PROVIDERS } from './pairs/providers';
 
 /**
@@ -38,14 +41,23 @@ describeE2E('API pair table through Envoy + aigw', () => {
   const fakes = new Map<string, FakeProvider>();
   let stack: Stack;
   let clients: Clients;
+  let certificates: string | undefined;
 
   beforeAll(async () => {
     const used = [...new Set(CASES.map((row) => row.provider))];
-    for (const name of used) fakes.set(name, await FakeProvider.start({ name }));
+    const running = new Map<string, RunningFake>();
+    certificates = mkdtempSync(join(tmpdir(), 'aigw-pairs-'));
+    for (const name of used) {
+      const names = PROVIDERS[name].tlsNames;
+      const pair = names ? makeCertificates(certificates, names) : undefined;
+      const fake = await FakeProvider.start({ name, tls: pair && { key: pair.key, cert: pair.cert } });
+      fakes.set(name, fake);
+      running.set(name, { url: fake.url, port: fake.port, caFile: pair?.caFile });
+    }
     stack = await Stack.start({
       env: Object.assign({}, ...used.map((name) => PROVIDERS[name].env ?? {})) as NodeJS.ProcessEnv,
       config: {
-        backends: used.flatMap((name) => PROVIDERS[name].backends(fakes.get(name)?.url ?? '')),
+        backends: used.flatMap((name) => PROVIDERS[name].backends(running.get(name) ?? { url: '', port: 0 })),
         models: RUNS.map((run) => ({ name: run.model, backends: [{ backend: run.row.backend, model: run.row.upstreamModel }] })),
       },
     });
@@ -58,6 +70,7 @@ describeE2E('API pair table through Envoy + aigw', () => {
   afterAll(async () => {
     await stack?.stop();
     await Promise.all([...fakes.values()].map((fake) => fake.close()));
+    if (certificates) rmSync(certificates, { recursive: true, force: true });
   });
 
   test.each(RUNS)('$name', async ({ model, stream, row }) => {

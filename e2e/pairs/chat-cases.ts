@@ -52,6 +52,20 @@ export const CHAT_CASES: PairCase[] = [
     expected: { text: 'Hello from azure', finish: 'stop', usage: { input: 10, output: 4, total: 14 } },
   },
   {
+    pair: 'OpenAI chat → an OpenAI-compatible preset (Groq, over TLS)',
+    client: 'openai-chat',
+    provider: 'groq',
+    backend: 'groq',
+    upstreamModel: 'llama-3.3-70b-versatile',
+    request: CHAT,
+    upstream: (stream) => ({
+      path: '/openai/v1/chat/completions',
+      headers: { host: 'api.groq.com', authorization: 'Bearer gsk-groq-backend' },
+      json: { model: 'llama-3.3-70b-versatile', max_tokens: 64, temperature: 0.5, messages: OPENAI_MESSAGES, ...openaiStream(stream) },
+    }),
+    expected: { text: 'Hello from groq', finish: 'stop', usage: { input: 10, output: 4, total: 14 } },
+  },
+  {
     pair: 'OpenAI chat → Anthropic Messages',
     client: 'openai-chat',
     provider: 'anthropic',

@@ -23,13 +23,24 @@ export interface UpstreamExpectation {
   json: unknown;
 }
 
+/** A started fake provider, as the backend entries need it. */
+export interface RunningFake {
+  /** Base URL, e.g. http://127.0.0.1:1234. */
+  url: string;
+  port: number;
+  /** The test CA that signed the fake's certificate, when it serves TLS. */
+  caFile?: string;
+}
+
 /** A provider behind the table's one stack: a fake server and the backends that point at it. */
 export interface PairProvider {
-  /** Backend entries for aigw.yaml, given the fake's base URL (names must be unique across providers). */
-  backends(url: string): Array<Record<string, unknown>>;
+  /** Backend entries for aigw.yaml, given the running fake (names must be unique across providers). */
+  backends(fake: RunningFake): Array<Record<string, unknown>>;
+  /** Serve the fake over TLS with a test-CA certificate for these names (the first is its CN). */
+  tlsNames?: string[];
   env?: Record<string, string>;
   /** Checks the table cannot express as values (e.g. a SigV4 signature over the received bytes). */
-  verify?(received: { headers: Record<string, string>; body: string; path: string; method: string }): void;
+  verify?(received: { headers: Record<string, string>; body: string; path: string; method: string; servername?: string }): void;
 }
 
 /** One row: a client request, what the provider must receive, what it answers, what the client must get. */

@@ -11,26 +11,38 @@ export const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 export const PROVIDERS: Record<string, PairProvider> = {
   openai: {
     env: { PAIR_OPENAI_KEY: 'sk-openai-backend' },
-    backends: (url) => [{ name: 'openai', kind: 'openai', baseUrl: `${url}/v1`, credential: { env: 'PAIR_OPENAI_KEY' } }],
+    backends: ({ url }) => [{ name: 'openai', kind: 'openai', baseUrl: `${url}/v1`, credential: { env: 'PAIR_OPENAI_KEY' } }],
   },
   azure: {
     env: { PAIR_AZURE_KEY: 'azure-backend-key' },
-    backends: (url) => [
+    backends: ({ url }) => [
       { name: 'azure', kind: 'azure-openai', baseUrl: url, apiVersion: '2024-10-21', credential: { env: 'PAIR_AZURE_KEY' } },
       { name: 'azure-v1', kind: 'azure-openai', baseUrl: url, apiVersion: 'v1', credential: { env: 'PAIR_AZURE_KEY' } },
     ],
   },
   anthropic: {
     env: { PAIR_ANTHROPIC_KEY: 'sk-ant-backend' },
-    backends: (url) => [{ name: 'anthropic', kind: 'anthropic', baseUrl: url, credential: { env: 'PAIR_ANTHROPIC_KEY' } }],
+    backends: ({ url }) => [{ name: 'anthropic', kind: 'anthropic', baseUrl: url, credential: { env: 'PAIR_ANTHROPIC_KEY' } }],
   },
   gemini: {
     env: { PAIR_GEMINI_KEY: 'AIza-backend-key' },
-    backends: (url) => [{ name: 'gemini', kind: 'gemini', baseUrl: url, credential: { env: 'PAIR_GEMINI_KEY' } }],
+    backends: ({ url }) => [{ name: 'gemini', kind: 'gemini', baseUrl: url, credential: { env: 'PAIR_GEMINI_KEY' } }],
+  },
+  groq: {
+    // A preset names the provider, not its URL: the fake stands in for api.groq.com at a local
+    // address, with a certificate for that name from a test CA.
+    tlsNames: ['api.groq.com'],
+    env: { PAIR_GROQ_KEY: 'gsk-groq-backend' },
+    backends: ({ port, caFile }) => [
+      { name: 'groq', kind: 'openai', preset: 'groq', address: `127.0.0.1:${port}`, tls: { caFile }, credential: { env: 'PAIR_GROQ_KEY' } },
+    ],
+    verify(received) {
+      expect(received.servername).toBe('api.groq.com');
+    },
   },
   bedrock: {
     env: { PAIR_AWS_KEY_ID: 'AKIDPAIRS', PAIR_AWS_SECRET: AWS_SECRET },
-    backends: (url) => [
+    backends: ({ url }) => [
       {
         name: 'bedrock',
         kind: 'bedrock',

@@ -126,6 +126,7 @@ describe('valid config files', () => {
       authority: 'api.openai.com',
       pathPrefix: '/v1',
       address: 'api.openai.com',
+      connectPort: 443,
       serverName: 'api.openai.com',
       caFile: undefined,
       credential: { header: 'authorization', prefix: 'Bearer ', secret: 'sk-openai-secret' },
@@ -144,6 +145,7 @@ describe('valid config files', () => {
       authority: 'example.openai.azure.com:8443',
       pathPrefix: '/openai/v1',
       address: '10.0.0.7',
+      connectPort: 8443,
       serverName: 'azure.internal',
       caFile: '/etc/aigw/azure-ca.pem',
       credential: { header: 'api-key', prefix: '', secret: 'azure-secret-value' },
@@ -162,6 +164,7 @@ describe('valid config files', () => {
       authority: 'vllm.internal:8000',
       pathPrefix: '',
       address: 'vllm.internal',
+      connectPort: 8000,
       serverName: 'vllm.internal',
       caFile: undefined,
       credential: undefined,
@@ -461,6 +464,29 @@ describe('compileConfig', () => {
       'api.example.com',
       443,
     ]);
+  });
+
+  test('address may name a port: Envoy connects there, Host and SNI stay the baseUrl host', () => {
+    const config = compileConfig(
+      configWith([
+        { name: 'a', kind: 'openai', preset: 'groq', address: '127.0.0.1:8443' },
+        { name: 'b', kind: 'openai', baseUrl: 'https://api.example.com/v1', address: '[::1]:9443' },
+        { name: 'c', kind: 'openai', baseUrl: 'https://api.example.com/v1', address: '::1' },
+      ]),
+      {},
+    );
+    const view = (name: string): unknown[] => {
+      const backend = backendOf(config, name);
+      return [backend.address, backend.connectPort, backend.port, backend.authority, backend.serverName, backend.pathPrefix];
+    };
+    expect(view('a')).toEqual(['127.0.0.1', 8443, 443, 'api.groq.com', 'api.groq.com', '/openai/v1']);
+    expect(view('b')).toEqual(['::1', 9443, 443, 'api.example.com', 'api.example.com', '/v1']);
+    expect(view('c')).toEqual(['::1', 443, 443, 'api.example.com', 'api.example.com', '/v1']);
+  });
+
+  test('an address port out of range is an error with its path', () => {
+    const problems = problemsOf(() => configWith([{ name: 'a', kind: 'openai', baseUrl: 'https://x.test', address: 'proxy:70000' }]));
+    expect(problems).toEqual([{ path: 'backends[0].address', message: 'must be a host, an IP address or host:port (port 1-65535)' }]);
   });
 
   test('tls on an http backend is ignored with a warning', () => {

@@ -116,7 +116,7 @@ export function modelCluster(model: RuntimeModel, name: string, config: RuntimeC
         lb_endpoints: [
           {
             // hostname is what auto_host_rewrite puts in Host: the baseUrl's host[:port].
-            endpoint: { address: socketAddress(entry.backend.address, entry.backend.port), hostname: entry.backend.authority },
+            endpoint: { address: socketAddress(entry.backend.address, entry.backend.connectPort), hostname: entry.backend.authority },
             metadata: {
               filter_metadata: {
                 [METADATA_NAMESPACE]: { backend: entry.backend.name },

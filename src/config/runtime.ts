@@ -18,6 +18,8 @@ export interface RuntimeBackend {
   readonly pathPrefix: string;
   /** Address Envoy connects to. */
   readonly address: string;
+  /** Port Envoy connects to: the `address` port when it names one, else the baseUrl's. */
+  readonly connectPort: number;
   readonly serverName: string;
   readonly caFile?: string;
   readonly credential?: RuntimeCredential;
@@ -149,6 +151,13 @@ function compileAws(backend: BackendConfig, host: string, env: NodeJS.ProcessEnv
   return { aws: { region, accessKeyId: accessKeyId.secret, secretAccessKey: secretAccessKey.secret, sessionToken: sessionToken?.secret } };
 }
 
+/** Splits `address` into host and optional port: `10.0.0.7`, `10.0.0.7:8443`, `[::1]:8443`, `::1`. */
+export function splitAddress(address: string): { host: string; port?: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d+)$/.exec(address);
+  if (!match) return { host: address.replace(/^\[|\]$/g, '') };
+  return { host: match[1] ?? match[2], port: Number(match[3]) };
+}
+
 function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
   // The schema guarantees one of the two.
   const url = new URL(backend.baseUrl ?? PRESETS[backend.preset ?? 'openai']);
@@ -159,6 +168,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
   const { aws, problem: awsProblem } = compileAws(backend, host, env);
   const credential = resolved.credential;
   const problem = resolved.problem ?? awsProblem;
+  const connect = backend.address === undefined ? { host } : splitAddress(backend.address);
   return {
     name: backend.name,
     kind: backend.kind,
@@ -167,7 +177,8 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     port,
     authority: url.host,
     pathPrefix: url.pathname.replace(/\/+$/, ''),
-    address: backend.address ?? host,
+    address: connect.host,
+    connectPort: connect.port ?? port,
     serverName: backend.tls?.serverName ?? host,
     caFile: backend.tls?.caFile,
     credential,

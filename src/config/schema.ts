@@ -85,8 +85,18 @@ export const BackendSchema = z
       .optional(),
     /** A known OpenAI-compatible provider: fills in baseUrl (kind openai). */
     preset: z.enum(PRESET_NAMES).optional(),
-    /** Connect to this address instead of resolving the baseUrl host (Host and SNI still use the baseUrl host). */
-    address: z.string().min(1).optional(),
+    /**
+     * Connect to this host, or host:port, instead of the baseUrl's (Host and SNI still use the
+     * baseUrl host): a private endpoint, an egress proxy, or a local stand-in for a preset.
+     */
+    address: z
+      .string()
+      .min(1)
+      .refine((value) => {
+        const port = /^(?:\[[0-9a-fA-F:]+\]|[^:\s]+):(\d+)$/.exec(value)?.[1];
+        return port === undefined ? !/\s/.test(value) : Number(port) >= 1 && Number(port) <= 65535;
+      }, 'must be a host, an IP address or host:port (port 1-65535)')
+      .optional(),
     credential: CredentialSchema.optional(),
     /** Model name sent to this backend instead of the requested one (a model's backend entry can override it again). */
     model: z.string().min(1).optional(),
