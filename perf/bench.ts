@@ -12,57 +12,18 @@
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { CpuMeter, openLoopPhase, streamingPhase, throughputPhase, unloadedPhase } from './phases';
+import { CpuMeter, openLoopPhase, streamingPhase, throughputPhase, translatedStreamingPhase, translatedStreamSpecs, unloadedPhase } from './phases';
 import type { PhaseParameters } from './phases';
 import { cleanupSync, envoyVersion, installCleanup, makeTempDir, onPath, statusBytes } from './processes';
 import { renderText, writeReport } from './report';
 import type { BenchReport, GoalCheck } from './report';
-import { chatBody, startTargets, stopTargets } from './setup';
-import type { Targets } from './setup';
-import { makeAgent, send } from './http-client';
+import { chatBody, startTargets, stopTargets, TARGET_NAMES } from './setup';
+import type { TargetName, Targets } from './setup';
+import { fetchText, makeAgent, send } from './http-client';
+import { parseBenchArgs, UsageError } from './args';
+import type { BenchArgs } from './args';
 
 const USAGE = 'usage: npm run bench -- [--rate 1000] [--duration 10] [--connections 64] [--quick] [--no-wrk] [--keep]';
-
-/** A bad command line. */
-class UsageError extends Error {}
-
-/** Command-line options. */
-export interface BenchArgs {
-  rate: number;
-  duration: number;
-  connections: number;
-  quick: boolean;
-  noWrk: boolean;
-  /** Keep the temp directory (configs, process logs) and print its path. */
-  keep: boolean;
-}
-
-/** Parses `--rate N --duration S --connections C --quick --no-wrk --keep`. */
-export function parseArgs(argv: readonly string[]): BenchArgs {
-  const number = (name: string, fallback: number): number => {
-    const index = argv.indexOf(name);
-    if (index === -1) return fallback;
-    const value = Number(argv[index + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} needs a positive number`);
-    return value;
-  };
-  const known = new Set(['--rate', '--duration', '--connections', '--quick', '--no-wrk', '--keep']);
-  argv.forEach((arg, index) => {
-    if (arg.startsWith('--') && !known.has(arg)) throw new UsageError(`unknown option ${arg}`);
-    if (!arg.startsWith('--') && !['--rate', '--duration', '--connections'].includes(argv[index - 1] ?? '')) {
-      throw new UsageError(`unexpected argument ${arg}`);
-    }
-  });
-  const quick = argv.includes('--quick');
-  return {
-    rate: number('--rate', 1000),
-    duration: number('--duration', quick ? 2 : 10),
-    connections: Math.round(number('--connections', 64)),
-    quick,
-    noWrk: argv.includes('--no-wrk'),
-    keep: argv.includes('--keep'),
-  };
-}
 
 function phaseParameters(args: BenchArgs, dir: string): PhaseParameters {
   const wrk = args.noWrk ? undefined : onPath('wrk');
@@ -103,6 +64,15 @@ async function sanityCheck(targets: Targets): Promise<void> {
         if (!outcome.ok) throw new Error(`sanity request to ${name} (stream=${stream}) failed: ${outcome.error ?? ''}`);
       }
     }
+    // The translated stream must arrive whole in the client's format, not as an error event in a 200.
+    const translated = translatedStreamSpecs(targets);
+    const expected: Record<TargetName, string> = { envoy: 'event: message_stop', aigw: 'data: [DONE]' };
+    for (const name of TARGET_NAMES) {
+      const { status, body } = await fetchText(translated[name], 10000);
+      if (status !== 200 || !body.includes(expected[name]) || body.includes('"error"')) {
+        throw new Error(`sanity translated stream to ${name} (${translated[name].path ?? ''}) failed: HTTP ${status}: ${body.slice(-300)}`);
+      }
+    }
   } finally {
     agent.destroy();
   }
@@ -137,7 +107,7 @@ function goals(report: Omit<BenchReport, 'goals'>): GoalCheck[] {
 
 async function main(): Promise<void> {
   installCleanup();
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2));
   const dir = makeTempDir('aigw-bench-', !args.keep);
   if (args.keep) process.stderr.write(`bench: configs and logs in ${dir}\n`);
   const provider = await FakeProvider.start({ port: 0 });
@@ -153,14 +123,16 @@ async function main(): Promise<void> {
     const meter = new CpuMeter(targets);
     const started = new Date();
 
-    process.stderr.write('bench: 1/4 unloaded latency\n');
+    process.stderr.write('bench: 1/5 unloaded latency\n');
     const unloaded = await unloadedPhase(meter, targets, parameters);
-    process.stderr.write(`bench: 2/4 open loop at ${args.rate} req/s\n`);
+    process.stderr.write(`bench: 2/5 open loop at ${args.rate} req/s\n`);
     const openLoop = await openLoopPhase(meter, targets, parameters);
-    process.stderr.write(`bench: 3/4 peak throughput (${parameters.wrk !== undefined ? 'wrk' : 'node closed loop'})\n`);
+    process.stderr.write(`bench: 3/5 peak throughput (${parameters.wrk !== undefined ? 'wrk' : 'node closed loop'})\n`);
     const throughput = await throughputPhase(meter, targets, parameters);
-    process.stderr.write('bench: 4/4 streaming time to first event\n');
+    process.stderr.write('bench: 4/5 streaming time to first event\n');
     const streaming = await streamingPhase(meter, targets, parameters);
+    process.stderr.write('bench: 5/5 translated streaming (OpenAI → Anthropic) against Anthropic straight through Envoy\n');
+    const translatedStreaming = await translatedStreamingPhase(meter, targets, parameters);
     const peakRss = statusBytes(targets.aigw.pid, 'VmHWM');
 
     const partial: Omit<BenchReport, 'goals'> = {
@@ -176,6 +148,7 @@ async function main(): Promise<void> {
       openLoop,
       throughput,
       streaming,
+      translatedStreaming,
       cpu: meter.phases,
       memory: { aigwRssAfterStartMb: Math.round((rssAfterStart / 2 ** 20) * 10) / 10, aigwPeakRssMb: Math.round((peakRss / 2 ** 20) * 10) / 10 },
     };

@@ -9,6 +9,8 @@ import { BENCH_KEY, CHAT_PATH } from './setup';
 /** What to send and where. */
 export interface RequestSpec {
   port: number;
+  /** Request path; CHAT_PATH when absent. */
+  path?: string;
   body: Buffer;
   /** Whether the body asks for SSE; then the first `data:` bytes are timed. */
   stream: boolean;
@@ -81,7 +83,7 @@ export function send(spec: RequestSpec, agent: http.Agent, timeoutMs = REQUEST_T
         host: '127.0.0.1',
         port: spec.port,
         method: 'POST',
-        path: CHAT_PATH,
+        path: spec.path ?? CHAT_PATH,
         agent,
         headers: {
           authorization: `Bearer ${BENCH_KEY}`,
@@ -107,6 +109,30 @@ export function send(spec: RequestSpec, agent: http.Agent, timeoutMs = REQUEST_T
     );
     request.setTimeout(timeoutMs, () => request.destroy(new Error(`timeout after ${timeoutMs} ms`)));
     request.on('error', (error: Error) => finish(error.message));
+    request.end(spec.body);
+  });
+}
+
+/** Sends one request and resolves with its status and whole body (for checks before timing). */
+export function fetchText(spec: RequestSpec, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: spec.port,
+        method: 'POST',
+        path: spec.path ?? CHAT_PATH,
+        headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json', 'content-length': spec.body.length },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    request.on('error', reject);
     request.end(spec.body);
   });
 }

@@ -16,6 +16,10 @@ export interface Samples {
   errors: ErrorTally;
   /** Requests sent, warm-up included (for CPU per request). */
   sent: number;
+  /** Sequential phases only: ms to the first SSE event of each successful measured stream. */
+  firstEvents: number[];
+  /** Sequential phases only: ms to the end of each successful measured request. */
+  totals: number[];
 }
 
 /** How a sequential phase runs. */
@@ -29,7 +33,7 @@ export interface SequentialOptions {
 }
 
 function emptySamples(): Samples {
-  return { latencies: [], errors: new ErrorTally(), sent: 0 };
+  return { latencies: [], errors: new ErrorTally(), sent: 0, firstEvents: [], totals: [] };
 }
 
 function elapsed(outcome: Outcome, measure: SequentialOptions['measure']): number {
@@ -62,8 +66,13 @@ export async function runInterleaved(
             const outcome = await send(specs[name], agents[name]);
             result.sent++;
             if (!record) continue;
-            if (outcome.ok) result.latencies.push(elapsed(outcome, options.measure));
-            else result.errors.add(outcome);
+            if (outcome.ok) {
+              result.latencies.push(elapsed(outcome, options.measure));
+              result.totals.push(elapsed(outcome, 'total'));
+              if (outcome.firstEventAt !== undefined) result.firstEvents.push(elapsed(outcome, 'first-event'));
+            } else {
+              result.errors.add(outcome);
+            }
           }
         }
       }

@@ -7,8 +7,8 @@ import { runClosedLoop, runInterleaved, runOpenLoop } from './load';
 import type { OpenLoopResult, Samples } from './load';
 import type { RequestSpec } from './http-client';
 import { cpuSeconds } from './processes';
-import type { BenchReport, Comparison, CpuPhase, OpenLoopTarget, TargetLatency, ThroughputTarget } from './report';
-import { TARGET_NAMES, chatBody } from './setup';
+import type { BenchReport, Comparison, CpuPhase, OpenLoopTarget, TargetLatency, ThroughputTarget, TranslatedStreaming } from './report';
+import { BENCH_ANTHROPIC_MODEL, CHAT_PATH, MESSAGES_PATH, TARGET_NAMES, chatBody, messagesBody } from './setup';
 import type { TargetName, Targets } from './setup';
 import { added, roundSummary, summarize, round } from './stats';
 import { runWrk } from './wrk';
@@ -70,8 +70,21 @@ function specs(targets: Targets, stream: boolean): Record<TargetName, RequestSpe
   return { envoy: { port: targets.ports.envoy, body, stream }, aigw: { port: targets.ports.aigw, body, stream } };
 }
 
-function latencyOf(samples: Samples): TargetLatency {
-  return { latency: roundSummary(summarize(samples.latencies)), errors: samples.errors.count, errorKinds: samples.errors.toJSON() };
+function latencyOf(samples: Samples, latencies: readonly number[] = samples.latencies): TargetLatency {
+  return { latency: roundSummary(summarize(latencies)), errors: samples.errors.count, errorKinds: samples.errors.toJSON() };
+}
+
+/**
+ * The requests of the translated-streaming phase: Envoy alone forwards an Anthropic Messages
+ * stream request to the fake provider's Anthropic path; Envoy + aigw gets an OpenAI chat
+ * stream request for a model on an `anthropic` backend (the same fake), so aigw translates
+ * the request to Anthropic and every streamed event back to an OpenAI chunk.
+ */
+export function translatedStreamSpecs(targets: Targets): Record<TargetName, RequestSpec> {
+  return {
+    envoy: { port: targets.ports.envoy, path: MESSAGES_PATH, body: messagesBody(true), stream: true },
+    aigw: { port: targets.ports.aigw, path: CHAT_PATH, body: chatBody(true, BENCH_ANTHROPIC_MODEL), stream: true },
+  };
 }
 
 function compare<T extends TargetLatency>(envoy: T, aigw: T): Comparison<T> {
@@ -96,6 +109,19 @@ export function unloadedPhase(meter: CpuMeter, targets: Targets, p: PhaseParamet
 /** 4. Sequential time to first SSE event of both targets, interleaved in blocks. */
 export function streamingPhase(meter: CpuMeter, targets: Targets, p: PhaseParameters): Promise<Comparison> {
   return interleavedPhase(meter, 'streaming (both)', targets, true, p.streamingWarmup, p.streamingCount, p.block);
+}
+
+/** 5. Translated streaming: Anthropic stream through Envoy alone vs OpenAI → Anthropic through Envoy + aigw. */
+export async function translatedStreamingPhase(meter: CpuMeter, targets: Targets, p: PhaseParameters): Promise<TranslatedStreaming> {
+  const results = await meter.measure(
+    'translated streaming (both)',
+    () => runInterleaved(translatedStreamSpecs(targets), { warmup: p.streamingWarmup, count: p.streamingCount, block: p.block, measure: 'first-event' }),
+    (result) => result.aigw.sent,
+  );
+  return {
+    firstEvent: compare(latencyOf(results.envoy, results.envoy.firstEvents), latencyOf(results.aigw, results.aigw.firstEvents)),
+    total: compare(latencyOf(results.envoy, results.envoy.totals), latencyOf(results.aigw, results.aigw.totals)),
+  };
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

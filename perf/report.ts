@@ -64,6 +64,12 @@ export interface GoalCheck {
   met: boolean;
 }
 
+/** A streamed request whose client API differs from the provider's, timed to its first event and to its end. */
+export interface TranslatedStreaming {
+  firstEvent: Comparison;
+  total: Comparison;
+}
+
 /** Everything one run produced. */
 export interface BenchReport {
   timestamp: string;
@@ -74,6 +80,8 @@ export interface BenchReport {
   openLoop: Comparison<OpenLoopTarget> & { rate: number; durationSeconds: number };
   throughput: { tool: 'node' | 'wrk'; connections: number; durationSeconds: number; envoy: ThroughputTarget; aigw: ThroughputTarget; aigwShare: number };
   streaming: Comparison;
+  /** Envoy alone proxying an Anthropic stream vs Envoy + aigw serving OpenAI chat from an anthropic backend. */
+  translatedStreaming: TranslatedStreaming;
   cpu: CpuPhase[];
   memory: { aigwRssAfterStartMb: number; aigwPeakRssMb: number };
   goals: GoalCheck[];
@@ -89,12 +97,13 @@ export function writeReport(report: BenchReport, dir: string): string {
 
 const LABEL: Record<TargetName, string> = { envoy: 'envoy alone', aigw: 'envoy + aigw' };
 
-function fmt(value: number, digits = 3): string {
+/** A number with fixed decimals, or '-' when it is not finite. */
+export function fmt(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
 /** Pads columns: the first left-aligned, the others right-aligned. */
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
     .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   '))
@@ -159,7 +168,15 @@ export function renderText(report: BenchReport): string {
   out.push('', '4. Streaming: time to first SSE event (sequential, interleaved)');
   out.push(comparisonTable(report.streaming) + errorLines(report.streaming));
 
-  out.push('', '5. CPU per phase (seconds; bench = load generator + fake provider) and aigw memory');
+  const ts = report.translatedStreaming;
+  out.push('', '5. Translated streaming (sequential, interleaved): envoy alone = Anthropic /v1/messages stream straight to the fake;');
+  out.push('   envoy + aigw = OpenAI chat stream from an anthropic backend on the same fake (OpenAI → Anthropic and back, per event)');
+  out.push('  time to first event');
+  out.push(comparisonTable(ts.firstEvent) + errorLines(ts.firstEvent));
+  out.push('  total time (whole stream)');
+  out.push(comparisonTable(ts.total));
+
+  out.push('', '6. CPU per phase (seconds; bench = load generator + fake provider) and aigw memory');
   const cpuRows = report.cpu.map((phase) => [
     phase.phase,
     fmt(phase.wallSeconds, 1),

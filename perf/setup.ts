@@ -18,8 +18,12 @@ import type { Child } from './processes';
 export const BENCH_KEY = 'sk-bench';
 /** The model name bench clients ask for. */
 export const BENCH_MODEL = 'bench';
-/** The path every request goes to. */
+/** The model bench clients ask for to get OpenAI chat translated to Anthropic Messages (an `anthropic` backend on the fake). */
+export const BENCH_ANTHROPIC_MODEL = 'bench-anthropic';
+/** The path of OpenAI chat requests (the default). */
 export const CHAT_PATH = '/v1/chat/completions';
+/** The path of Anthropic Messages requests; the fake provider answers it in Anthropic's wire format. */
+export const MESSAGES_PATH = '/v1/messages';
 
 /** Names of the compared targets, in report order. */
 export type TargetName = 'envoy' | 'aigw';
@@ -37,9 +41,19 @@ export interface Targets {
   envoyBin: string;
 }
 
-/** The chat request body bench clients send. */
-export function chatBody(stream: boolean): Buffer {
-  const body: Record<string, unknown> = { model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello' }] };
+/** The chat request body bench clients send (to `model`, by default the pass-through one). */
+export function chatBody(stream: boolean, model = BENCH_MODEL): Buffer {
+  const body: Record<string, unknown> = { model, messages: [{ role: 'user', content: 'Say hello' }] };
+  if (stream) body.stream = true;
+  return Buffer.from(JSON.stringify(body));
+}
+
+/**
+ * The Anthropic Messages body Envoy alone forwards to the fake provider: what aigw sends it
+ * for a {@link chatBody} to BENCH_ANTHROPIC_MODEL (max_tokens is the translator's default).
+ */
+export function messagesBody(stream: boolean): Buffer {
+  const body: Record<string, unknown> = { model: BENCH_ANTHROPIC_MODEL, max_tokens: 4096, messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello' }] }] };
   if (stream) body.stream = true;
   return Buffer.from(JSON.stringify(body));
 }
@@ -58,8 +72,15 @@ function aigwConfig(ports: AigwPorts, providerPort: number): Record<string, unkn
     envoy: { adminAddress: '127.0.0.1', adminPort: ports.envoyAdmin, accessLog: '/dev/null' },
     // drainSeconds 0: stopping at the end of the run must not wait for idle streams.
     server: { grpc: [`127.0.0.1:${ports.grpc}`], admin: `127.0.0.1:${ports.aigwAdmin}`, drainSeconds: 0 },
-    backends: [{ name: 'fake', kind: 'openai', baseUrl: `http://127.0.0.1:${providerPort}/v1` }],
-    models: [{ name: BENCH_MODEL, backends: [{ backend: 'fake' }] }],
+    backends: [
+      { name: 'fake', kind: 'openai', baseUrl: `http://127.0.0.1:${providerPort}/v1` },
+      // The same fake, called in Anthropic's wire format (an anthropic baseUrl has no /v1).
+      { name: 'fake-anthropic', kind: 'anthropic', baseUrl: `http://127.0.0.1:${providerPort}` },
+    ],
+    models: [
+      { name: BENCH_MODEL, backends: [{ backend: 'fake' }] },
+      { name: BENCH_ANTHROPIC_MODEL, backends: [{ backend: 'fake-anthropic' }] },
+    ],
     callers: [{ name: 'bench', keyHash: hashApiKey(BENCH_KEY), team: 't', project: 'p' }],
   };
 }
