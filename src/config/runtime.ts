@@ -36,6 +36,8 @@ export interface RuntimeBackend {
   readonly apiVersion: string;
   /** bedrock backends: region and keys for SigV4. */
   readonly aws?: RuntimeAwsCredentials;
+  /** bedrock backends: Converse, or InvokeModel with an Anthropic body. */
+  readonly bedrockApi: 'converse' | 'invoke';
   /** Backends authenticated by a short-lived bearer token (Vertex AI, Azure Entra ID): fetched and cached per backend. */
   readonly tokenSource?: TokenSource;
 }
@@ -194,6 +196,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
+    bedrockApi: backend.api ?? 'converse',
   };
 }
 

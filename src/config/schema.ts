@@ -73,6 +73,11 @@ export const BackendSchema = z
     kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock']),
     /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
     aws: AwsSchema.optional(),
+    /**
+     * bedrock: `converse` (Converse/ConverseStream, any model) or `invoke` (InvokeModel with
+     * Anthropic's own Messages body, for Anthropic models: nothing is lost in translation).
+     */
+    api: z.enum(['converse', 'invoke']).optional(),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
     apiVersion: z.string().regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, 'must be v1 or a date like 2024-10-21').optional(),
     /** anthropic: the `anthropic-version` header sent upstream. */
@@ -121,6 +126,10 @@ export const BackendSchema = z
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
     message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
     path: ['aws'],
+  })
+  .refine((backend) => backend.api === undefined || backend.kind === 'bedrock', {
+    message: 'api chooses between Bedrock APIs: only for kind bedrock',
+    path: ['api'],
   })
   .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
     message: 'presets are OpenAI-compatible providers: use kind openai',
