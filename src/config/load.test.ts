@@ -212,7 +212,7 @@ describe('invalid config files', () => {
     [
       'invalid-types.yaml',
       [
-        { path: 'backends[0].kind', message: 'Invalid option: expected one of "openai"|"azure-openai"|"anthropic"|"gemini"|"bedrock"' },
+        { path: 'backends[0].kind', message: 'Invalid option: expected one of "openai"|"azure-openai"|"anthropic"|"gemini"|"bedrock"|"vertex"' },
         { path: 'backends[1].baseUrl', message: 'Invalid URL' },
         { path: 'backends[1].baseUrl', message: 'must start with http:// or https://' },
         { path: 'backends[2].baseUrl', message: 'must start with http:// or https://' },

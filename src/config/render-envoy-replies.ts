@@ -28,7 +28,16 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   const metadataIs = (key: string, value: Json, ifMissing: boolean): Json => ({
     metadata_filter: { matcher: { filter: METADATA_NAMESPACE, path: [{ key }], value }, match_if_key_not_found: ifMissing },
   });
-  const notFromAigw = metadataIs(ERROR_SHAPED_KEY, { bool_match: false }, true);
+  // aigw's replies from the upstream filter (an attempt that cannot be prepared) carry their
+  // metadata on the upstream stream, which local_reply_config does not see: their details
+  // (aigw_<code>) mark them instead.
+  const notAigwDetails: Json = {
+    extension_filter: {
+      name: 'envoy.access_loggers.extension_filters.cel',
+      typed_config: typed('envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', { expression: "!response.code_details.startsWith('aigw_')" }),
+    },
+  };
+  const notFromAigw: Json = { and_filter: { filters: [metadataIs(ERROR_SHAPED_KEY, { bool_match: false }, true), notAigwDetails] } };
   // Anthropic clients: aigw records the shape once it has read the body; before that
   // (e.g. a body over Envoy's buffer) only the path can tell. The path alone is not
   // enough later, since an attempt rewrites :path for its provider.

@@ -428,9 +428,24 @@ describe('local replies', () => {
     // Anthropic-shaped then OpenAI-shaped, for 413, >= 500 and >= 400.
     expect(mappers).toHaveLength(6);
     const notFromAigw = {
-      metadata_filter: {
-        matcher: { filter: 'io.aigw', path: [{ key: 'error_shaped' }], value: { bool_match: false } },
-        match_if_key_not_found: true,
+      and_filter: {
+        filters: [
+          {
+            metadata_filter: {
+              matcher: { filter: 'io.aigw', path: [{ key: 'error_shaped' }], value: { bool_match: false } },
+              match_if_key_not_found: true,
+            },
+          },
+          {
+            extension_filter: {
+              name: 'envoy.access_loggers.extension_filters.cel',
+              typed_config: {
+                '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
+                expression: "!response.code_details.startsWith('aigw_')",
+              },
+            },
+          },
+        ],
       },
     };
     expect(mappers[1]).toEqual({

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { gcpTokenSource } from '../credentials/gcp-token-source';
 import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
@@ -38,6 +39,8 @@ export interface RuntimeBackend {
   readonly aws?: RuntimeAwsCredentials;
   /** bedrock backends: Converse, or InvokeModel with an Anthropic body. */
   readonly bedrockApi: 'converse' | 'invoke';
+  /** vertex backends: where requests go (`/v1/projects/{project}/locations/{location}/…`). */
+  readonly gcp?: { readonly project: string; readonly location: string };
   /** Backends authenticated by a short-lived bearer token (Vertex AI, Azure Entra ID): fetched and cached per backend. */
   readonly tokenSource?: TokenSource;
 }
@@ -103,6 +106,8 @@ const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefi
   gemini: { header: 'x-goog-api-key', prefix: '' },
   // Bedrock signs with SigV4 instead (see aws); a credential here would be a bearer API key.
   bedrock: { header: 'authorization', prefix: 'Bearer ' },
+  // Vertex uses OAuth tokens from gcp; a credential here would be a fixed bearer token.
+  vertex: { header: 'authorization', prefix: 'Bearer ' },
 };
 
 /** Reads where a credential comes from; the error names the source, never a value. */
@@ -166,9 +171,14 @@ export function splitAddress(address: string): { host: string; port?: number } {
   return { host: match[1] ?? match[2], port: Number(match[3]) };
 }
 
+/** Vertex AI's endpoint for a location: regional hosts, or the global one. */
+export function vertexBaseUrl(location: string): string {
+  return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
+}
+
 function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): RuntimeBackend {
   // The schema guarantees one of the two.
-  const url = new URL(backend.baseUrl ?? PRESETS[backend.preset ?? 'openai']);
+  const url = new URL(backend.baseUrl ?? (backend.gcp ? vertexBaseUrl(backend.gcp.location) : PRESETS[backend.preset ?? 'openai']));
   const tls = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : tls ? 443 : 80;
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -197,6 +207,8 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
     bedrockApi: backend.api ?? 'converse',
+    gcp: backend.gcp && { project: backend.gcp.project, location: backend.gcp.location },
+    tokenSource: backend.gcp ? gcpTokenSource(backend.name, backend.gcp) : undefined,
   };
 }
 

@@ -66,11 +66,26 @@ export const AwsSchema = z
   })
   .strict();
 
+/** Google Cloud project and credentials for Vertex AI. */
+export const GcpSchema = z
+  .object({
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+    /** A region such as us-east5, or global. */
+    location: z.string().regex(/^(global|[a-z]+-[a-z]+\d+)$/, 'must be a Vertex AI location such as us-east5, europe-west1 or global'),
+    /** A service-account key (JSON) file; without one, Application Default Credentials (metadata server, workload identity, gcloud). */
+    credentialsFile: z.string().min(1).optional(),
+    /** Token endpoint to use instead of https://oauth2.googleapis.com/token (Private Service Connect, or a test double). */
+    tokenUrl: z.string().url().optional(),
+  })
+  .strict();
+
 export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
     /** The provider API the backend speaks. `openai` covers every OpenAI-compatible API. */
-    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock']),
+    kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock', 'vertex']),
+    /** vertex: project, location and credentials (models named claude-* are served by Anthropic's publisher, others by Google's). */
+    gcp: GcpSchema.optional(),
     /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
     aws: AwsSchema.optional(),
     /**
@@ -119,9 +134,13 @@ export const BackendSchema = z
       .optional(),
   })
   .strict()
-  .refine((backend) => backend.baseUrl !== undefined || backend.preset !== undefined, {
+  .refine((backend) => backend.baseUrl !== undefined || backend.preset !== undefined || backend.kind === 'vertex', {
     message: 'set baseUrl or preset',
     path: ['baseUrl'],
+  })
+  .refine((backend) => (backend.kind === 'vertex') === (backend.gcp !== undefined), {
+    message: 'vertex backends need gcp (project and location), and only they take it',
+    path: ['gcp'],
   })
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
     message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',

@@ -9,6 +9,7 @@ import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
+import { OnVertex, claudeOnVertex, geminiOnVertex, isClaudeModel } from './vertex/on-vertex';
 
 function unsupported(request: ClientRequest, target: AttemptTarget): GatewayError {
   return new GatewayError(
@@ -44,5 +45,16 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
       // Embeddings and the Responses and Messages APIs are not translated for Bedrock Converse yet.
       throw unsupported(request, target);
+    case 'vertex': {
+      const model = target.upstreamModel ?? request.model;
+      if (isClaudeModel(model)) {
+        if (request.api === 'openai-chat') return new OnVertex(new OpenAIToAnthropic(request, target), target.backend, claudeOnVertex(target.backend, model));
+        if (request.api === 'anthropic-messages') return new OnVertex(new AnthropicToAnthropic(request, target), target.backend, claudeOnVertex(target.backend, model));
+      } else if (request.api === 'openai-chat') {
+        return new OnVertex(new OpenAIToGemini(request, target), target.backend, geminiOnVertex(target.backend, model));
+      }
+      // Embeddings (predict) and the Responses API are not translated for Vertex yet.
+      throw unsupported(request, target);
+    }
   }
 }
