@@ -54,6 +54,9 @@ export class RedisLimiter implements Limiter {
       // Fail fast instead of queueing while disconnected; reconnect in the background.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
+      // A reservation whose answer was lost in a disconnect must not be sent again after the
+      // reconnect: it may have been taken already, and would then be taken twice.
+      autoResendUnfulfilledCommands: false,
       commandTimeout: options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
