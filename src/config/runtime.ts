@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { ChainAwsCredentials, staticAwsCredentials } from '../credentials/aws-credentials';
+import type { AwsCredentialSource } from '../credentials/aws-credentials';
 import { gcpTokenSource } from '../credentials/gcp-token-source';
 import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
@@ -45,12 +47,10 @@ export interface RuntimeBackend {
   readonly tokenSource?: TokenSource;
 }
 
-/** Resolved AWS credentials. */
+/** Where a bedrock backend signs: its region and its credentials. */
 export interface RuntimeAwsCredentials {
   readonly region: string;
-  readonly accessKeyId: Secret;
-  readonly secretAccessKey: Secret;
-  readonly sessionToken?: Secret;
+  readonly source: AwsCredentialSource;
 }
 
 /** A resolved credential and where it goes. */
@@ -156,12 +156,23 @@ function compileAws(backend: BackendConfig, host: string, env: NodeJS.ProcessEnv
   if (!backend.aws) return {};
   const region = backend.aws.region ?? /^bedrock-runtime(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com$/.exec(host)?.[1];
   if (!region) return { problem: 'aws.region is not set and the baseUrl host names none' };
-  const accessKeyId = readSecret(backend.aws.accessKeyId, env);
-  const secretAccessKey = readSecret(backend.aws.secretAccessKey, env);
-  const sessionToken = backend.aws.sessionToken ? readSecret(backend.aws.sessionToken, env) : undefined;
+  const spec = backend.aws;
+  // Named keys, else the standard environment variables (read from the config's environment),
+  // else the SDK's chain, resolved lazily on the first request.
+  const keys =
+    spec.accessKeyId && spec.secretAccessKey
+      ? { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey, sessionToken: spec.sessionToken, description: 'the configured keys' }
+      : !spec.profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: { env: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET_ACCESS_KEY' }, sessionToken: env.AWS_SESSION_TOKEN ? { env: 'AWS_SESSION_TOKEN' } : undefined, description: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY' }
+        : undefined;
+  if (!keys) return { aws: { region, source: new ChainAwsCredentials(spec.profile) } };
+  const accessKeyId = readSecret(keys.accessKeyId, env);
+  const secretAccessKey = readSecret(keys.secretAccessKey, env);
+  const sessionToken = keys.sessionToken ? readSecret(keys.sessionToken, env) : undefined;
   const problem = accessKeyId.problem ?? secretAccessKey.problem ?? sessionToken?.problem;
   if (problem || !accessKeyId.secret || !secretAccessKey.secret) return { problem };
-  return { aws: { region, accessKeyId: accessKeyId.secret, secretAccessKey: secretAccessKey.secret, sessionToken: sessionToken?.secret } };
+  const identity = { accessKeyId: accessKeyId.secret, secretAccessKey: secretAccessKey.secret, ...(sessionToken?.secret ? { sessionToken: sessionToken.secret } : {}) };
+  return { aws: { region, source: staticAwsCredentials(identity, keys.description) } };
 }
 
 /** Splits `address` into host and optional port: `10.0.0.7`, `10.0.0.7:8443`, `[::1]:8443`, `::1`. */

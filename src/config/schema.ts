@@ -56,15 +56,24 @@ const SecretSourceSchema = z
   .strict()
   .refine((c) => (c.env === undefined) !== (c.file === undefined), { message: 'set exactly one of env or file' });
 
-/** AWS credentials for Bedrock. The region defaults to the one in the baseUrl host. */
+/**
+ * AWS credentials for Bedrock. The region defaults to the one in the baseUrl host. Without
+ * keys: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when set, else the AWS SDK's default chain
+ * (shared files and profiles, SSO, web identity, ECS, EC2 instance metadata).
+ */
 export const AwsSchema = z
   .object({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').optional(),
-    accessKeyId: SecretSourceSchema.prefault({ env: 'AWS_ACCESS_KEY_ID' }),
-    secretAccessKey: SecretSourceSchema.prefault({ env: 'AWS_SECRET_ACCESS_KEY' }),
+    accessKeyId: SecretSourceSchema.optional(),
+    secretAccessKey: SecretSourceSchema.optional(),
     sessionToken: SecretSourceSchema.optional(),
+    /** A profile of the shared config files, for the default chain. */
+    profile: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((aws) => (aws.accessKeyId === undefined) === (aws.secretAccessKey === undefined), { message: 'set both accessKeyId and secretAccessKey, or neither' })
+  .refine((aws) => aws.sessionToken === undefined || aws.accessKeyId !== undefined, { message: 'sessionToken goes with accessKeyId and secretAccessKey', path: ['sessionToken'] })
+  .refine((aws) => aws.profile === undefined || aws.accessKeyId === undefined, { message: 'profile is for the default credential chain: drop it, or the keys', path: ['profile'] });
 
 /** Google Cloud project and credentials for Vertex AI. */
 export const GcpSchema = z
@@ -143,7 +152,7 @@ export const BackendSchema = z
     path: ['gcp'],
   })
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
-    message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+    message: 'bedrock backends need aws (aws: {} uses AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the AWS default credential chain)',
     path: ['aws'],
   })
   .refine((backend) => backend.api === undefined || backend.kind === 'bedrock', {

@@ -1,6 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { RuntimeBackend } from '../../config/runtime';
+import type { AwsIdentity } from '../../credentials/aws-credentials';
 import { GatewayError } from '../../errors';
 
 /** The SigV4 service name of Bedrock Runtime (its endpoints' credential scope is `bedrock`). */
@@ -32,7 +33,15 @@ export async function signBedrockRequest(input: BedrockSigningInput): Promise<Re
   if (!backend.aws) {
     throw new GatewayError(500, 'server_error', 'missing_credentials', `Backend "${backend.name}" (bedrock) has no AWS credentials configured.`);
   }
-  const { region, accessKeyId, secretAccessKey, sessionToken } = backend.aws;
+  const { region, source } = backend.aws;
+  let identity: AwsIdentity;
+  try {
+    identity = await source.credentials();
+  } catch (error) {
+    // 503: Envoy may fail over; the SDK's messages name the sources it tried, not secrets.
+    throw new GatewayError(503, 'server_error', 'backend_credential_unavailable', `Backend "${backend.name}" could not get AWS credentials from ${source.description}: ${((error as Error).message || 'unknown error').slice(0, 200)}.`);
+  }
+  const { accessKeyId, secretAccessKey, sessionToken } = identity;
   const signer = new SignatureV4({
     service: BEDROCK_SIGNING_SERVICE,
     region,
