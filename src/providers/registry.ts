@@ -3,6 +3,7 @@ import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
 import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
+import { OpenAIEmbeddingsToGemini } from './gemini/openai-embeddings-to-gemini';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
@@ -31,7 +32,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       throw unsupported(request, target);
     case 'gemini':
       if (request.api === 'openai-chat') return new OpenAIToGemini(request, target);
-      // Embeddings and the Responses and Messages APIs are not translated for Gemini yet.
+      if (request.api === 'openai-embeddings') return new OpenAIEmbeddingsToGemini(request, target);
+      // The Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
     case 'bedrock':
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
