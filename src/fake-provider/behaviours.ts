@@ -33,7 +33,8 @@ export interface RecordedRequest {
 
 /** What the next matching request gets. Queued behaviours are used first (FIFO), then the default. */
 export type Behaviour =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  /** `gzip`: the body is sent gzip-compressed with `content-encoding: gzip`, whatever the request accepts (some providers do). */
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string>; gzip?: boolean }
   | { kind: 'text'; status: number; body: string; headers?: Record<string, string> }
   | {
       kind: 'sse';
@@ -48,6 +49,8 @@ export type Behaviour =
       intervalMs?: number;
       status?: number;
       headers?: Record<string, string>;
+      /** Compress the stream with gzip, flushed after every event so each still arrives on its own. */
+      gzip?: boolean;
     }
   /**
    * Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8
