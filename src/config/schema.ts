@@ -66,6 +66,31 @@ export const AwsSchema = z
   })
   .strict();
 
+/**
+ * azure-openai: a Microsoft Entra ID bearer token instead of an `api-key` (client-credentials
+ * flow). The client proves itself with a secret, or with a federated token file (AKS workload
+ * identity writes one and names it in AZURE_FEDERATED_TOKEN_FILE).
+ */
+export const EntraIdSchema = z
+  .object({
+    tenantId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id (GUID) or domain'),
+    clientId: z.string().min(1),
+    clientSecret: SecretSourceSchema.optional(),
+    /** Path of a federated token (JWT) sent as client_assertion; read again for every token fetch, as it rotates. */
+    federatedTokenFile: z.string().min(1).optional(),
+    /** Default https://login.microsoftonline.com (sovereign clouds have their own). */
+    authorityHost: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+      .default('https://login.microsoftonline.com'),
+    scope: z.string().min(1).default('https://cognitiveservices.azure.com/.default'),
+  })
+  .strict()
+  .refine((entra) => (entra.clientSecret === undefined) !== (entra.federatedTokenFile === undefined), {
+    message: 'set exactly one of clientSecret or federatedTokenFile',
+  });
+
 export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
@@ -73,6 +98,8 @@ export const BackendSchema = z
     kind: z.enum(['openai', 'azure-openai', 'anthropic', 'gemini', 'bedrock']),
     /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
     aws: AwsSchema.optional(),
+    /** azure-openai: authenticate with an Entra ID token (instead of credential). */
+    entraId: EntraIdSchema.optional(),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
     apiVersion: z.string().regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, 'must be v1 or a date like 2024-10-21').optional(),
     /** anthropic: the `anthropic-version` header sent upstream. */
@@ -121,6 +148,14 @@ export const BackendSchema = z
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
     message: 'bedrock backends need aws credentials (aws: {} reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
     path: ['aws'],
+  })
+  .refine((backend) => backend.entraId === undefined || backend.kind === 'azure-openai', {
+    message: 'entraId is for azure-openai backends',
+    path: ['entraId'],
+  })
+  .refine((backend) => backend.entraId === undefined || backend.credential === undefined, {
+    message: 'set credential or entraId, not both',
+    path: ['entraId'],
   })
   .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
     message: 'presets are OpenAI-compatible providers: use kind openai',

@@ -9,6 +9,7 @@
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
+import { ENTRA_TOKEN_PATH, entraTokenBehaviour } from './entra-behaviours';
 import { BEDROCK_PATH, bedrockDefaultBehaviour } from './bedrock-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
@@ -79,6 +80,8 @@ export interface DefaultContext {
   nextCompletionId(): string;
   /** Returns the next per-server Anthropic message id (`msg_fake_<n>`), counted separately from completions. */
   nextMessageId(): string;
+  /** Returns how many Entra ID tokens this server has issued, this one included (optional for older callers). */
+  nextTokenNumber?(): number;
 }
 
 /** Fixed so that responses are byte-for-byte reproducible. */
@@ -231,6 +234,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   // Gemini's generate paths end in `:method`, e.g. /v1beta/models/gemini-2.5-flash:generateContent.
   if (method === 'POST' && /:(generateContent|streamGenerateContent|batchEmbedContents)$/.test(pathname)) return geminiDefaultBehaviour(request, context);
   if (method === 'POST' && BEDROCK_PATH.test(pathname)) return bedrockDefaultBehaviour(request, context);
+  if (method === 'POST' && ENTRA_TOKEN_PATH.test(pathname)) return entraTokenBehaviour(request, context.nextTokenNumber?.() ?? 1);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 

@@ -79,6 +79,7 @@ export class FakeProvider {
   private readonly waiters = new Set<Waiter>();
   private completionCount = 0;
   private messageCount = 0;
+  private tokenCount = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeProviderOptions) {
@@ -205,6 +206,7 @@ export class FakeProvider {
           name: this.name,
           nextCompletionId: () => `chatcmpl-fake-${++this.completionCount}`,
           nextMessageId: () => `msg_fake_${++this.messageCount}`,
+          nextTokenNumber: () => ++this.tokenCount,
         });
       this.respond(behaviour, request, response);
     });

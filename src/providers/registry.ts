@@ -6,6 +6,7 @@ import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
 import { OpenAIEmbeddingsToGemini } from './gemini/openai-embeddings-to-gemini';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
+import { withBearerToken } from './openai/bearer-token-auth';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 
@@ -22,9 +23,13 @@ function unsupported(request: ClientRequest, target: AttemptTarget): GatewayErro
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
   switch (target.backend.kind) {
     case 'openai':
-    case 'azure-openai':
       if (request.api === 'anthropic-messages') return new AnthropicToOpenAI(request, target);
       return new OpenAIToOpenAI(request, target);
+    case 'azure-openai': {
+      const translator = request.api === 'anthropic-messages' ? new AnthropicToOpenAI(request, target) : new OpenAIToOpenAI(request, target);
+      // Entra ID: a bearer token per attempt instead of the api-key.
+      return withBearerToken(translator, target.backend);
+    }
     case 'anthropic':
       if (request.api === 'anthropic-messages') return new AnthropicToAnthropic(request, target);
       if (request.api === 'openai-chat') return new OpenAIToAnthropic(request, target);
