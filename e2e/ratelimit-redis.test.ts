@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { RedisServer } from '../test/redis-server';
+import { RedisServer } from '../src/testing/redis-server';
 import { Stack, TEST_KEY, describeE2E, metricValue } from './harness';
 
 const MESSAGES = [{ role: 'user' as const, content: 'hello there' }];

@@ -152,15 +152,16 @@ export function cliPath(): string {
 
 /**
  * Starts aigw (separate Node process), its Envoy and the plain Envoy, and waits until all
- * three are ready. On failure, whatever was started is stopped again.
+ * three are ready. `extraConfig` adds top-level aigw.yaml sections (e.g. rateLimits). On
+ * failure, whatever was started is stopped again.
  */
-export async function startTargets(providerPort: number, dir: string): Promise<Targets> {
+export async function startTargets(providerPort: number, dir: string, extraConfig: Record<string, unknown> = {}): Promise<Targets> {
   const envoyBin = findEnvoy();
   const ports: AigwPorts = { listener: await freePort(), envoyAdmin: await freePort(), grpc: await freePort(), aigwAdmin: await freePort() };
   const plainListener = await freePort();
   const plainAdmin = await freePort();
 
-  const raw = aigwConfig(ports, providerPort);
+  const raw = { ...aigwConfig(ports, providerPort), ...extraConfig };
   const configPath = join(dir, 'aigw.yaml');
   writeFileSync(configPath, stringify(raw));
   const aigwBootstrap = join(dir, 'envoy-aigw.yaml');

@@ -121,8 +121,8 @@ describe('ext_proc over gRPC', () => {
     const metadataContext = { filter_metadata: { 'io.aigw': toStruct({ request_id: requestId }) } };
 
     for (const [backend, expected] of [
-      ['alpha', { ':path': '/v1/chat/completions', ':authority': 'alpha.example:8443', authorization: 'Bearer sk-alpha', model: 'alpha-m', remove: ['api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'] }],
-      ['beta', { ':path': '/api/chat/completions', ':authority': 'beta.example', authorization: undefined, model: 'm', remove: ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'] }],
+      ['alpha', { ':path': '/v1/chat/completions', ':authority': 'alpha.example:8443', authorization: 'Bearer sk-alpha', model: 'alpha-m', remove: ['api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'anthropic-version', 'anthropic-beta', 'openai-organization', 'openai-project'] }],
+      ['beta', { ':path': '/api/chat/completions', ':authority': 'beta.example', authorization: undefined, model: 'm', remove: ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'anthropic-version', 'anthropic-beta', 'openai-organization', 'openai-project'] }],
     ] as const) {
       const upstream = open('upstream');
       upstream.stream.write({ ...headers({ ':method': 'POST', ':path': '/v1/chat/completions' }), attributes: hostMetadata(backend), metadata_context: metadataContext });

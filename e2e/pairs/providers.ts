@@ -49,6 +49,13 @@ export const PROVIDERS: Record<string, PairProvider> = {
         baseUrl: url,
         aws: { region: 'us-west-2', accessKeyId: { env: 'PAIR_AWS_KEY_ID' }, secretAccessKey: { env: 'PAIR_AWS_SECRET' } },
       },
+      {
+        name: 'bedrock-invoke',
+        kind: 'bedrock',
+        api: 'invoke',
+        baseUrl: url,
+        aws: { region: 'us-west-2', accessKeyId: { env: 'PAIR_AWS_KEY_ID' }, secretAccessKey: { env: 'PAIR_AWS_SECRET' } },
+      },
     ],
     verify(received) {
       const claimed = parseAuthorization(received.headers.authorization);

@@ -136,6 +136,7 @@ describe('valid config files', () => {
       streamIncludeUsage: true,
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
+      bedrockApi: 'converse',
     });
     expect(plainBackend(backendOf(config, 'azure'))).toEqual({
       name: 'azure',
@@ -155,6 +156,7 @@ describe('valid config files', () => {
       streamIncludeUsage: true,
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
+      bedrockApi: 'converse',
     });
     expect(plainBackend(backendOf(config, 'vllm'))).toEqual({
       name: 'vllm',
@@ -174,6 +176,7 @@ describe('valid config files', () => {
       streamIncludeUsage: false,
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
+      bedrockApi: 'converse',
     });
     expect(modelOf(config, 'gpt-4o-mini')).toEqual([
       { backend: 'openai', priority: 0, upstreamModel: undefined },

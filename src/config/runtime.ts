@@ -38,6 +38,8 @@ export interface RuntimeBackend {
   readonly apiVersion: string;
   /** bedrock backends: region and keys for SigV4. */
   readonly aws?: RuntimeAwsCredentials;
+  /** bedrock backends: Converse, or InvokeModel with an Anthropic body. */
+  readonly bedrockApi: 'converse' | 'invoke';
   /** Backends authenticated by a short-lived bearer token (Vertex AI, Azure Entra ID): fetched and cached per backend. */
   readonly tokenSource?: TokenSource;
 }
@@ -213,6 +215,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
     tokenSource,
+    bedrockApi: backend.api ?? 'converse',
   };
 }
 

@@ -100,6 +100,11 @@ export const BackendSchema = z
     aws: AwsSchema.optional(),
     /** azure-openai: authenticate with an Entra ID token (instead of credential). */
     entraId: EntraIdSchema.optional(),
+    /**
+     * bedrock: `converse` (Converse/ConverseStream, any model) or `invoke` (InvokeModel with
+     * Anthropic's own Messages body, for Anthropic models: nothing is lost in translation).
+     */
+    api: z.enum(['converse', 'invoke']).optional(),
     /** azure-openai: `v1` for the v1 API, or a dated api-version such as 2024-10-21 (deployment in the path). */
     apiVersion: z.string().regex(/^(v1|\d{4}-\d{2}-\d{2}(-preview)?)$/, 'must be v1 or a date like 2024-10-21').optional(),
     /** anthropic: the `anthropic-version` header sent upstream. */
@@ -156,6 +161,10 @@ export const BackendSchema = z
   .refine((backend) => backend.entraId === undefined || backend.credential === undefined, {
     message: 'set credential or entraId, not both',
     path: ['entraId'],
+  })
+  .refine((backend) => backend.api === undefined || backend.kind === 'bedrock', {
+    message: 'api chooses between Bedrock APIs: only for kind bedrock',
+    path: ['api'],
   })
   .refine((backend) => backend.preset === undefined || backend.kind === 'openai', {
     message: 'presets are OpenAI-compatible providers: use kind openai',

@@ -109,6 +109,15 @@ export function backendOf(message: Pick<ProcessingRequest__Output, 'attributes'>
   return match?.[1];
 }
 
+/**
+ * Client-API headers that only mean something to that API's own provider: the Anthropic SDK's
+ * version and beta flags reach Anthropic backends (their translator sets the version), never
+ * others; an OpenAI organization or project belongs to the client's account, not the backend's.
+ */
+function clientApiHeaders(backend: RuntimeBackend): string[] {
+  return [...(backend.kind === 'anthropic' ? [] : ['anthropic-version', 'anthropic-beta']), 'openai-organization', 'openai-project'];
+}
+
 /** The headers response that sends this attempt's translated request instead of the client's. */
 function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): ProcessingResponse {
   const set: Record<string, string> = {
@@ -120,7 +129,7 @@ function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): Pro
     ':authority': backend.authority,
     [HEADER.contentLength]: String(upstream.body.length),
   };
-  const remove = CREDENTIAL_HEADERS.filter((name) => !(name in set));
+  const remove = [...CREDENTIAL_HEADERS, ...clientApiHeaders(backend)].filter((name) => !(name in set));
   return {
     request_headers: {
       response: {

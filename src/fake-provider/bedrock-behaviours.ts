@@ -71,3 +71,33 @@ export function bedrockDefaultBehaviour(request: RecordedRequest, context: Defau
   ];
   return { kind: 'raw-sse', chunks, contentType: 'application/vnd.amazon.eventstream' };
 }
+
+/** InvokeModel and InvokeModelWithResponseStream paths (Anthropic models), after any baseUrl prefix. */
+export const BEDROCK_INVOKE_PATH = /\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
+
+/** A `chunk` frame of InvokeModelWithResponseStream: the model's own event JSON, base64 in `bytes`. */
+export function invokeChunkFrame(event: string): Buffer {
+  return eventFrame('chunk', { bytes: Buffer.from(event).toString('base64') });
+}
+
+/**
+ * The default reply to InvokeModel for an Anthropic model: Anthropic's Messages answer (the
+ * Anthropic defaults, with the model id from the path), whole, or as its stream events each in
+ * a `chunk` frame. Like Bedrock, it wants SigV4, `anthropic_version: bedrock-2023-05-31` in the
+ * body and no `model` or `stream` key there.
+ */
+export function invokeDefaultBehaviour(request: RecordedRequest, context: DefaultContext, anthropic: (request: RecordedRequest, context: DefaultContext) => Behaviour): Behaviour {
+  if (!SIGV4_AUTHORIZATION.test(request.headers.authorization ?? '')) return bedrockErrorBehaviour(403, 'AccessDeniedException', 'missing signature');
+  const json = request.json;
+  const match = BEDROCK_INVOKE_PATH.exec(request.path.split('?')[0]);
+  if (!isRecord(json) || !match) return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: expected a JSON object.');
+  if (json.anthropic_version !== 'bedrock-2023-05-31') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: anthropic_version must be bedrock-2023-05-31.');
+  const extraneous = ['model', 'stream'].find((key) => key in json);
+  if (extraneous) return bedrockErrorBehaviour(400, 'ValidationException', `Malformed input request: extraneous key [${extraneous}] is not permitted.`);
+  const stream = match[2] === 'invoke-with-response-stream';
+  const asAnthropic = { ...json, model: decodeURIComponent(match[1]), ...(stream ? { stream: true } : {}) };
+  delete (asAnthropic as Record<string, unknown>).anthropic_version;
+  const answer = anthropic({ ...request, json: asAnthropic, body: JSON.stringify(asAnthropic) }, context);
+  if (answer.kind !== 'sse') return answer;
+  return { kind: 'raw-sse', chunks: answer.events.map(invokeChunkFrame), contentType: 'application/vnd.amazon.eventstream' };
+}

@@ -9,8 +9,8 @@
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
+import { BEDROCK_INVOKE_PATH, BEDROCK_PATH, bedrockDefaultBehaviour, invokeDefaultBehaviour } from './bedrock-behaviours';
 import { ENTRA_TOKEN_PATH, entraTokenBehaviour } from './entra-behaviours';
-import { BEDROCK_PATH, bedrockDefaultBehaviour } from './bedrock-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
@@ -235,6 +235,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   if (method === 'POST' && /:(generateContent|streamGenerateContent|batchEmbedContents)$/.test(pathname)) return geminiDefaultBehaviour(request, context);
   if (method === 'POST' && BEDROCK_PATH.test(pathname)) return bedrockDefaultBehaviour(request, context);
   if (method === 'POST' && ENTRA_TOKEN_PATH.test(pathname)) return entraTokenBehaviour(request, context.nextTokenNumber?.() ?? 1);
+  if (method === 'POST' && BEDROCK_INVOKE_PATH.test(pathname)) return invokeDefaultBehaviour(request, context, anthropicDefaultBehaviour);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 

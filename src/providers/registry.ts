@@ -2,7 +2,9 @@ import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
+import { AnthropicToBedrockClaude } from './bedrock/anthropic-to-bedrock-claude';
 import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
+import { OpenAIToBedrockClaude } from './bedrock/openai-to-bedrock-claude';
 import { OpenAIEmbeddingsToGemini } from './gemini/openai-embeddings-to-gemini';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
@@ -41,8 +43,13 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       // The Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
     case 'bedrock':
+      if (target.backend.bedrockApi === 'invoke') {
+        if (request.api === 'openai-chat') return new OpenAIToBedrockClaude(request, target);
+        if (request.api === 'anthropic-messages') return new AnthropicToBedrockClaude(request, target);
+        throw unsupported(request, target);
+      }
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
-      // Embeddings and the Responses and Messages APIs are not translated for Bedrock yet.
+      // Embeddings and the Responses and Messages APIs are not translated for Bedrock Converse yet.
       throw unsupported(request, target);
   }
 }

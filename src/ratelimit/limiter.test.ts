@@ -1,4 +1,4 @@
-import { RedisServer } from '../../test/redis-server';
+import { RedisServer } from '../testing/redis-server';
 import { silentLogger } from '../telemetry/logger';
 import type { LimitCheck, LimitRule, Limiter } from './limiter';
 import { LimiterUnavailableError } from './limiter';

@@ -104,7 +104,17 @@ export function windowAt(unit: WindowUnit, now: number, timeZone = 'UTC'): Windo
     const start = Math.floor(now / fixed) * fixed;
     return { start, end: start + fixed };
   }
+  // Calendar math costs ~100 µs (Intl); a window lasts at least a day, so the last one per
+  // unit and zone answers nearly every call.
+  const cacheKey = `${unit}|${timeZone}`;
+  const cached = recent.get(cacheKey);
+  if (cached && now >= cached.start && now < cached.end) return cached;
   const start = periodStart(unit, localParts(now, timeZone));
   const end = nextPeriod(unit, start);
-  return { start: localMidnight(...start, timeZone), end: localMidnight(...end, timeZone) };
+  const window = { start: localMidnight(...start, timeZone), end: localMidnight(...end, timeZone) };
+  recent.set(cacheKey, window);
+  return window;
 }
+
+/** The most recent calendar window per unit and zone. */
+const recent = new Map<string, Window>();

@@ -25,7 +25,7 @@ export interface BedrockStreamOptions {
  * Model timeouts (408) and model stream errors (424) are failures of the model, not of the
  * request, so they are reported as server errors (504, 500).
  */
-const EXCEPTION_STATUS: ReadonlyMap<string, number> = new Map([
+export const EXCEPTION_STATUS: ReadonlyMap<string, number> = new Map([
   ['validationException', 400],
   ['accessDeniedException', 403],
   ['resourceNotFoundException', 404],
