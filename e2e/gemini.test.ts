@@ -109,6 +109,54 @@ describeE2E('OpenAI Chat Completions served by Gemini backends', () => {
     expect(entry).toMatchObject({ status: 200, attempts: 2 });
   });
 
+  test('thought signatures: a signed tool call echoed back by the OpenAI SDK replays its signature upstream', async () => {
+    const signature = 'CiIB+Khc7oTz/fN0Q2V4YW1wbGUgc2lnbmF0dXJlAA==';
+    const call = { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: signature };
+    gemini.enqueue({
+      kind: 'json',
+      status: 200,
+      body: { candidates: [{ content: { parts: [call], role: 'model' }, finishReason: 'STOP', index: 0 }], modelVersion: 'gemini-3-pro-preview' },
+    });
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await client.chat.completions.create({ model: 'gemini-flash', messages, tools });
+    const message = first.choices[0].message;
+    expect(first.choices[0].finish_reason).toBe('tool_calls');
+    const toolCall = message.tool_calls?.[0];
+    expect(toolCall?.id).toMatch(/^call_[0-9a-f]{12}_0__ts_gemini_CiIB-Khc7oTz_fN0Q2V4YW1wbGUgc2lnbmF0dXJlAA$/);
+    // The client answers the call the usual way: the assistant message back, then the tool result by id.
+    messages.push(message, { role: 'tool', tool_call_id: toolCall?.id ?? '', content: '{"temperature":18}' });
+    const second = await client.chat.completions.create({ model: 'gemini-flash', messages, tools });
+    expect(second.choices[0].message.content).toBe('Hello from gemini');
+    expect((gemini.received[1].json as { contents: unknown[] }).contents).toEqual([
+      { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+      { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: signature }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: { temperature: 18 } } } }] },
+    ]);
+  });
+
+  test('thought signatures in a stream: the streamed call id carries the signature back', async () => {
+    const part = { functionCall: { name: 'get_weather', args: { city: 'Rome' } }, thoughtSignature: 'c2lnbmF0dXJl' };
+    gemini.enqueue({
+      kind: 'sse',
+      events: [JSON.stringify({ candidates: [{ content: { parts: [part], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 3, totalTokenCount: 8 } })],
+    });
+    const stream = await client.chat.completions.create({ model: 'gemini-flash', stream: true, messages: [{ role: 'user', content: 'Rome?' }] });
+    const ids: string[] = [];
+    for await (const chunk of stream) for (const call of chunk.choices[0]?.delta.tool_calls ?? []) if (call.id) ids.push(call.id);
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toMatch(/^call_[0-9a-f]{12}_0__ts_gemini_c2lnbmF0dXJl$/);
+    await client.chat.completions.create({
+      model: 'gemini-flash',
+      messages: [
+        { role: 'user', content: 'Rome?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: ids[0], type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } }] },
+        { role: 'tool', tool_call_id: ids[0], content: 'sunny' },
+      ],
+    });
+    expect((gemini.received[1].json as { contents: Array<{ parts: unknown[] }> }).contents[1].parts).toEqual([part]);
+  });
+
   test('a Gemini error reaches the OpenAI SDK in OpenAI shape', async () => {
     gemini.enqueue({ kind: 'json', status: 400, body: { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } } });
     const error = await client.chat.completions

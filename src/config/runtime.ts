@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ChainAwsCredentials, staticAwsCredentials } from '../credentials/aws-credentials';
 import type { AwsCredentialSource } from '../credentials/aws-credentials';
+import { entraIdTokenSource } from '../credentials/entra-id-token-source';
+import type { EntraIdClientProof } from '../credentials/entra-id-token-source';
 import { gcpTokenSource } from '../credentials/gcp-token-source';
 import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
@@ -175,6 +177,21 @@ function compileAws(backend: BackendConfig, host: string, env: NodeJS.ProcessEnv
   return { aws: { region, source: staticAwsCredentials(identity, keys.description) } };
 }
 
+/** azure-openai with entraId: the token source, or why it cannot be built (naming the source, never a value). */
+function compileEntraId(backend: BackendConfig, env: NodeJS.ProcessEnv): { tokenSource?: TokenSource; problem?: string } {
+  const entra = backend.entraId;
+  if (!entra) return {};
+  let proof: EntraIdClientProof;
+  if (entra.clientSecret) {
+    const { secret, problem } = readSecret(entra.clientSecret, env);
+    if (!secret) return { problem: `entraId.clientSecret: ${problem ?? 'missing'}` };
+    proof = { clientSecret: secret };
+  } else {
+    proof = { federatedTokenFile: entra.federatedTokenFile ?? '' };
+  }
+  return { tokenSource: entraIdTokenSource({ tenantId: entra.tenantId, clientId: entra.clientId, proof, authorityHost: entra.authorityHost, scope: entra.scope }) };
+}
+
 /** Splits `address` into host and optional port: `10.0.0.7`, `10.0.0.7:8443`, `[::1]:8443`, `::1`. */
 export function splitAddress(address: string): { host: string; port?: number } {
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d+)$/.exec(address);
@@ -195,8 +212,9 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const resolved = resolveCredential(backend, env);
   const { aws, problem: awsProblem } = compileAws(backend, host, env);
+  const { tokenSource, problem: entraProblem } = compileEntraId(backend, env);
   const credential = resolved.credential;
-  const problem = resolved.problem ?? awsProblem;
+  const problem = resolved.problem ?? awsProblem ?? entraProblem;
   const connect = backend.address === undefined ? { host } : splitAddress(backend.address);
   return {
     name: backend.name,
@@ -217,9 +235,9 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
+    tokenSource: tokenSource ?? (backend.gcp ? gcpTokenSource(backend.name, backend.gcp) : undefined),
     bedrockApi: backend.api ?? 'converse',
     gcp: backend.gcp && { project: backend.gcp.project, location: backend.gcp.location },
-    tokenSource: backend.gcp ? gcpTokenSource(backend.name, backend.gcp) : undefined,
   };
 }
 

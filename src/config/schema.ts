@@ -88,6 +88,31 @@ export const GcpSchema = z
   })
   .strict();
 
+/**
+ * azure-openai: a Microsoft Entra ID bearer token instead of an `api-key` (client-credentials
+ * flow). The client proves itself with a secret, or with a federated token file (AKS workload
+ * identity writes one and names it in AZURE_FEDERATED_TOKEN_FILE).
+ */
+export const EntraIdSchema = z
+  .object({
+    tenantId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a tenant id (GUID) or domain'),
+    clientId: z.string().min(1),
+    clientSecret: SecretSourceSchema.optional(),
+    /** Path of a federated token (JWT) sent as client_assertion; read again for every token fetch, as it rotates. */
+    federatedTokenFile: z.string().min(1).optional(),
+    /** Default https://login.microsoftonline.com (sovereign clouds have their own). */
+    authorityHost: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+      .default('https://login.microsoftonline.com'),
+    scope: z.string().min(1).default('https://cognitiveservices.azure.com/.default'),
+  })
+  .strict()
+  .refine((entra) => (entra.clientSecret === undefined) !== (entra.federatedTokenFile === undefined), {
+    message: 'set exactly one of clientSecret or federatedTokenFile',
+  });
+
 export const BackendSchema = z
   .object({
     name: z.string().regex(NAME, 'must be 1-63 letters, digits, "_", "." or "-"'),
@@ -97,6 +122,8 @@ export const BackendSchema = z
     gcp: GcpSchema.optional(),
     /** bedrock: AWS region and keys (SigV4 signs each attempt's final body). */
     aws: AwsSchema.optional(),
+    /** azure-openai: authenticate with an Entra ID token (instead of credential). */
+    entraId: EntraIdSchema.optional(),
     /**
      * bedrock: `converse` (Converse/ConverseStream, any model) or `invoke` (InvokeModel with
      * Anthropic's own Messages body, for Anthropic models: nothing is lost in translation).
@@ -154,6 +181,14 @@ export const BackendSchema = z
   .refine((backend) => backend.kind !== 'bedrock' || backend.aws !== undefined, {
     message: 'bedrock backends need aws (aws: {} uses AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the AWS default credential chain)',
     path: ['aws'],
+  })
+  .refine((backend) => backend.entraId === undefined || backend.kind === 'azure-openai', {
+    message: 'entraId is for azure-openai backends',
+    path: ['entraId'],
+  })
+  .refine((backend) => backend.entraId === undefined || backend.credential === undefined, {
+    message: 'set credential or entraId, not both',
+    path: ['entraId'],
   })
   .refine((backend) => backend.api === undefined || backend.kind === 'bedrock', {
     message: 'api chooses between Bedrock APIs: only for kind bedrock',

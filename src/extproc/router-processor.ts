@@ -8,6 +8,7 @@ import type { HttpBody__Output } from '../generated/envoy/service/ext_proc/v3/Ht
 import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3/HttpHeaders';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import { ContentDecoder } from '../providers/content-decoding';
 import type { TokenUsage } from '../providers/usage';
 import { reservationMetadata, settlementFor } from '../ratelimit/request-limits';
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
@@ -37,6 +38,8 @@ export class RouterProcessor implements StreamProcessor {
   private streamingResponse = false;
   private readonly errorChunks: Buffer[] = [];
   private endpointLabel = 'unknown';
+  /** Set when the response body has a content coding to undo (see onResponseHeaders). */
+  private decoder: ContentDecoder | undefined;
   private recorded = false;
   /** Errors are answered in the shape of the client's API, known from the path. */
   private shape: ErrorShape = 'openai';
@@ -47,7 +50,7 @@ export class RouterProcessor implements StreamProcessor {
     private readonly context: ProcessorContext,
   ) {}
 
-  handle(message: ProcessingRequest__Output): ProcessingResponse {
+  handle(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse> {
     try {
       switch (message.request) {
         case 'request_headers':
@@ -61,9 +64,17 @@ export class RouterProcessor implements StreamProcessor {
           // after the request headers, so response headers can arrive in any earlier phase.
           if (this.phase === 'response-body' || this.phase === 'done') throw new ProtocolError(`response_headers in phase ${this.phase}`);
           return this.onResponseHeaders(message.response_headers);
-        case 'response_body':
+        case 'response_body': {
           this.expect('response-body');
-          return this.onResponseBody(message.response_body);
+          const decoder = this.decoder;
+          const endOfStream = message.response_body?.end_of_stream === true;
+          if (!decoder) return this.onResponseBody(message.response_body?.body ?? Buffer.alloc(0), endOfStream);
+          // A compressed body is decoded first, so translators and usage readers see plain bytes.
+          return decoder
+            .push(message.response_body?.body ?? Buffer.alloc(0), endOfStream)
+            .then((decoded) => this.onResponseBody(decoded, endOfStream))
+            .catch((error: unknown) => this.fail(error));
+        }
         default:
           throw new ProtocolError(`unexpected message ${String(message.request)}`);
       }
@@ -181,7 +192,13 @@ export class RouterProcessor implements StreamProcessor {
     this.streamingResponse = request?.stream === true && this.status >= 200 && this.status < 300;
     // Options the attempt's backend could not honour were dropped: say so, never silently.
     const warnings = this.state?.translator?.warnings ?? [];
-    const response = warnings.length > 0 ? { header_mutation: headerMutation({ [WARNING_HEADER]: warnings.join('; ') }) } : {};
+    // A compressed body is decoded for the translator and sent on decoded, whether rewritten
+    // or not: which one is known only per chunk, after these headers are gone. So the client
+    // is told neither the coding nor the (compressed) length.
+    this.decoder = message?.end_of_stream ? undefined : ContentDecoder.for(headers.get('content-encoding'));
+    const remove = this.decoder ? ['content-encoding', 'content-length'] : [];
+    const set: Record<string, string> = warnings.length > 0 ? { [WARNING_HEADER]: warnings.join('; ') } : {};
+    const response = warnings.length > 0 || remove.length > 0 ? { header_mutation: headerMutation(set, remove) } : {};
     if (message?.end_of_stream) {
       const usage = this.finish();
       return { response_headers: { response }, dynamic_metadata: this.endMetadata(usage) };
@@ -194,18 +211,20 @@ export class RouterProcessor implements StreamProcessor {
     return { response_headers: { response } };
   }
 
-  private onResponseBody(message: HttpBody__Output | null | undefined): ProcessingResponse {
-    const chunk = message?.body ?? Buffer.alloc(0);
-    const endOfStream = message?.end_of_stream === true;
+  private onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+    // A decoded body always replaces the encoded bytes, rewritten by the translator or not.
+    const decoded = this.decoder !== undefined;
     const translator = this.state?.translator;
     if (this.status < 200 || this.status >= 300) {
       this.errorChunks.push(chunk);
       if (!endOfStream) return { response_body: { response: {} } };
       const body = Buffer.concat(this.errorChunks);
       const replaced = translator ? translator.responseError(this.status, body) : reshapeError(this.shape, this.status, body).body;
+      if (decoded) return this.finishWithBody(replaced ?? body);
       return this.finishWithBody(replaced && !replaced.equals(body) ? replaced : undefined);
     }
-    const replaced = translator?.responseBody(chunk, endOfStream);
+    const translated = translator?.responseBody(chunk, endOfStream);
+    const replaced = translated ?? (decoded ? chunk : undefined);
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
   }

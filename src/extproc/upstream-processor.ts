@@ -121,6 +121,9 @@ function clientApiHeaders(backend: RuntimeBackend): string[] {
 /** The headers response that sends this attempt's translated request instead of the client's. */
 function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): ProcessingResponse {
   const set: Record<string, string> = {
+    // Not the client's accept-encoding: the gateway reads (and mostly rewrites) every body, so
+    // it asks for plain bytes; a provider that compresses anyway is decoded (content-decoding.ts).
+    'accept-encoding': 'identity',
     ...upstream.headers,
     ':path': upstream.path,
     ':authority': backend.authority,

@@ -11,6 +11,7 @@ import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
 import { VERTEX_CLAUDE_PATH, vertexClaudeBehaviour } from './vertex-behaviours';
 import { BEDROCK_INVOKE_PATH, BEDROCK_PATH, bedrockDefaultBehaviour, invokeDefaultBehaviour } from './bedrock-behaviours';
+import { ENTRA_TOKEN_PATH, entraTokenBehaviour } from './entra-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
@@ -34,7 +35,8 @@ export interface RecordedRequest {
 
 /** What the next matching request gets. Queued behaviours are used first (FIFO), then the default. */
 export type Behaviour =
-  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  /** `gzip`: the body is sent gzip-compressed with `content-encoding: gzip`, whatever the request accepts (some providers do). */
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string>; gzip?: boolean }
   | { kind: 'text'; status: number; body: string; headers?: Record<string, string> }
   | {
       kind: 'sse';
@@ -49,6 +51,8 @@ export type Behaviour =
       intervalMs?: number;
       status?: number;
       headers?: Record<string, string>;
+      /** Compress the stream with gzip, flushed after every event so each still arrives on its own. */
+      gzip?: boolean;
     }
   /**
    * Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8
@@ -77,6 +81,8 @@ export interface DefaultContext {
   nextCompletionId(): string;
   /** Returns the next per-server Anthropic message id (`msg_fake_<n>`), counted separately from completions. */
   nextMessageId(): string;
+  /** Returns how many Entra ID tokens this server has issued, this one included (optional for older callers). */
+  nextTokenNumber?(): number;
 }
 
 /** Fixed so that responses are byte-for-byte reproducible. */
@@ -229,6 +235,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   // Gemini's generate paths end in `:method`, e.g. /v1beta/models/gemini-2.5-flash:generateContent.
   if (method === 'POST' && /:(generateContent|streamGenerateContent|batchEmbedContents)$/.test(pathname)) return geminiDefaultBehaviour(request, context);
   if (method === 'POST' && BEDROCK_PATH.test(pathname)) return bedrockDefaultBehaviour(request, context);
+  if (method === 'POST' && ENTRA_TOKEN_PATH.test(pathname)) return entraTokenBehaviour(request, context.nextTokenNumber?.() ?? 1);
   if (method === 'POST' && BEDROCK_INVOKE_PATH.test(pathname)) return invokeDefaultBehaviour(request, context, anthropicDefaultBehaviour);
   if (method === 'POST' && VERTEX_CLAUDE_PATH.test(pathname)) return vertexClaudeBehaviour(request, context, anthropicDefaultBehaviour);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { constants, createGzip, gzipSync } from 'node:zlib';
 import { anthropicErrorAsJson } from './anthropic-behaviours';
 import { defaultBehaviour, sseFrames } from './behaviours';
 import type { Behaviour, RecordedRequest } from './behaviours';
@@ -78,6 +79,7 @@ export class FakeProvider {
   private readonly waiters = new Set<Waiter>();
   private completionCount = 0;
   private messageCount = 0;
+  private tokenCount = 0;
   private closing: Promise<void> | undefined;
 
   private constructor(options: FakeProviderOptions) {
@@ -204,6 +206,7 @@ export class FakeProvider {
           name: this.name,
           nextCompletionId: () => `chatcmpl-fake-${++this.completionCount}`,
           nextMessageId: () => `msg_fake_${++this.messageCount}`,
+          nextTokenNumber: () => ++this.tokenCount,
         });
       this.respond(behaviour, request, response);
     });
@@ -223,6 +226,11 @@ export class FakeProvider {
   private respond(behaviour: Behaviour, request: http.IncomingMessage, response: http.ServerResponse): void {
     switch (behaviour.kind) {
       case 'json':
+        if (behaviour.gzip) {
+          const headers = { 'content-encoding': 'gzip', ...behaviour.headers };
+          this.sendBody(response, behaviour.status, 'application/json', gzipSync(JSON.stringify(behaviour.body)), headers);
+          return;
+        }
         this.sendBody(response, behaviour.status, 'application/json', JSON.stringify(behaviour.body), behaviour.headers);
         return;
       case 'text':
@@ -236,6 +244,11 @@ export class FakeProvider {
         const sentAt: number[] = [];
         this.eventSentAt = sentAt;
         const payloads = sseFrames(behaviour);
+        if (behaviour.gzip) {
+          this.startStream(response, behaviour.status ?? 200, { 'content-encoding': 'gzip', ...behaviour.headers });
+          this.writeSpaced(gzipPerWrite(response), payloads, behaviour.intervalMs ?? 0, () => sentAt.push(Date.now()));
+          return;
+        }
         this.startStream(response, behaviour.status ?? 200, behaviour.headers);
         this.writeSpaced(response, payloads, behaviour.intervalMs ?? 0, () => sentAt.push(Date.now()));
         return;
@@ -257,7 +270,7 @@ export class FakeProvider {
     response: http.ServerResponse,
     status: number,
     contentType: string,
-    body: string,
+    body: string | Buffer,
     headers: Record<string, string> | undefined,
   ): void {
     response.statusCode = status;
@@ -277,7 +290,7 @@ export class FakeProvider {
   }
 
   /** One write per piece, intervalMs apart; stops as soon as the client goes away. */
-  private writeSpaced(response: http.ServerResponse, pieces: ReadonlyArray<string | Buffer>, intervalMs: number, onWritten: () => void): void {
+  private writeSpaced(response: StreamSink, pieces: ReadonlyArray<string | Buffer>, intervalMs: number, onWritten: () => void): void {
     let gone = false;
     response.once('close', () => {
       gone = true;
@@ -304,6 +317,35 @@ export class FakeProvider {
     };
     next();
   }
+}
+
+/** What writeSpaced writes to: the response itself, or a compressor in front of it. */
+interface StreamSink {
+  write(piece: string | Buffer): unknown;
+  end(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  readonly destroyed: boolean;
+}
+
+/**
+ * A gzip compressor piped into the response whose every write is followed by a sync flush,
+ * so each SSE event leaves as its own decodable piece (as a provider compressing a stream must).
+ */
+function gzipPerWrite(response: http.ServerResponse): StreamSink {
+  const gzip = createGzip();
+  gzip.pipe(response);
+  response.once('close', () => gzip.destroy());
+  return {
+    write: (piece: string | Buffer) => {
+      gzip.write(piece);
+      gzip.flush(constants.Z_SYNC_FLUSH, () => undefined);
+    },
+    end: () => gzip.end(),
+    once: (event: 'close', listener: () => void) => response.once(event, listener),
+    get destroyed(): boolean {
+      return response.destroyed;
+    },
+  };
 }
 
 /** Parses 'host:port' (port required; '[::1]:port' for IPv6) and starts a plain-HTTP fake provider. */

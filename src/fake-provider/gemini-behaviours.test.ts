@@ -41,3 +41,19 @@ describe('Gemini defaults', () => {
     });
   });
 });
+
+describe('Gemini embeddings default', () => {
+  test(':batchEmbedContents answers FAKE_EMBEDDING per request, cut to outputDimensionality, without usage', () => {
+    const body = { requests: [{ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } }, { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'b' }] }, outputDimensionality: 2 }] };
+    expect(defaultBehaviour(request('/v1beta/models/gemini-embedding-001:batchEmbedContents', body), CONTEXT)).toEqual({
+      kind: 'json',
+      status: 200,
+      body: { embeddings: [{ values: [0.1, 0.2, 0.3] }, { values: [0.1, 0.2] }] },
+    });
+  });
+
+  test('a request naming another model is Gemini 400', () => {
+    const body = { requests: [{ model: 'models/other', content: { parts: [{ text: 'a' }] } }] };
+    expect(defaultBehaviour(request('/v1beta/models/gemini-embedding-001:batchEmbedContents', body), CONTEXT)).toMatchObject({ kind: 'json', status: 400 });
+  });
+});

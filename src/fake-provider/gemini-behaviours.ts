@@ -6,6 +6,7 @@
  * are fixed and prompt tokens are derived from word counts, so tests can assert exact bodies.
  */
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
+import { FAKE_EMBEDDING } from './behaviours';
 import { countWords, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 /** Google's error body: `{"error":{"code","message","status"}}`. */
@@ -36,12 +37,27 @@ function usageMetadata(promptTokens: number, candidatesTokens: number | undefine
   return { promptTokenCount: promptTokens, candidatesTokenCount: candidatesTokens, totalTokenCount: promptTokens + candidatesTokens };
 }
 
+/**
+ * `batchEmbedContents` (https://ai.google.dev/api/embeddings): FAKE_EMBEDDING for every request,
+ * truncated to `outputDimensionality` when asked; no usage, as Gemini reports none. Each
+ * request must name the path's model as `models/{model}`, or it is Gemini's 400.
+ */
+function geminiEmbeddings(json: unknown, model: string): Behaviour {
+  const requests = isRecord(json) && Array.isArray(json.requests) ? json.requests : [];
+  const valid = requests.length > 0 && requests.every((request: unknown) => isRecord(request) && request.model === `models/${model}` && isRecord(request.content));
+  if (!valid) return geminiErrorBehaviour(400, 'Invalid JSON payload received. Expected "requests" for this model.', 'INVALID_ARGUMENT');
+  const embeddings = requests.map((request: unknown) => {
+    const size = isRecord(request) && typeof request.outputDimensionality === 'number' ? request.outputDimensionality : FAKE_EMBEDDING.length;
+    return { values: FAKE_EMBEDDING.slice(0, size) };
+  });
+  return { kind: 'json', status: 200, body: { embeddings } };
+}
+
 /** The default reply to a POST on a Gemini generate path, including its 400 for a bad body. */
 export function geminiDefaultBehaviour(request: RecordedRequest, context: DefaultContext): Behaviour {
   const json = request.json;
   const pathname = request.path.split('?')[0];
-  // The gateway does not translate embeddings for Gemini yet, so there is nothing to fake.
-  if (pathname.endsWith(':batchEmbedContents')) return geminiErrorBehaviour(501, 'batchEmbedContents is not faked', 'UNIMPLEMENTED');
+  if (pathname.endsWith(':batchEmbedContents')) return geminiEmbeddings(json, modelOf(pathname));
   if (!isRecord(json) || !Array.isArray(json.contents)) {
     return geminiErrorBehaviour(400, 'Invalid JSON payload received. Expected an object with "contents".', 'INVALID_ARGUMENT');
   }

@@ -5,8 +5,10 @@ import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
 import { AnthropicToBedrockClaude } from './bedrock/anthropic-to-bedrock-claude';
 import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
 import { OpenAIToBedrockClaude } from './bedrock/openai-to-bedrock-claude';
+import { OpenAIEmbeddingsToGemini } from './gemini/openai-embeddings-to-gemini';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 import { AnthropicToOpenAI } from './openai/anthropic-to-openai';
+import { withBearerToken } from './openai/bearer-token-auth';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 import { OnVertex, claudeOnVertex, geminiOnVertex, isClaudeModel } from './vertex/on-vertex';
@@ -24,9 +26,13 @@ function unsupported(request: ClientRequest, target: AttemptTarget): GatewayErro
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
   switch (target.backend.kind) {
     case 'openai':
-    case 'azure-openai':
       if (request.api === 'anthropic-messages') return new AnthropicToOpenAI(request, target);
       return new OpenAIToOpenAI(request, target);
+    case 'azure-openai': {
+      const translator = request.api === 'anthropic-messages' ? new AnthropicToOpenAI(request, target) : new OpenAIToOpenAI(request, target);
+      // Entra ID: a bearer token per attempt instead of the api-key.
+      return withBearerToken(translator, target.backend);
+    }
     case 'anthropic':
       if (request.api === 'anthropic-messages') return new AnthropicToAnthropic(request, target);
       if (request.api === 'openai-chat') return new OpenAIToAnthropic(request, target);
@@ -34,7 +40,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       throw unsupported(request, target);
     case 'gemini':
       if (request.api === 'openai-chat') return new OpenAIToGemini(request, target);
-      // Embeddings and the Responses and Messages APIs are not translated for Gemini yet.
+      if (request.api === 'openai-embeddings') return new OpenAIEmbeddingsToGemini(request, target);
+      // The Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
     case 'bedrock':
       if (target.backend.bedrockApi === 'invoke') {

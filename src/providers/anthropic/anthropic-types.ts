@@ -70,6 +70,11 @@ export interface AnthropicThinking {
 }
 
 /** The body of `POST /v1/messages`. */
+/** Structured outputs: the text answer must match this JSON Schema (`output_config.format`). */
+export interface AnthropicOutputConfig {
+  format: { type: 'json_schema'; schema: Record<string, unknown> };
+}
+
 export interface AnthropicRequest {
   model: string;
   max_tokens: number;
@@ -84,6 +89,7 @@ export interface AnthropicRequest {
   top_k?: number;
   stream?: true;
   metadata?: { user_id: string };
+  output_config?: AnthropicOutputConfig;
 }
 
 /** Usage as Anthropic reports it: input_tokens exclude both cache counts. */

@@ -1,4 +1,5 @@
-import { chatWith, fixtureJson, translate } from './__fixtures__/fixture-support';
+import { backend, chatRequest, chatWith, fixtureJson, translate } from './__fixtures__/fixture-support';
+import { OpenAIToAnthropic } from './openai-to-anthropic';
 
 describe('golden request fixtures', () => {
   const cases: Array<[string, string, string | undefined, string[]]> = [
@@ -6,6 +7,7 @@ describe('golden request fixtures', () => {
     ['tools-multi-turn', 'anthropic', undefined, []],
     ['images', 'anthropic', undefined, []],
     ['cache-control', 'anthropic', undefined, []],
+    ['structured-output', 'anthropic', undefined, []],
     ['reasoning', 'anthropic', undefined, ['raised max_tokens to 17408: anthropic needs it above the thinking budget of 16384']],
     [
       'version-2026',
@@ -106,5 +108,21 @@ describe('other options', () => {
         { role: 'assistant', content: [{ type: 'text', text: 'I cannot.' }, { type: 'text', text: 'Anything else?' }] },
       ],
     });
+  });
+});
+
+describe('response_format → structured outputs', () => {
+  const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+  test('json_schema on anthropic-version 2026-10-21 too: output_config.format, no beta header', () => {
+    const body = chatWith({ response_format: { type: 'json_schema', json_schema: { name: 'x', strict: false, schema } } });
+    const translator = new OpenAIToAnthropic(chatRequest(body), { backend: backend('anthropic-2026') });
+    const upstream = translator.requestBody();
+    expect((JSON.parse(upstream.body.toString('utf8')) as Record<string, unknown>).output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(upstream.headers['anthropic-beta']).toBeUndefined();
+    expect(translator.warnings).toEqual([]);
+  });
+
+  test('text asks for nothing', () => {
+    expect((translate(chatWith({ response_format: { type: 'text' } })).json as Record<string, unknown>).output_config).toBeUndefined();
   });
 });

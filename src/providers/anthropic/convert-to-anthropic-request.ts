@@ -3,8 +3,9 @@ import type { AnthropicRequest } from './anthropic-types';
 import { convertOpenAIMessages } from './convert-openai-messages';
 import { convertOpenAITools } from './convert-openai-tools';
 import { convertReasoningEffort } from './convert-reasoning-effort';
+import { convertResponseFormat } from './convert-response-format';
 import { convertSamplingOptions } from './convert-sampling-options';
-import { isRecord, isSet } from './json-guards';
+import { isSet } from './json-guards';
 
 /** Anthropic requires max_tokens; OpenAI clients often leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -36,14 +37,6 @@ export interface ConvertedRequest {
 
 /** Options whose loss would change the answer: refused with 400 rather than dropped. */
 function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendName: string): void {
-  const format = body.response_format;
-  if (isRecord(format) && format.type !== 'text') {
-    throw invalidRequest(
-      `response_format ${String(format.type)} cannot be enforced by backend "${backendName}" (anthropic): the Messages API has no equivalent.`,
-      'response_format',
-      'unsupported_parameter',
-    );
-  }
   if (isSet(body.n) && body.n !== 1) {
     throw invalidRequest(`n must be 1: backend "${backendName}" (anthropic) returns one choice per request.`, 'n', 'unsupported_value');
   }
@@ -67,8 +60,9 @@ function readStop(stop: unknown): string[] {
 
 /**
  * An OpenAI chat completions body as an Anthropic Messages body (Messages API reference).
+ * `response_format` json_schema becomes structured outputs (convert-response-format.ts).
  * Throws a 400 GatewayError for what Anthropic cannot honour without changing the answer
- * (response_format, n > 1, unreadable images or tool arguments); drops, with a warning,
+ * (json_object, n > 1, unreadable images or tool arguments); drops, with a warning,
  * what it merely cannot honour (penalties, logprobs, seed, ...).
  */
 export function convertToAnthropicRequest(body: Readonly<Record<string, unknown>>, context: AnthropicRequestContext): ConvertedRequest {
@@ -87,6 +81,7 @@ export function convertToAnthropicRequest(body: Readonly<Record<string, unknown>
   }
   const sampling = convertSamplingOptions(body, { anthropicVersion: context.anthropicVersion, thinking: thinking !== undefined }, warnings);
   const stop = readStop(body.stop);
+  const outputConfig = convertResponseFormat(body.response_format, context.backendName);
   if (isSet(body.user) && typeof body.user !== 'string') throw invalidRequest('user must be a string.', 'user');
 
   // Key order follows the Messages API reference, which keeps logged bodies easy to read.
@@ -102,6 +97,7 @@ export function convertToAnthropicRequest(body: Readonly<Record<string, unknown>
     ...sampling,
     ...(body.stream === true ? { stream: true as const } : {}),
     ...(typeof body.user === 'string' ? { metadata: { user_id: body.user } } : {}),
+    ...(outputConfig ? { output_config: outputConfig } : {}),
   };
 
   for (const [key, value] of Object.entries(body)) {

@@ -3,11 +3,11 @@ import { chatWith, refusal, translate, USER } from './__fixtures__/fixture-suppo
 describe('refused requests', () => {
   const cases: Array<[string, object, string, string | null, string]> = [
     [
-      'response_format json_schema',
-      chatWith({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object' } } } }),
-      'response_format',
-      'unsupported_parameter',
-      'response_format json_schema cannot be enforced by backend "anthropic" (anthropic): the Messages API has no equivalent.',
+      'response_format json_schema without a schema',
+      chatWith({ response_format: { type: 'json_schema', json_schema: { name: 'x' } } }),
+      'response_format.json_schema.schema',
+      null,
+      'response_format.json_schema.schema must be a JSON Schema object.',
     ],
     [
       'response_format json_object',

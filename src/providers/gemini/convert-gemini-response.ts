@@ -22,7 +22,7 @@ export interface CandidateContent {
 /**
  * Reads a `Candidate` (https://ai.google.dev/api/generate-content#candidate): text parts are
  * joined, thought parts apart from them, and each functionCall part becomes a tool call with
- * a fresh id, its `args` object written as the JSON text OpenAI's `arguments` is.
+ * a fresh id (carrying the part's thought signature), its `args` object written as the JSON text OpenAI's `arguments` is.
  */
 export function readCandidate(candidate: unknown, position: number, ids: GeminiIds): CandidateContent {
   const record = isRecord(candidate) ? candidate : {};
@@ -36,9 +36,10 @@ export function readCandidate(candidate: unknown, position: number, ids: GeminiI
     else if (isRecord(part.functionCall)) {
       const call = part.functionCall;
       const name = typeof call.name === 'string' ? call.name : '';
-      toolCalls.push({ id: ids.nextToolCallId(), type: 'function', function: { name, arguments: JSON.stringify(isRecord(call.args) ? call.args : {}) } });
+      // Gemini 3 signs function calls; the signature must come back with the call (see gemini-thought-signatures.ts).
+      toolCalls.push({ id: ids.nextToolCallId(part.thoughtSignature), type: 'function', function: { name, arguments: JSON.stringify(isRecord(call.args) ? call.args : {}) } });
     }
-    // thoughtSignature, executableCode and other parts have no OpenAI counterpart.
+    // Signatures on text parts are optional to return and are dropped; executableCode and other parts have no OpenAI counterpart.
   }
   return {
     index: typeof record.index === 'number' ? record.index : position,

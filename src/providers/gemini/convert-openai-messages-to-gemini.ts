@@ -1,5 +1,6 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet, parseJson } from '../anthropic/json-guards';
+import { thoughtSignatureFor } from './gemini-thought-signatures';
 import type { GeminiContent, GeminiPart, GeminiSystemInstruction } from './gemini-types';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
@@ -70,7 +71,7 @@ function parseArguments(text: unknown, param: string): Record<string, unknown> {
 }
 
 /** Assistant tool calls as functionCall parts, remembering each id's function name for the results. */
-function functionCalls(toolCalls: unknown, param: string, names: Map<string, string>): GeminiPart[] {
+function functionCalls(toolCalls: unknown, param: string, names: Map<string, string>, endpoint: string): GeminiPart[] {
   if (!isSet(toolCalls)) return [];
   if (!Array.isArray(toolCalls)) throw invalidRequest(`${param}.tool_calls must be an array.`, `${param}.tool_calls`);
   return toolCalls.map((call: unknown, index): GeminiPart => {
@@ -81,7 +82,10 @@ function functionCalls(toolCalls: unknown, param: string, names: Map<string, str
       throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
     }
     names.set(call.id, called.name);
-    return { functionCall: { name: called.name, args: parseArguments(called.arguments, `${callParam}.function.arguments`) } };
+    const functionCall = { name: called.name, args: parseArguments(called.arguments, `${callParam}.function.arguments`) };
+    // The signature Gemini put on this call rides in its id; Gemini 3 rejects the turn without it.
+    const thoughtSignature = thoughtSignatureFor(call.id, endpoint);
+    return thoughtSignature === undefined ? { functionCall } : { functionCall, thoughtSignature };
   });
 }
 
@@ -107,9 +111,10 @@ function functionResponse(message: Record<string, unknown>, param: string, names
  * OpenAI chat messages → Gemini `systemInstruction` and `contents`. System and developer
  * messages (wherever they are) join the system instruction in order; tool results become
  * functionResponse parts of a user turn; consecutive turns of one role merge, so the results
- * of parallel calls share one turn as the function calling guide shows.
+ * of parallel calls share one turn as the function calling guide shows. `endpoint` names who
+ * may be sent the thought signatures carried in tool-call ids (gemini-thought-signatures.ts).
  */
-export function convertOpenAIMessagesToGemini(messages: readonly unknown[]): ConvertedContents {
+export function convertOpenAIMessagesToGemini(messages: readonly unknown[], endpoint = 'gemini'): ConvertedContents {
   const system: Array<{ text: string }> = [];
   const contents: GeminiContent[] = [];
   const names = new Map<string, string>();
@@ -133,7 +138,7 @@ export function convertOpenAIMessagesToGemini(messages: readonly unknown[]): Con
         append('user', contentParts(message.content, param, true));
         break;
       case 'assistant':
-        append('model', [...contentParts(message.content, param, false), ...functionCalls(message.tool_calls, param, names)]);
+        append('model', [...contentParts(message.content, param, false), ...functionCalls(message.tool_calls, param, names, endpoint)]);
         break;
       case 'tool':
         append('user', [functionResponse(message, param, names)]);

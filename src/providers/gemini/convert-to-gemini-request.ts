@@ -36,6 +36,8 @@ const BUDGETS: ReadonlyMap<string, number> = new Map([
 export interface GeminiRequestContext {
   /** The backend's name, for error messages. */
   readonly backendName: string;
+  /** Endpoint tag of the thought signatures this backend accepts (default `gemini`, AI Studio). */
+  readonly signatureEndpoint?: string;
 }
 
 /** The Gemini body, and the options dropped on the way. */
@@ -116,7 +118,7 @@ function readGenerationConfig(body: Readonly<Record<string, unknown>>, warnings:
 export function convertToGeminiRequest(body: Readonly<Record<string, unknown>>, context: GeminiRequestContext): ConvertedGeminiRequest {
   const warnings: string[] = [];
   if (!Array.isArray(body.messages)) throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
-  const { systemInstruction, contents } = convertOpenAIMessagesToGemini(body.messages);
+  const { systemInstruction, contents } = convertOpenAIMessagesToGemini(body.messages, context.signatureEndpoint);
   if (contents.length === 0) {
     throw invalidRequest(`backend "${context.backendName}" (gemini) needs at least one user or assistant message with content.`, 'messages');
   }

@@ -1,3 +1,5 @@
+import { withThoughtSignature } from './gemini-thought-signatures';
+
 /**
  * Ids for one translation. Gemini returns no tool-call ids (function calling guide;
  * PROVIDER-NOTES), yet OpenAI clients send each id back with the tool's result, and a
@@ -8,12 +10,18 @@
 export class GeminiIds {
   private calls = 0;
 
-  /** `prefix` is random per translator in production (letters and digits only). */
-  constructor(private readonly prefix: string) {}
+  /**
+   * `prefix` is random per translator in production (letters and digits only); `endpoint`
+   * tags the thought signatures carried in the ids (see gemini-thought-signatures.ts).
+   */
+  constructor(
+    private readonly prefix: string,
+    readonly endpoint: string = 'gemini',
+  ) {}
 
-  /** The next tool-call id: `call_<prefix>_<n>`. */
-  nextToolCallId(): string {
-    return `call_${this.prefix}_${this.calls++}`;
+  /** The next tool-call id: `call_<prefix>_<n>`, with the part's `thoughtSignature` encoded when it has one. */
+  nextToolCallId(thoughtSignature?: unknown): string {
+    return withThoughtSignature(`call_${this.prefix}_${this.calls++}`, thoughtSignature, this.endpoint);
   }
 
   /** The completion id: Gemini's `responseId` when it sent one, else one made from the prefix. */

@@ -108,9 +108,9 @@ describe('stream edge cases', () => {
     expect(translator.responseBody(Buffer.from('data: {"candidates":[]}\n\n'), true)).toEqual(Buffer.alloc(0));
   });
 
-  test('tool-call ids stay unique across the events of a stream', () => {
+  test('tool-call ids stay unique across the events of a stream; the signed call carries its signature', () => {
     const output = replay([fixtureBytes('stream-tools.gemini.sse.txt')], false).output;
     const ids = [...output.matchAll(/"id":"(call_[^"]+)"/g)].map((match) => match[1]);
-    expect(ids).toEqual(['call_fixed_0', 'call_fixed_1', 'call_fixed_2']);
+    expect(ids).toEqual(['call_fixed_0__ts_gemini_c2lnbmF0dXJl', 'call_fixed_1', 'call_fixed_2']);
   });
 });

@@ -15,7 +15,7 @@ export interface GeminiBlob {
 export type GeminiPart =
   | { text: string }
   | { inlineData: GeminiBlob }
-  | { functionCall: { name: string; args: Record<string, unknown> } }
+  | { functionCall: { name: string; args: Record<string, unknown> }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: { content: unknown } } };
 
 /** A turn of the conversation; Gemini calls the assistant `model`. */

@@ -109,7 +109,9 @@ describe('non-streaming response', () => {
     };
     const all = [...ids(new OpenAIToGemini(chatRequest(CHAT), { backend: backend('gemini') })), ...ids(new OpenAIToGemini(chatRequest(CHAT), { backend: backend('gemini') }))];
     expect(new Set(all).size).toBe(6);
-    for (const id of all) expect(id).toMatch(/^call_[0-9a-f]{12}_[0-9]+$/);
+    // The first call of each response carries the fixture's thought signature (base64url).
+    for (const id of all) expect(id).toMatch(/^call_[0-9a-f]{12}_[0-9]+(__ts_gemini_CiIB-Khc7oTz_fN0Q2V4YW1wbGUgc2lnbmF0dXJlAA)?$/);
+    expect(all.filter((id) => id.includes('__ts_'))).toHaveLength(2);
   });
 
   test('no usageMetadata: no usage; no modelVersion: the requested model', () => {

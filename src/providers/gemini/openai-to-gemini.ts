@@ -8,6 +8,7 @@ import { convertGeminiResponse } from './convert-gemini-response';
 import { convertToGeminiRequest } from './convert-to-gemini-request';
 import { GeminiIds } from './gemini-ids';
 import { GeminiStreamToOpenAI } from './gemini-stream-to-openai';
+import { signatureEndpoint } from './gemini-thought-signatures';
 
 /** A fresh id prefix per translator: 12 hex digits, so ids of different requests do not collide. */
 export function randomIdPrefix(): string {
@@ -42,7 +43,7 @@ export class OpenAIToGemini implements Translator {
     idPrefix: string = randomIdPrefix(),
   ) {
     this.created = Math.floor(now() / 1000);
-    this.ids = new GeminiIds(idPrefix);
+    this.ids = new GeminiIds(idPrefix, signatureEndpoint(target.backend.kind));
     this.stream = request.stream
       ? new GeminiStreamToOpenAI({ created: this.created, model: request.model, includeUsage: request.clientWantsStreamUsage, ids: this.ids })
       : undefined;
@@ -50,7 +51,7 @@ export class OpenAIToGemini implements Translator {
 
   requestBody(): UpstreamRequest {
     const { backend, upstreamModel } = this.target;
-    const converted = convertToGeminiRequest(this.request.body, { backendName: backend.name });
+    const converted = convertToGeminiRequest(this.request.body, { backendName: backend.name, signatureEndpoint: this.ids.endpoint });
     this.warnings.splice(0, this.warnings.length, ...converted.warnings);
     const model = encodeURIComponent(upstreamModel ?? this.request.model);
     const method = this.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
