@@ -33,6 +33,7 @@ describeE2E('token quotas and budgets through Envoy', () => {
           { name: 'priced-model', backends: [{ backend: 'fake' }] },
           { name: 'burst-model', backends: [{ backend: 'fake' }] },
           { name: 'shadow-model', backends: [{ backend: 'fake' }] },
+          { name: 'weighted-model', backends: [{ backend: 'fake' }] },
         ],
         // 1000 $/M = 1000 micro-dollars per token, so budgets are easy to count in tokens.
         prices: [{ model: 'priced-model', input: 1000, output: 1000 }],
@@ -40,7 +41,10 @@ describeE2E('token quotas and budgets through Envoy', () => {
           // Envoy fails open when aigw answers later than this; a 200-request burst on a busy
           // 2-core test machine can queue that long, and this suite checks counting, not timeouts.
           envoyTimeoutMs: 5000,
+          // Output tokens weigh ten times input ones.
+          costs: { weighted: 'input_tokens + 10 * output_tokens' },
           descriptors: [
+            { key: 'metric', value: 'weighted', descriptors: [{ key: 'model', value: 'weighted-model', rate_limit: { unit: 'hour', requests_per_unit: 100 } }] },
             {
               key: 'metric',
               value: 'tokens',
@@ -191,5 +195,21 @@ describeE2E('token quotas and budgets through Envoy', () => {
     await client.chat.completions.create({ model: 'priced-model', max_tokens: 5, messages: MESSAGES });
     const entry = await stack.waitForAccessLog((line) => line.model === 'priced-model' && line.status === 200 && line.cost_usd !== null);
     expect(entry).toMatchObject({ input_tokens: 5, output_tokens: 4, cost_usd: 0.009 });
+  });
+
+  test('a cost formula is a metric: reserved at its value for the reservation, settled at its value for the usage, logged', async () => {
+    // Reserve: prompt estimate + 10 × 5 output tokens; use: 5 + 10 × 4 = 45 of the 100.
+    const body = { model: 'weighted-model', max_tokens: 5, messages: MESSAGES };
+    const first = await client.chat.completions.create(body).withResponse();
+    expect(first.response.headers.get('x-ratelimit-remaining')).toBe(String(100 - (reservation({ ...body, max_tokens: 0 }) + 50)));
+    const entry = await stack.waitForAccessLog((line) => line.model === 'weighted-model' && line.status === 200);
+    expect(entry).toMatchObject({ input_tokens: 5, output_tokens: 4, cost_weighted: 45 });
+    // 55 left; the same reservation again does not fit.
+    const error = await client.chat.completions.create(body).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(((error as InstanceType<typeof OpenAI.RateLimitError>).error as { message: string }).message).toMatch(/^Rate limit exceeded: weighted per hour for model=weighted-model\. Limit 100 weighted, 55 weighted left, this request needs up to 56 weighted; /);
   });
 });

@@ -10,7 +10,7 @@ import type { RuntimeConfig } from './runtime';
 const RATELIMIT_NAMESPACE = 'envoy.filters.http.ratelimit';
 
 /** The io.aigw metadata holding each metric's reservation (set by aigw at admission). */
-const RESERVED: Record<Metric, Json> = {
+const RESERVED: Partial<Record<Metric, Json>> = {
   requests: { number: 1 },
   tokens: { format: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:reserve_tokens)%` },
   usd: { format: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:reserve_usd_micros)%` },
@@ -35,8 +35,9 @@ function rateLimitsFor(path: DescriptorPath): Json[] {
     { generic_key: { descriptor_key: 'metric', descriptor_value: path.metric } },
     ...path.keys.map((key) => fromMetadata(key, METADATA_NAMESPACE, key)),
   ];
-  const admission = { actions, hits_addend: RESERVED[path.metric] };
-  const used = USED[path.metric];
+  // A cost formula reserves its value for the reservation, and settles at its value for the usage.
+  const admission = { actions, hits_addend: RESERVED[path.metric] ?? { format: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:reserve_cost_${path.metric})%` } };
+  const used = USED[path.metric] ?? (path.metric === 'requests' ? undefined : `cost_${path.metric}`);
   if (!used) return [admission];
   const settle = {
     actions: [...actions, fromMetadata(SETTLE_KEY, RATELIMIT_NAMESPACE, RESERVATION_KEY)],

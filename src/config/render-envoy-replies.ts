@@ -80,7 +80,7 @@ export function localReplyConfig(config: RuntimeConfig): Json {
 }
 
 /** The JSON access log, with the caller and token usage from io.aigw dynamic metadata. */
-export function accessLog(path: string): Json[] {
+export function accessLog(path: string, costNames: readonly string[] = []): Json[] {
   const metadata = (key: string): string => `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${key})%`;
   const logFormat = {
     json_format: {
@@ -107,6 +107,8 @@ export function accessLog(path: string): Json[] {
       reasoning_tokens: metadata('reasoning_tokens'),
       total_tokens: metadata('total_tokens'),
       cost_usd: metadata('cost_usd'),
+      // Each configured cost formula's value (rateLimits.costs).
+      ...Object.fromEntries(costNames.map((name) => [`cost_${name}`, metadata(`cost_${name}`)])),
     },
   };
   // Envoy cannot open /dev/stdout when stdout is a socket (a supervisor's or a test's

@@ -73,7 +73,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     normalize_path: true,
     merge_slashes: true,
     stream_idle_timeout: '300s',
-    access_log: accessLog(options.accessLogPath ?? source.envoy.accessLog),
+    access_log: accessLog(options.accessLogPath ?? source.envoy.accessLog, [...(config.rateLimits?.formulas.keys() ?? [])]),
     local_reply_config: localReplyConfig(config),
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes }] },
     http_filters: [

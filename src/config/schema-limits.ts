@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formulaProblem } from '../ratelimit/cost-formulas';
 
 /**
  * The schema of the `prices` and `rateLimits` sections of aigw.yaml. Descriptor trees take
@@ -121,12 +122,23 @@ export const RateLimitsSchema = z
     defaultOutputTokens: z.number().int().min(1).max(10_000_000).default(4096),
     /** Calendar windows (day, week, month, year) in this IANA time zone. */
     timeZone: z.string().min(1).default('UTC'),
+    /**
+     * Named cost formulas (CEL over input_tokens, output_tokens, cached_input_tokens,
+     * cache_creation_input_tokens, reasoning_tokens, total_tokens, model, backend): each can be
+     * a tree's metric, and its value for every request goes to the access log.
+     */
+    costs: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'names are lowercase letters, digits and _'), z.string().min(1)).default({}),
     descriptors: z.array(DescriptorSchema).default([]),
     budgets: z.array(BudgetSchema).default([]),
   })
   .strict()
   .superRefine((config, context) => {
-    for (const problem of treeProblems(config.descriptors)) context.addIssue({ code: 'custom', ...problem });
+    for (const [name, expression] of Object.entries(config.costs)) {
+      if ((METRICS as readonly string[]).includes(name)) context.addIssue({ code: 'custom', path: ['costs', name], message: `"${name}" is a built-in metric: choose another name` });
+      const problem = formulaProblem(expression);
+      if (problem) context.addIssue({ code: 'custom', path: ['costs', name], message: `invalid CEL formula: ${problem}` });
+    }
+    for (const problem of treeProblems(config.descriptors, Object.keys(config.costs))) context.addIssue({ code: 'custom', ...problem });
     if (!validTimeZone(config.timeZone)) context.addIssue({ code: 'custom', path: ['timeZone'], message: `unknown time zone "${config.timeZone}"` });
   });
 
@@ -143,16 +155,17 @@ function validTimeZone(zone: string): boolean {
  * What the shape alone cannot say: a tree's root entry names its metric, the keys below are
  * ones aigw attaches to requests, and the amounts fit the metric (dollars for usd).
  */
-export function treeProblems(roots: readonly DescriptorNode[]): Array<{ path: Array<string | number>; message: string }> {
+export function treeProblems(roots: readonly DescriptorNode[], costNames: readonly string[] = []): Array<{ path: Array<string | number>; message: string }> {
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  const metrics = [...METRICS, ...costNames];
   roots.forEach((root, index) => {
     const path = ['descriptors', index];
     if (root.key !== 'metric') {
-      problems.push({ path: [...path, 'key'], message: `a top-level descriptor must be key "metric" (one of ${METRICS.join(', ')}), not "${root.key}"` });
+      problems.push({ path: [...path, 'key'], message: `a top-level descriptor must be key "metric" (one of ${metrics.join(', ')}), not "${root.key}"` });
       return;
     }
-    if (!(METRICS as readonly string[]).includes(root.value ?? '')) {
-      problems.push({ path: [...path, 'value'], message: `metric must be one of ${METRICS.join(', ')}` });
+    if (!metrics.includes(root.value ?? '')) {
+      problems.push({ path: [...path, 'value'], message: `metric must be one of ${metrics.join(', ')}` });
       return;
     }
     const walk = (node: DescriptorNode, at: Array<string | number>, depth: number): void => {

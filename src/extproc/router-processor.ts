@@ -10,7 +10,8 @@ import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_p
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import { ContentDecoder } from '../providers/content-decoding';
 import type { TokenUsage } from '../providers/usage';
-import { reservationMetadata, settlementFor } from '../ratelimit/request-limits';
+import { emptyUsage } from '../providers/usage';
+import { formulaMetadata, reservationMetadata, settlementFor } from '../ratelimit/request-limits';
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
 import type { RequestState, RequestStore } from './request-store';
 import type { StreamProcessor, ProcessorContext } from './stream-processor';
@@ -258,6 +259,8 @@ export class RouterProcessor implements StreamProcessor {
     const fields: Record<string, number> = usage ? usageMetadata(usage) : {};
     if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros });
     if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
+    // A failed request (no usage) costs 0 by every formula, so its reservations are refunded.
+    if (state?.model && settlement) Object.assign(fields, formulaMetadata(this.config, state.model.name, state.backend?.name, usage ?? emptyUsage()));
     return toStruct({ [METADATA_NAMESPACE]: fields });
   }
 

@@ -1,8 +1,8 @@
 import type { BudgetConfig, DescriptorNode, RateLimitRuleConfig, RateLimitsConfig } from '../config/schema-limits';
 import type { LimitRule, WindowUnit } from './limiter';
 
-/** What a tree counts. */
-export type Metric = 'requests' | 'tokens' | 'usd';
+/** What a tree counts: requests, tokens, usd (micro-dollars), or the name of a cost formula. */
+export type Metric = string;
 
 /** A limit found for a descriptor. */
 export interface MatchedLimit {
@@ -130,10 +130,10 @@ export class DescriptorTree {
   }
 }
 
-const UNIT_WORDS: Record<Metric, string> = { requests: 'requests', tokens: 'tokens', usd: 'USD' };
+const UNIT_WORDS: Record<string, string> = { requests: 'requests', tokens: 'tokens', usd: 'USD' };
 
 /** e.g. `tokens per minute for team=research`, `USD per month for project=alpha, model=gpt-4o`. */
 function defaultName(metric: Metric, entries: ReadonlyArray<{ key: string; value: string }>, limit: { unit?: WindowUnit }): string {
   const per = limit.unit ? ` per ${limit.unit}` : ' (token bucket)';
-  return `${UNIT_WORDS[metric]}${per} for ${entries.map((entry) => `${entry.key}=${entry.value}`).join(', ')}`;
+  return `${UNIT_WORDS[metric] ?? metric}${per} for ${entries.map((entry) => `${entry.key}=${entry.value}`).join(', ')}`;
 }

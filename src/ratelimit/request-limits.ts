@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import type { RuntimeConfig, RuntimeModel } from '../config/runtime';
 import { costMicros } from '../pricing/price-table';
 import type { TokenUsage } from '../providers/usage';
+import { emptyUsage } from '../providers/usage';
 import { reservationFor } from './estimate';
 
 /**
@@ -11,15 +12,23 @@ import { reservationFor } from './estimate';
  */
 export function reservationMetadata(config: RuntimeConfig, request: ClientRequest, model: RuntimeModel): Record<string, number> {
   const limits = config.rateLimits;
-  if (!limits || (!limits.metrics.has('tokens') && !limits.metrics.has('usd'))) return {};
-  const price = limits.metrics.has('usd')
-    ? config.prices.highestPrice(
-        model.name,
-        model.backends.map((entry) => entry.backend.name),
-      )
-    : undefined;
+  const formulas = [...(limits?.formulas.entries() ?? [])].filter(([name]) => limits?.metrics.has(name));
+  if (!limits || (!limits.metrics.has('tokens') && !limits.metrics.has('usd') && formulas.length === 0)) return {};
+  const backends = model.backends.map((entry) => entry.backend.name);
+  const price = limits.metrics.has('usd') ? config.prices.highestPrice(model.name, backends) : undefined;
   const reservation = reservationFor(request, limits.defaultOutputTokens, price);
-  return { reserve_tokens: reservation.tokens, reserve_usd_micros: reservation.usdMicros };
+  const fields: Record<string, number> = { reserve_tokens: reservation.tokens, reserve_usd_micros: reservation.usdMicros };
+  // A formula's reservation: its value for the reserved usage on the dearest backend.
+  const reserved = { ...emptyUsage(), inputTokens: reservation.inputTokens, outputTokens: reservation.outputTokens, totalTokens: reservation.tokens };
+  for (const [name, formula] of formulas) fields[`reserve_cost_${name}`] = Math.max(...backends.map((backend) => formula(reserved, model.name, backend)));
+  return fields;
+}
+
+/** Each cost formula's value for a finished request: `cost_<name>` metadata (access log, settlement). */
+export function formulaMetadata(config: RuntimeConfig, model: string, backend: string | undefined, usage: TokenUsage): Record<string, number> {
+  const fields: Record<string, number> = {};
+  for (const [name, formula] of config.rateLimits?.formulas ?? []) fields[`cost_${name}`] = formula(usage, model, backend ?? '');
+  return fields;
 }
 
 /** What a finished request used, for settlement, the access log and spend metrics. */

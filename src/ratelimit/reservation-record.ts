@@ -25,7 +25,7 @@ export function parseRecord(text: string): ReservationRecord | undefined {
   const amounts: Partial<Record<Metric, number>> = {};
   let at: number | undefined;
   for (const part of text.split(';')) {
-    const match = /^(tokens|usd|requests|at)=(\d{1,16})$/.exec(part);
+    const match = /^([a-z][a-z0-9_]{0,31})=(\d{1,16})$/.exec(part);
     if (!match) return undefined;
     if (match[1] === 'at') at = Number(match[2]);
     else amounts[match[1] as Metric] = Number(match[2]);

@@ -1,5 +1,7 @@
 import type { AigwConfig } from '../config/schema';
 import type { RateLimitsConfig } from '../config/schema-limits';
+import { compileFormula } from './cost-formulas';
+import type { CostFormula } from './cost-formulas';
 import { DescriptorTree } from './descriptor-tree';
 import type { Metric } from './descriptor-tree';
 
@@ -13,6 +15,8 @@ export interface RuntimeRateLimits {
   readonly tree: DescriptorTree;
   /** Metrics some limit counts: only these need a reservation on each request. */
   readonly metrics: ReadonlySet<Metric>;
+  /** Cost formulas by name (metadata key `cost_<name>`, access log field of the same name). */
+  readonly formulas: ReadonlyMap<string, CostFormula>;
 }
 
 /** Compiles the rateLimits section; undefined when the config has none. */
@@ -28,5 +32,6 @@ export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undef
     defaultOutputTokens: section.defaultOutputTokens,
     tree,
     metrics: new Set(tree.paths.map((path) => path.metric)),
+    formulas: new Map(Object.entries(section.costs).map(([name, expression]) => [name, compileFormula(expression)])),
   };
 }
