@@ -27,8 +27,19 @@ export interface BedrockToolResultBlock {
   toolResult: { toolUseId: string; content: BedrockTextBlock[] };
 }
 
+/**
+ * A prompt-cache checkpoint: everything before it may be cached (CachePointBlock reference).
+ * Anthropic's `cache_control` breakpoints map here, placed right after the marked block.
+ */
+export interface BedrockCachePointBlock {
+  cachePoint: { type: 'default' };
+}
+
 /** One block of a message's content. */
-export type BedrockContentBlock = BedrockTextBlock | BedrockImageBlock | BedrockToolUseBlock | BedrockToolResultBlock;
+export type BedrockContentBlock = BedrockTextBlock | BedrockImageBlock | BedrockToolUseBlock | BedrockToolResultBlock | BedrockCachePointBlock;
+
+/** One block of the system prompt: text, or a cache checkpoint after it. */
+export type BedrockSystemBlock = BedrockTextBlock | BedrockCachePointBlock;
 
 /** A turn of the conversation (Message reference: role `user` or `assistant`). */
 export interface BedrockMessage {
@@ -46,7 +57,7 @@ export type BedrockToolChoice = { auto: Record<string, never> } | { any: Record<
 
 /** The tools a request offers (ToolConfiguration reference). */
 export interface BedrockToolConfig {
-  tools: BedrockToolSpec[];
+  tools: Array<BedrockToolSpec | BedrockCachePointBlock>;
   toolChoice?: BedrockToolChoice;
 }
 
@@ -61,7 +72,7 @@ export interface BedrockInferenceConfig {
 /** A Converse / ConverseStream request body (the model id is in the path). */
 export interface BedrockConverseRequest {
   messages: BedrockMessage[];
-  system?: BedrockTextBlock[];
+  system?: BedrockSystemBlock[];
   inferenceConfig?: BedrockInferenceConfig;
   toolConfig?: BedrockToolConfig;
   /** Model-specific fields, passed to the model as they are (e.g. Anthropic's `thinking`). */

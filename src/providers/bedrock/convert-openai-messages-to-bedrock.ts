@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet, parseJson } from '../anthropic/json-guards';
-import type { BedrockContentBlock, BedrockImageFormat, BedrockMessage, BedrockTextBlock } from './bedrock-types';
+import type { BedrockCachePointBlock, BedrockContentBlock, BedrockImageFormat, BedrockMessage, BedrockSystemBlock, BedrockTextBlock } from './bedrock-types';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 /** Media types → Converse ImageBlock `format` (ImageBlock reference: png, jpeg, gif, webp). */
@@ -14,8 +14,16 @@ const IMAGE_FORMATS: ReadonlyMap<string, BedrockImageFormat> = new Map([
 
 /** OpenAI messages split the Converse way: `system` blocks and user / assistant turns. */
 export interface ConvertedBedrockMessages {
-  system: BedrockTextBlock[];
+  system: BedrockSystemBlock[];
   messages: BedrockMessage[];
+}
+
+/** The checkpoint a `cache_control` breakpoint becomes (the only type Converse has). */
+export const CACHE_POINT: BedrockCachePointBlock = { cachePoint: { type: 'default' } };
+
+/** Whether a content part (or tool, or message) carries an Anthropic-style `cache_control` breakpoint. */
+export function marksCache(value: unknown): boolean {
+  return isRecord(value) && isRecord(value.cache_control);
 }
 
 /**
@@ -46,13 +54,14 @@ function textBlocks(text: string): BedrockTextBlock[] {
 
 function partBlocks(part: unknown, param: string, images: boolean): BedrockContentBlock[] {
   if (!isRecord(part)) throw invalidRequest(`${param} must be an object.`, param);
+  const checkpoint = marksCache(part) ? [CACHE_POINT] : [];
   if (part.type === 'text') {
     if (typeof part.text !== 'string') throw invalidRequest(`${param}.text must be a string.`, `${param}.text`);
-    return textBlocks(part.text);
+    return [...textBlocks(part.text), ...checkpoint];
   }
   // A replayed assistant turn may hold its refusal; it was text the model wrote.
   if (part.type === 'refusal' && typeof part.refusal === 'string') return textBlocks(part.refusal);
-  if (part.type === 'image_url' && images) return [imageBlock(part, param)];
+  if (part.type === 'image_url' && images) return [imageBlock(part, param), ...checkpoint];
   throw invalidRequest(`${param}.type: content parts of type ${String(part.type)} cannot be sent to a bedrock backend here.`, `${param}.type`);
 }
 
@@ -94,10 +103,17 @@ function toolUses(toolCalls: unknown, param: string): BedrockContentBlock[] {
   });
 }
 
-function toolResult(message: Record<string, unknown>, param: string): BedrockContentBlock {
+/** A tool result; a breakpoint on any of its parts puts a checkpoint after the whole result. */
+function toolResult(message: Record<string, unknown>, param: string): BedrockContentBlock[] {
   const id = message.tool_call_id;
   if (typeof id !== 'string' || id === '') throw invalidRequest(`${param}.tool_call_id must be a non-empty string.`, `${param}.tool_call_id`);
-  return { toolResult: { toolUseId: id, content: [{ text: plainText(message.content, param) }] } };
+  const cached = marksCache(message) || (Array.isArray(message.content) && message.content.some(marksCache));
+  return [{ toolResult: { toolUseId: id, content: [{ text: plainText(message.content, param) }] } }, ...(cached ? [CACHE_POINT] : [])];
+}
+
+/** System text, each part's breakpoint kept as a checkpoint after it. */
+function systemBlocks(content: unknown, param: string): BedrockSystemBlock[] {
+  return contentBlocks(content, param, false).filter((block): block is BedrockSystemBlock => 'text' in block || 'cachePoint' in block);
 }
 
 /**
@@ -107,7 +123,7 @@ function toolResult(message: Record<string, unknown>, param: string): BedrockCon
  * turns to alternate (Message reference) and parallel results answered in one user turn.
  */
 export function convertOpenAIMessagesToBedrock(messages: readonly unknown[]): ConvertedBedrockMessages {
-  const system: BedrockTextBlock[] = [];
+  const system: BedrockSystemBlock[] = [];
   const converted: BedrockMessage[] = [];
   const append = (role: BedrockMessage['role'], content: BedrockContentBlock[]): void => {
     if (content.length === 0) return;
@@ -121,7 +137,7 @@ export function convertOpenAIMessagesToBedrock(messages: readonly unknown[]): Co
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(...textBlocks(plainText(message.content, param)));
+        system.push(...systemBlocks(message.content, param));
         break;
       case 'user':
         append('user', contentBlocks(message.content, param, true));
@@ -130,7 +146,7 @@ export function convertOpenAIMessagesToBedrock(messages: readonly unknown[]): Co
         append('assistant', [...contentBlocks(message.content, param, false), ...toolUses(message.tool_calls, param)]);
         break;
       case 'tool':
-        append('user', [toolResult(message, param)]);
+        append('user', toolResult(message, param));
         break;
       default:
         throw invalidRequest(`${param}.role: ${String(message.role)} messages cannot be sent to a bedrock backend.`, `${param}.role`);

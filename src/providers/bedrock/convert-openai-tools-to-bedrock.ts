@@ -1,8 +1,10 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet } from '../anthropic/json-guards';
-import type { BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
+import type { BedrockCachePointBlock, BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
+import { CACHE_POINT, marksCache } from './convert-openai-messages-to-bedrock';
 
-function convertTool(tool: unknown, index: number): BedrockToolSpec {
+/** A tool, and a checkpoint after it when it (or its function) carries a cache_control breakpoint. */
+function convertTool(tool: unknown, index: number): Array<BedrockToolSpec | BedrockCachePointBlock> {
   const param = `tools[${index}]`;
   if (!isRecord(tool) || tool.type !== 'function') throw invalidRequest(`${param}.type: only function tools can be sent to a bedrock backend.`, `${param}.type`);
   const definition = tool.function;
@@ -11,13 +13,14 @@ function convertTool(tool: unknown, index: number): BedrockToolSpec {
   }
   // ToolInputSchema requires a schema; a function without parameters takes an empty object.
   const schema = isRecord(definition.parameters) ? definition.parameters : { type: 'object', properties: {} };
-  return {
+  const spec: BedrockToolSpec = {
     toolSpec: {
       name: definition.name,
       ...(typeof definition.description === 'string' ? { description: definition.description } : {}),
       inputSchema: { json: schema },
     },
   };
+  return marksCache(tool) || marksCache(definition) ? [spec, CACHE_POINT] : [spec];
 }
 
 /** OpenAI tool_choice → Converse ToolChoice; 'none' is handled by the caller. */
@@ -43,7 +46,7 @@ export function convertOpenAIToolsToBedrock(body: Readonly<Record<string, unknow
   if (!isSet(body.tools)) return undefined;
   if (!Array.isArray(body.tools)) throw invalidRequest('tools must be an array.', 'tools');
   if (body.tools.length === 0) return undefined;
-  const tools = body.tools.map((tool: unknown, index) => convertTool(tool, index));
+  const tools = body.tools.flatMap((tool: unknown, index) => convertTool(tool, index));
   if (body.tool_choice === 'none') {
     warnings.push('dropped tools: tool_choice none has no bedrock equivalent, so the tools were not sent');
     return undefined;

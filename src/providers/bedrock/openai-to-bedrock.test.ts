@@ -16,7 +16,7 @@ async function refusal(body: object): Promise<GatewayError> {
 }
 
 describe('upstream request', () => {
-  test.each(['simple-chat', 'tools-multi-turn', 'images', 'reasoning'])('golden request: %s', async (name) => {
+  test.each(['simple-chat', 'tools-multi-turn', 'images', 'reasoning', 'cache-control'])('golden request: %s', async (name) => {
     expect((await translate(fixtureJson(`${name}.openai-request.json`) as object)).json).toEqual(fixtureJson(`${name}.bedrock-request.json`));
   });
 
