@@ -62,4 +62,56 @@ export const OTHER_CASES: PairCase[] = [
     expected: { embeddings: { count: 1, dimensions: 3 }, usage: { input: 2, total: 2 } },
     accessLog: { input_tokens: 2 },
   },
+  {
+    pair: 'OpenAI embeddings → Amazon Titan on AWS Bedrock',
+    client: 'openai-embeddings',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'amazon.titan-embed-text-v2:0',
+    modes: ['plain'],
+    request: { input: 'just one text', dimensions: 256 },
+    upstream: () => ({
+      path: '/model/amazon.titan-embed-text-v2%3A0/invoke',
+      headers: { 'content-type': 'application/json' },
+      json: { inputText: 'just one text', dimensions: 256, normalize: true },
+    }),
+    expected: { embeddings: { count: 1, dimensions: 3 }, usage: { input: 3, total: 3 } },
+    accessLog: { input_tokens: 3 },
+  },
+  {
+    pair: 'OpenAI embeddings → Cohere Embed on AWS Bedrock',
+    client: 'openai-embeddings',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'cohere.embed-english-v3',
+    modes: ['plain'],
+    request: { input: ['first text', 'second text'], input_type: 'search_query' },
+    upstream: () => ({
+      path: '/model/cohere.embed-english-v3/invoke',
+      headers: {},
+      // The OpenAI SDK asks for base64 unless told otherwise; the gateway makes it from Cohere's floats.
+      json: { texts: ['first text', 'second text'], input_type: 'search_query' },
+    }),
+    expected: { embeddings: { count: 2, dimensions: 3 } },
+  },
+  {
+    pair: 'OpenAI embeddings → Gemini API',
+    client: 'openai-embeddings',
+    provider: 'gemini',
+    backend: 'gemini',
+    upstreamModel: 'gemini-embedding-001',
+    modes: ['plain'],
+    request: { input: ['first text', 'second'] },
+    upstream: () => ({
+      path: '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+      headers: { 'x-goog-api-key': 'AIza-backend-key' },
+      json: {
+        requests: [
+          { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'first text' }] } },
+          { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'second' }] } },
+        ],
+      },
+    }),
+    expected: { embeddings: { count: 2, dimensions: 3 } },
+  },
 ];

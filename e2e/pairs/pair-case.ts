@@ -13,7 +13,8 @@ export interface Answer {
   /** finish_reason (OpenAI chat), stop_reason (Anthropic), status (Responses). */
   finish?: string | null;
   embeddings?: { count: number; dimensions: number };
-  usage: { input: number; output?: number; total?: number };
+  /** Absent when the provider reports no usage (e.g. Gemini and Cohere embeddings). */
+  usage?: { input: number; output?: number; total?: number };
 }
 
 /** The request the provider must receive. `headers` lists exact values; undefined means "absent". */
@@ -137,9 +138,10 @@ async function anthropicMessages(clients: Clients, model: string, request: Recor
 
 async function openaiEmbeddings(clients: Clients, model: string, request: Record<string, unknown>): Promise<Answer> {
   const result = await clients.openai.embeddings.create({ ...request, model } as unknown as OpenAI.EmbeddingCreateParams);
+  const usage = result.usage as OpenAI.CreateEmbeddingResponse.Usage | undefined;
   return {
     embeddings: { count: result.data.length, dimensions: result.data[0]?.embedding.length ?? 0 },
-    usage: { input: result.usage.prompt_tokens, total: result.usage.total_tokens },
+    ...(usage ? { usage: { input: usage.prompt_tokens, total: usage.total_tokens } } : {}),
   };
 }
 

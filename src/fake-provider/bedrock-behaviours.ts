@@ -91,6 +91,8 @@ export function invokeDefaultBehaviour(request: RecordedRequest, context: Defaul
   const json = request.json;
   const match = BEDROCK_INVOKE_PATH.exec(request.path.split('?')[0]);
   if (!isRecord(json) || !match) return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: expected a JSON object.');
+  const embedding = embeddingAnswer(decodeURIComponent(match[1]), json);
+  if (embedding) return embedding;
   if (json.anthropic_version !== 'bedrock-2023-05-31') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: anthropic_version must be bedrock-2023-05-31.');
   const extraneous = ['model', 'stream'].find((key) => key in json);
   if (extraneous) return bedrockErrorBehaviour(400, 'ValidationException', `Malformed input request: extraneous key [${extraneous}] is not permitted.`);
@@ -100,4 +102,28 @@ export function invokeDefaultBehaviour(request: RecordedRequest, context: Defaul
   const answer = anthropic({ ...request, json: asAnthropic, body: JSON.stringify(asAnthropic) }, context);
   if (answer.kind !== 'sse') return answer;
   return { kind: 'raw-sse', chunks: answer.events.map(invokeChunkFrame), contentType: 'application/vnd.amazon.eventstream' };
+}
+
+/** A fixed 3-value vector for every text: what the tests compare. */
+const FAKE_VECTOR = [0.25, -0.5, 0.125];
+
+/**
+ * Embedding models on InvokeModel (Bedrock model parameter references): Titan Text Embeddings
+ * `{inputText}` → `{embedding, inputTextTokenCount}`; Cohere Embed v3 `{texts, input_type}` →
+ * `{embeddings: [[...]], id, response_type: "embeddings_floats", texts}`; v4 answers
+ * `{embeddings: {float: [[...]]}, ...}`. Undefined for other models.
+ */
+function embeddingAnswer(modelId: string, json: Record<string, unknown>): Behaviour | undefined {
+  if (/amazon\.titan-embed-text/.test(modelId)) {
+    if (typeof json.inputText !== 'string') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: required key [inputText] not found');
+    return { kind: 'json', status: 200, body: { embedding: FAKE_VECTOR, inputTextTokenCount: countWords(json.inputText) } };
+  }
+  if (/cohere\.embed/.test(modelId)) {
+    const texts = json.texts;
+    if (!Array.isArray(texts) || typeof json.input_type !== 'string') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: texts and input_type are required');
+    const vectors = texts.map(() => FAKE_VECTOR);
+    const v4 = /cohere\.embed-v4/.test(modelId);
+    return { kind: 'json', status: 200, body: v4 ? { id: 'emb-fake', embeddings: { float: vectors }, response_type: 'embeddings_by_type', texts } : { id: 'emb-fake', embeddings: vectors, response_type: 'embeddings_floats', texts } };
+  }
+  return undefined;
 }

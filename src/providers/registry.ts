@@ -3,6 +3,7 @@ import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
 import { AnthropicToBedrockClaude } from './bedrock/anthropic-to-bedrock-claude';
+import { OpenAIEmbeddingsToBedrock } from './bedrock/openai-embeddings-to-bedrock';
 import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
 import { OpenAIToBedrockClaude } from './bedrock/openai-to-bedrock-claude';
 import { OpenAIEmbeddingsToGemini } from './gemini/openai-embeddings-to-gemini';
@@ -44,13 +45,14 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       // The Responses and Messages APIs are not translated for Gemini yet.
       throw unsupported(request, target);
     case 'bedrock':
+      if (request.api === 'openai-embeddings') return new OpenAIEmbeddingsToBedrock(request, target);
       if (target.backend.bedrockApi === 'invoke') {
         if (request.api === 'openai-chat') return new OpenAIToBedrockClaude(request, target);
         if (request.api === 'anthropic-messages') return new AnthropicToBedrockClaude(request, target);
         throw unsupported(request, target);
       }
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
-      // Embeddings and the Responses and Messages APIs are not translated for Bedrock Converse yet.
+      // The Responses and Messages APIs are not translated for Bedrock Converse yet.
       throw unsupported(request, target);
     case 'vertex': {
       const model = target.upstreamModel ?? request.model;
