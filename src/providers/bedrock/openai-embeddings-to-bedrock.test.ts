@@ -1,7 +1,7 @@
 import { parseClientRequest } from '../../api/client-request';
 import { validateConfig } from '../../config/load';
 import { compileConfig } from '../../config/runtime';
-import { GatewayError } from '../../errors';
+import type { GatewayError } from '../../errors';
 import { createTranslator } from '../registry';
 import { OpenAIEmbeddingsToBedrock } from './openai-embeddings-to-bedrock';
 
