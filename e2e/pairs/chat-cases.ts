@@ -157,6 +157,24 @@ export const CHAT_CASES: PairCase[] = [
     expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
   },
   {
+    pair: 'Anthropic Messages → AWS Bedrock Converse',
+    client: 'anthropic-messages',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'amazon.nova-pro-v1:0',
+    request: MESSAGES,
+    upstream: (stream) => ({
+      path: `/model/amazon.nova-pro-v1%3A0/${stream ? 'converse-stream' : 'converse'}`,
+      headers: { 'x-api-key': undefined, 'anthropic-version': undefined },
+      json: {
+        messages: [{ role: 'user', content: [{ text: 'hello there' }] }],
+        system: [{ text: 'Be brief.' }],
+        inferenceConfig: { maxTokens: 64 },
+      },
+    }),
+    expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
+  },
+  {
     pair: 'Anthropic Messages → Anthropic (pass-through)',
     client: 'anthropic-messages',
     provider: 'anthropic',
