@@ -8,23 +8,23 @@ const request = (body: object) => parseClientRequest('anthropic-messages', Buffe
 const make = (body: object = {}) => new AnthropicToBedrock(request(body), { backend: backend('bedrock'), upstreamModel: CLAUDE }, { now: FIXED_NOW, id: 'fixed' });
 
 describe('Anthropic Messages → Bedrock Converse', () => {
-  test('the Messages request becomes a Converse request: system, tool results, tools with cache points', async () => {
+  test('the Messages request becomes a Converse request; cache_control on system, messages, tool results and tools become cache points', async () => {
     const translator = make({
       system: [{ type: 'text', text: 'Policy text.', cache_control: { type: 'ephemeral' } }],
       tools: [{ name: 'lookup', description: 'Look up', input_schema: { type: 'object', properties: {} }, cache_control: { type: 'ephemeral' } }],
       messages: [
-        { role: 'user', content: 'Where is order 7?' },
+        { role: 'user', content: [{ type: 'text', text: 'Where is order 7?', cache_control: { type: 'ephemeral' } }] },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { id: '7' } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'shipped' }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'shipped', cache_control: { type: 'ephemeral' } }] },
       ],
     });
     const upstream = await translator.requestBody();
     expect(upstream.path).toBe('/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/converse');
     expect(JSON.parse(upstream.body.toString())).toEqual({
       messages: [
-        { role: 'user', content: [{ text: 'Where is order 7?' }] },
+        { role: 'user', content: [{ text: 'Where is order 7?' }, { cachePoint: { type: 'default' } }] },
         { role: 'assistant', content: [{ toolUse: { toolUseId: 'toolu_1', name: 'lookup', input: { id: '7' } } }] },
-        { role: 'user', content: [{ toolResult: { toolUseId: 'toolu_1', content: [{ text: 'shipped' }] } }] },
+        { role: 'user', content: [{ toolResult: { toolUseId: 'toolu_1', content: [{ text: 'shipped' }] } }, { cachePoint: { type: 'default' } }] },
       ],
       system: [{ text: 'Policy text.' }, { cachePoint: { type: 'default' } }],
       inferenceConfig: { maxTokens: 100 },

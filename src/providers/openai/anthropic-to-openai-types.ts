@@ -12,12 +12,15 @@ import type { OpenAIToolCall } from '../anthropic/openai-chat-types';
 export interface OpenAITextPart {
   type: 'text';
   text: string;
+  /** Kept only when the OpenAI body is a step towards a provider with prompt caching (Bedrock Converse). */
+  cache_control?: Record<string, unknown>;
 }
 
 /** An image part: an https URL or a base64 data URL. */
 export interface OpenAIImagePart {
   type: 'image_url';
   image_url: { url: string };
+  cache_control?: Record<string, unknown>;
 }
 
 /** One message of the request, by role. */
@@ -25,7 +28,8 @@ export type OpenAIChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | Array<OpenAITextPart | OpenAIImagePart> }
   | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+  | { role: 'tool'; tool_call_id: string; content: string; cache_control?: Record<string, unknown> }
+  | { role: 'system'; content: string | OpenAITextPart[] };
 
 /** A function tool; `parameters` is a JSON schema, as Anthropic's `input_schema`. */
 export interface OpenAIFunctionTool {
