@@ -66,7 +66,7 @@ describe('Anthropic Messages → Bedrock Converse', () => {
     expect(types.slice(-2)).toEqual(['message_delta', 'message_stop']);
     expect(whole.output).toContain('"type":"input_json_delta"');
     expect(whole.usage).toMatchObject({ inputTokens: 420, outputTokens: 88 });
-    for (let offset = 0; offset <= input.length; offset += 3) {
+    for (let offset = 0; offset <= input.length; offset++) {
       const split = await run([input.subarray(0, offset), input.subarray(offset)]);
       if (split.output !== whole.output) throw new Error(`output differs when split at byte ${offset}`);
     }
