@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import { GatewayError } from '../errors';
 import { AnthropicToAnthropic } from './anthropic/anthropic-to-anthropic';
 import { OpenAIToAnthropic } from './anthropic/openai-to-anthropic';
+import { AnthropicToBedrock } from './bedrock/anthropic-to-bedrock';
 import { AnthropicToBedrockClaude } from './bedrock/anthropic-to-bedrock-claude';
 import { OpenAIEmbeddingsToBedrock } from './bedrock/openai-embeddings-to-bedrock';
 import { OpenAIToBedrock } from './bedrock/openai-to-bedrock';
@@ -52,7 +53,8 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
         throw unsupported(request, target);
       }
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
-      // The Responses and Messages APIs are not translated for Bedrock Converse yet.
+      if (request.api === 'anthropic-messages') return new AnthropicToBedrock(request, target);
+      // The Responses API is not translated for Bedrock Converse yet.
       throw unsupported(request, target);
     case 'vertex': {
       const model = target.upstreamModel ?? request.model;

@@ -1,12 +1,11 @@
 import type { ClientRequest } from '../../api/client-request';
-import { reshapeAsAnthropicError } from '../../api/anthropic-errors';
 import { emptyCounts, readAnthropicUsage, toTokenUsage } from '../anthropic/convert-anthropic-usage';
 import { parseJson } from '../anthropic/json-guards';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { invokePath, toInvokeBody } from './bedrock-claude';
-import { readBedrockErrorMessage } from './convert-bedrock-error';
+import { convertBedrockErrorToAnthropic, readBedrockErrorMessage } from './convert-bedrock-error';
 import { InvokeStreamToSse } from './invoke-stream-to-sse';
 import { signBedrockRequest } from './sign-bedrock-request';
 
@@ -63,10 +62,7 @@ export class AnthropicToBedrockClaude implements Translator {
 
   responseError(status: number, body: Buffer): Buffer | undefined {
     // Bedrock errors are {"message": "..."}; the client reads Anthropic's shape.
-    const message = readBedrockErrorMessage(parseJson(body.toString('utf8')));
-    if (message !== undefined) return reshapeAsAnthropicError(status, Buffer.from(JSON.stringify({ error: { message } }))).body;
-    const reshaped = reshapeAsAnthropicError(status, body);
-    return reshaped.changed ? reshaped.body : undefined;
+    return convertBedrockErrorToAnthropic(status, body);
   }
 
   usage(): TokenUsage | undefined {

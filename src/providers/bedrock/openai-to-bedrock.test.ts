@@ -62,10 +62,10 @@ describe('upstream request', () => {
     });
   });
 
-  test('the registry builds it for bedrock backends, and only for OpenAI chat', () => {
+  test('the registry builds it for bedrock backends; Anthropic Messages gets its own translator', () => {
     expect(createTranslator(chatRequest(CHAT), { backend: backend('bedrock') })).toBeInstanceOf(OpenAIToBedrock);
     const messages = parseClientRequest('anthropic-messages', Buffer.from(JSON.stringify({ ...CHAT, max_tokens: 5 })));
-    expect(() => createTranslator(messages, { backend: backend('bedrock') })).toThrow(GatewayError);
+    expect(createTranslator(messages, { backend: backend('bedrock') })).not.toBeInstanceOf(OpenAIToBedrock);
   });
 
   test('refusals are 400 GatewayErrors', async () => {
