@@ -157,6 +157,24 @@ export const CHAT_CASES: PairCase[] = [
     expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
   },
   {
+    pair: 'Anthropic Messages → AWS Bedrock Converse',
+    client: 'anthropic-messages',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'anthropic.claude-3-5-sonnet-20241022-v2:0',
+    request: MESSAGES,
+    upstream: (stream) => ({
+      path: `/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/${stream ? 'converse-stream' : 'converse'}`,
+      headers: { accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json', 'x-api-key': undefined, 'anthropic-version': undefined },
+      json: {
+        messages: [{ role: 'user', content: [{ text: 'hello there' }] }],
+        system: [{ text: 'Be brief.' }],
+        inferenceConfig: { maxTokens: 64 },
+      },
+    }),
+    expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
+  },
+  {
     pair: 'Anthropic Messages → Anthropic (pass-through)',
     client: 'anthropic-messages',
     provider: 'anthropic',
