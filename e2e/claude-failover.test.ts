@@ -17,6 +17,7 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 describeE2E('claude-sonnet: Anthropic, then Bedrock InvokeModel', () => {
   let anthropicFake: FakeProvider;
   let bedrockFake: FakeProvider;
+  let vertexFake: FakeProvider;
   let stack: Stack;
   let anthropic: Anthropic;
   let openai: OpenAI;
@@ -24,14 +25,26 @@ describeE2E('claude-sonnet: Anthropic, then Bedrock InvokeModel', () => {
   beforeAll(async () => {
     anthropicFake = await FakeProvider.start({ name: 'anthropic' });
     bedrockFake = await FakeProvider.start({ name: 'bedrock' });
+    vertexFake = await FakeProvider.start({ name: 'vertex' });
     stack = await Stack.start({
-      env: { ANTHROPIC_KEY: 'sk-ant-backend', AWS_KEY_ID: 'AKIDFAILOVER', AWS_SECRET: SECRET },
+      env: { ANTHROPIC_KEY: 'sk-ant-backend', AWS_KEY_ID: 'AKIDFAILOVER', AWS_SECRET: SECRET, VERTEX_TOKEN: 'ya29.failover' },
       config: {
         backends: [
           { name: 'anthropic', kind: 'anthropic', baseUrl: anthropicFake.url, credential: { env: 'ANTHROPIC_KEY' } },
           { name: 'bedrock', kind: 'bedrock', api: 'invoke', baseUrl: bedrockFake.url, aws: { region: 'us-east-1', accessKeyId: { env: 'AWS_KEY_ID' }, secretAccessKey: { env: 'AWS_SECRET' } } },
+          { name: 'vertex', kind: 'vertex', baseUrl: vertexFake.url, gcp: { project: 'claude-project', location: 'us-east5' }, credential: { env: 'VERTEX_TOKEN' } },
         ],
-        models: [{ name: 'claude-sonnet', backends: [{ backend: 'anthropic', model: 'claude-sonnet-4-5' }, { backend: 'bedrock', model: BEDROCK_CLAUDE }] }],
+        models: [
+          { name: 'claude-sonnet', backends: [{ backend: 'anthropic', model: 'claude-sonnet-4-5' }, { backend: 'bedrock', model: BEDROCK_CLAUDE }] },
+          {
+            name: 'claude-everywhere',
+            backends: [
+              { backend: 'anthropic', model: 'claude-sonnet-4-5' },
+              { backend: 'bedrock', model: BEDROCK_CLAUDE },
+              { backend: 'vertex', model: 'claude-sonnet-4-5@20250929' },
+            ],
+          },
+        ],
       },
     });
     anthropic = new Anthropic({ apiKey: TEST_KEY, baseURL: stack.baseUrl, maxRetries: 0 });
@@ -40,12 +53,28 @@ describeE2E('claude-sonnet: Anthropic, then Bedrock InvokeModel', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await Promise.all([anthropicFake?.close(), bedrockFake?.close()]);
+    await Promise.all([anthropicFake?.close(), bedrockFake?.close(), vertexFake?.close()]);
   });
 
   beforeEach(() => {
     anthropicFake.reset();
     bedrockFake.reset();
+    vertexFake.reset();
+  });
+
+  test('Anthropic overloaded, Bedrock throttled, Vertex answers: each provider gets its own request for the same message', async () => {
+    anthropicFake.enqueue({ kind: 'anthropic-error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' });
+    bedrockFake.enqueue({ kind: 'json', status: 429, body: { message: 'Too many requests, please wait before trying again.' }, headers: { 'x-amzn-errortype': 'ThrottlingException' } });
+    const message = await anthropic.messages.create({ model: 'claude-everywhere', max_tokens: 30, messages: [{ role: 'user', content: 'hello there' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello from vertex' }]);
+    expect(anthropicFake.received[0].json).toEqual({ model: 'claude-sonnet-4-5', max_tokens: 30, messages: [{ role: 'user', content: 'hello there' }] });
+    expect(bedrockFake.received[0].path).toBe('/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke');
+    expect(bedrockFake.received[0].json).toEqual({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 30, messages: [{ role: 'user', content: 'hello there' }] });
+    expect(vertexFake.received[0].path).toBe('/v1/projects/claude-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict');
+    expect(vertexFake.received[0].headers.authorization).toBe('Bearer ya29.failover');
+    expect(vertexFake.received[0].json).toEqual({ anthropic_version: 'vertex-2023-10-16', max_tokens: 30, messages: [{ role: 'user', content: 'hello there' }] });
+    const entry = await stack.waitForAccessLog((line) => line.model === 'claude-everywhere');
+    expect(entry).toMatchObject({ status: 200, attempts: 3, output_tokens: 4 });
   });
 
   test('Anthropic SDK: 529 overloaded at Anthropic, answered by Bedrock with the same Messages body, SigV4-signed', async () => {
@@ -62,7 +91,7 @@ describeE2E('claude-sonnet: Anthropic, then Bedrock InvokeModel', () => {
     expect(second.headers['anthropic-version']).toBeUndefined();
     expect(second.json).toEqual({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, system: 'Be brief.', messages: [{ role: 'user', content: 'hello there' }] });
     expect(parseAuthorization(second.headers.authorization)?.signature).toBe(expectedSignature(second, SECRET));
-    const entry = await stack.waitForAccessLog((line) => line.path === '/v1/messages' && line.status === 200);
+    const entry = await stack.waitForAccessLog((line) => line.path === '/v1/messages' && line.model === 'claude-sonnet' && line.status === 200);
     expect(entry).toMatchObject({ attempts: 2, input_tokens: message.usage.input_tokens, output_tokens: 4 });
   });
 

@@ -96,6 +96,7 @@ describeE2E('Vertex AI: Gemini and Claude with service-account tokens', () => {
           { name: 'claude-sonnet', backends: [{ backend: 'vertex', model: CLAUDE }] },
           { name: 'flash-anywhere', backends: [{ backend: 'studio', model: 'gemini-2.5-flash' }, { backend: 'vertex', model: 'gemini-2.5-flash' }] },
           { name: 'broken', backends: [{ backend: 'vertex-broken', model: 'gemini-2.5-flash' }] },
+          { name: 'vertex-embed', backends: [{ backend: 'vertex', model: 'text-embedding-005' }] },
         ],
       },
     });
@@ -188,5 +189,20 @@ describeE2E('Vertex AI: Gemini and Claude with service-account tokens', () => {
     expect(message).toMatch(new RegExp(`^Backend "vertex-broken" could not get an access token from the service account key .*sa\\.json \\(backend vertex-broken\\): `));
     expect(message).not.toContain('PRIVATE KEY');
     expect(vertex.received).toHaveLength(0);
+  });
+
+  test('OpenAI SDK embeddings → Vertex :predict: one instance per text, token counts summed, base64 made by the gateway', async () => {
+    const result = await openai.embeddings.create({ model: 'vertex-embed', input: ['one two', 'three'], dimensions: 256 });
+    expect(result.data.map((item) => item.embedding)).toEqual([
+      [0.5, 0.25, -0.125],
+      [0.5, 0.25, -0.125],
+    ]);
+    expect(result.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
+    const upstream = vertex.received[0];
+    expect(upstream.path).toBe(`${base}/google/models/text-embedding-005:predict`);
+    expect(upstream.headers.authorization).toMatch(/^Bearer ya29\.vertex-test-\d$/);
+    expect(upstream.json).toEqual({ instances: [{ content: 'one two' }, { content: 'three' }], parameters: { outputDimensionality: 256 } });
+    const entry = await stack.waitForAccessLog((line) => line.model === 'vertex-embed');
+    expect(entry).toMatchObject({ status: 200, input_tokens: 3 });
   });
 });

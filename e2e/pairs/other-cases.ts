@@ -114,4 +114,20 @@ export const OTHER_CASES: PairCase[] = [
     }),
     expected: { embeddings: { count: 2, dimensions: 3 } },
   },
+  {
+    pair: 'OpenAI embeddings → Vertex AI (predict)',
+    client: 'openai-embeddings',
+    provider: 'vertex',
+    backend: 'vertex',
+    upstreamModel: 'text-embedding-005',
+    modes: ['plain'],
+    request: { input: ['first text', 'second'] },
+    upstream: () => ({
+      path: '/v1/projects/pair-project/locations/us-east5/publishers/google/models/text-embedding-005:predict',
+      headers: { authorization: 'Bearer ya29.pair-token' },
+      json: { instances: [{ content: 'first text' }, { content: 'second' }] },
+    }),
+    expected: { embeddings: { count: 2, dimensions: 3 }, usage: { input: 3, total: 3 } },
+    accessLog: { input_tokens: 3 },
+  },
 ];

@@ -40,6 +40,12 @@ export const PROVIDERS: Record<string, PairProvider> = {
       expect(received.servername).toBe('api.groq.com');
     },
   },
+  vertex: {
+    // A fixed bearer token (credential) instead of OAuth from a service account, which
+    // e2e/vertex.test.ts covers with a token endpoint.
+    env: { PAIR_VERTEX_TOKEN: 'ya29.pair-token' },
+    backends: ({ url }) => [{ name: 'vertex', kind: 'vertex', baseUrl: url, gcp: { project: 'pair-project', location: 'us-east5' }, credential: { env: 'PAIR_VERTEX_TOKEN' } }],
+  },
   bedrock: {
     env: { PAIR_AWS_KEY_ID: 'AKIDPAIRS', PAIR_AWS_SECRET: AWS_SECRET },
     backends: ({ url }) => [

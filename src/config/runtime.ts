@@ -235,7 +235,8 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
-    tokenSource: tokenSource ?? (backend.gcp ? gcpTokenSource(backend.name, backend.gcp) : undefined),
+    // Vertex: a named credential is a fixed bearer token; without one, OAuth tokens from gcp.
+    tokenSource: tokenSource ?? (backend.gcp && !backend.credential ? gcpTokenSource(backend.name, backend.gcp) : undefined),
     bedrockApi: backend.api ?? 'converse',
     gcp: backend.gcp && { project: backend.gcp.project, location: backend.gcp.location },
   };

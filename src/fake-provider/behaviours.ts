@@ -9,7 +9,7 @@
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
-import { VERTEX_CLAUDE_PATH, vertexClaudeBehaviour } from './vertex-behaviours';
+import { VERTEX_CLAUDE_PATH, VERTEX_PREDICT_PATH, vertexClaudeBehaviour, vertexPredictBehaviour } from './vertex-behaviours';
 import { BEDROCK_INVOKE_PATH, BEDROCK_PATH, bedrockDefaultBehaviour, invokeDefaultBehaviour } from './bedrock-behaviours';
 import { ENTRA_TOKEN_PATH, entraTokenBehaviour } from './entra-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
@@ -238,6 +238,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   if (method === 'POST' && ENTRA_TOKEN_PATH.test(pathname)) return entraTokenBehaviour(request, context.nextTokenNumber?.() ?? 1);
   if (method === 'POST' && BEDROCK_INVOKE_PATH.test(pathname)) return invokeDefaultBehaviour(request, context, anthropicDefaultBehaviour);
   if (method === 'POST' && VERTEX_CLAUDE_PATH.test(pathname)) return vertexClaudeBehaviour(request, context, anthropicDefaultBehaviour);
+  if (method === 'POST' && VERTEX_PREDICT_PATH.test(pathname)) return vertexPredictBehaviour(request);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 

@@ -6,7 +6,7 @@
  * in `:generateContent` / `:streamGenerateContent` like the Gemini API's.
  */
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
-import { isRecord } from './tokens';
+import { countWords, isRecord } from './tokens';
 
 /** Vertex Claude paths, after any baseUrl prefix. */
 export const VERTEX_CLAUDE_PATH = /\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
@@ -26,4 +26,25 @@ export function vertexClaudeBehaviour(request: RecordedRequest, context: Default
   const asAnthropic = { ...json, model: decodeURIComponent(match[1]) };
   delete (asAnthropic as Record<string, unknown>).anthropic_version;
   return anthropic({ ...request, json: asAnthropic, body: JSON.stringify(asAnthropic) }, context);
+}
+
+/** Vertex text-embedding predictions, after any baseUrl prefix. */
+export const VERTEX_PREDICT_PATH = /\/publishers\/google\/models\/[^/:]+:predict$/;
+
+/**
+ * The default reply to `:predict` for a text-embedding model: one prediction per instance,
+ * each `{embeddings: {values, statistics: {token_count, truncated}}}` (Vertex text embeddings
+ * reference); the token count is the instance's word count.
+ */
+export function vertexPredictBehaviour(request: RecordedRequest): Behaviour {
+  if (!/^Bearer \S+$/.test(request.headers.authorization ?? '')) return googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.');
+  const json = request.json;
+  const instances = isRecord(json) && Array.isArray(json.instances) ? json.instances : undefined;
+  if (!instances || !instances.every((instance: unknown) => isRecord(instance) && typeof instance.content === 'string')) {
+    return googleError(400, 'INVALID_ARGUMENT', 'instances must be a list of {content}.');
+  }
+  const predictions = instances.map((instance) => ({
+    embeddings: { values: [0.5, 0.25, -0.125], statistics: { token_count: countWords(String((instance as { content: string }).content)), truncated: false } },
+  }));
+  return { kind: 'json', status: 200, body: { predictions, metadata: { billableCharacterCount: 0 } } };
 }

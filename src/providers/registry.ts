@@ -14,6 +14,7 @@ import { withBearerToken } from './openai/bearer-token-auth';
 import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 import { OnVertex, claudeOnVertex, geminiOnVertex, isClaudeModel } from './vertex/on-vertex';
+import { OpenAIEmbeddingsToVertex } from './vertex/openai-embeddings-to-vertex';
 
 function unsupported(request: ClientRequest, target: AttemptTarget): GatewayError {
   return new GatewayError(
@@ -54,7 +55,7 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
       }
       if (request.api === 'openai-chat') return new OpenAIToBedrock(request, target);
       if (request.api === 'anthropic-messages') return new AnthropicToBedrock(request, target);
-      // The Responses API is not translated for Bedrock Converse yet.
+      // The Responses API is not translated for Bedrock yet.
       throw unsupported(request, target);
     case 'vertex': {
       const model = target.upstreamModel ?? request.model;
@@ -63,8 +64,10 @@ export function createTranslator(request: ClientRequest, target: AttemptTarget):
         if (request.api === 'anthropic-messages') return new OnVertex(new AnthropicToAnthropic(request, target), target.backend, claudeOnVertex(target.backend, model));
       } else if (request.api === 'openai-chat') {
         return new OnVertex(new OpenAIToGemini(request, target), target.backend, geminiOnVertex(target.backend, model));
+      } else if (request.api === 'openai-embeddings') {
+        return new OpenAIEmbeddingsToVertex(request, target);
       }
-      // Embeddings (predict) and the Responses API are not translated for Vertex yet.
+      // The Responses API is not translated for Vertex yet.
       throw unsupported(request, target);
     }
   }

@@ -4,6 +4,7 @@ import { createTranslator } from '../registry';
 import { checkUsage } from '../usage';
 import type { TokenUsage } from '../usage';
 import { backend, bedrockTranslator, chatRequest, chatWith, CLAUDE, fixtureBytes, fixtureJson, translate } from './__fixtures__/fixture-support';
+import { AnthropicToBedrock } from './anthropic-to-bedrock';
 import { OpenAIToBedrock } from './openai-to-bedrock';
 
 const CHAT = { model: 'claude-bedrock', messages: [{ role: 'user', content: 'hi' }] };
@@ -62,10 +63,12 @@ describe('upstream request', () => {
     });
   });
 
-  test('the registry builds it for bedrock backends; Anthropic Messages gets its own translator', () => {
+  test('the registry builds it for OpenAI chat on bedrock (Converse) backends; the Responses API is refused', () => {
     expect(createTranslator(chatRequest(CHAT), { backend: backend('bedrock') })).toBeInstanceOf(OpenAIToBedrock);
     const messages = parseClientRequest('anthropic-messages', Buffer.from(JSON.stringify({ ...CHAT, max_tokens: 5 })));
-    expect(createTranslator(messages, { backend: backend('bedrock') })).not.toBeInstanceOf(OpenAIToBedrock);
+    expect(createTranslator(messages, { backend: backend('bedrock') })).toBeInstanceOf(AnthropicToBedrock);
+    const responses = parseClientRequest('openai-responses', Buffer.from(JSON.stringify({ model: 'm', input: 'hi' })));
+    expect(() => createTranslator(responses, { backend: backend('bedrock') })).toThrow(GatewayError);
   });
 
   test('refusals are 400 GatewayErrors', async () => {

@@ -21,8 +21,8 @@ export function vertexPath(backend: RuntimeBackend, publisher: 'google' | 'anthr
   return `${backend.pathPrefix}/v1/projects/${gcp.project}/locations/${gcp.location}/publishers/${publisher}/models/${id}:${method}`;
 }
 
-/** An access token for the backend: from its GCP token source, or a fixed credential. */
-async function bearer(backend: RuntimeBackend): Promise<string> {
+/** An access token for the backend: from its GCP token source, or a fixed credential (a 503 GatewayError when there is none). */
+export async function bearer(backend: RuntimeBackend): Promise<string> {
   if (backend.tokenSource) {
     try {
       return (await backend.tokenSource.token()).reveal();
