@@ -157,6 +157,25 @@ export const CHAT_CASES: PairCase[] = [
     expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
   },
   {
+    pair: 'Anthropic Messages → Claude on AWS Bedrock Converse',
+    client: 'anthropic-messages',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'anthropic.claude-3-5-sonnet-20241022-v2:0',
+    request: { ...MESSAGES, top_k: 5 },
+    upstream: (stream) => ({
+      path: `/model/anthropic.claude-3-5-sonnet-20241022-v2%3A0/${stream ? 'converse-stream' : 'converse'}`,
+      headers: { accept: stream ? 'application/vnd.amazon.eventstream' : 'application/json', 'x-api-key': undefined, 'anthropic-version': undefined },
+      json: {
+        messages: [{ role: 'user', content: [{ text: 'hello there' }] }],
+        system: [{ text: 'Be brief.' }],
+        inferenceConfig: { maxTokens: 64 },
+        additionalModelRequestFields: { top_k: 5 },
+      },
+    }),
+    expected: { text: 'Hello from bedrock', finish: 'end_turn', usage: { input: 7, output: 4 } },
+  },
+  {
     pair: 'Anthropic Messages → AWS Bedrock Converse',
     client: 'anthropic-messages',
     provider: 'bedrock',

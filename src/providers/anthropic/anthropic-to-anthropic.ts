@@ -13,7 +13,7 @@ const REJECTED_BY_2026_10_21 = ['temperature', 'top_p', 'top_k'] as const;
  * one was made by a translation from another provider (which has no signatures) and would
  * be rejected with 400. Returns the same array when there is nothing to drop.
  */
-function withoutUnsignedThinking(messages: unknown): unknown {
+export function withoutUnsignedThinking(messages: unknown): unknown {
   if (!Array.isArray(messages)) return messages;
   const unsigned = (block: unknown): boolean =>
     typeof block === 'object' && block !== null && (block as { type?: unknown }).type === 'thinking' && !(block as { signature?: unknown }).signature;

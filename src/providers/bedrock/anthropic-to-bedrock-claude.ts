@@ -1,12 +1,13 @@
 import type { ClientRequest } from '../../api/client-request';
-import { reshapeAsAnthropicError } from '../../api/anthropic-errors';
+import { withoutUnsignedThinking } from '../anthropic/anthropic-to-anthropic';
 import { emptyCounts, readAnthropicUsage, toTokenUsage } from '../anthropic/convert-anthropic-usage';
 import { parseJson } from '../anthropic/json-guards';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { invokePath, toInvokeBody } from './bedrock-claude';
-import { readBedrockErrorMessage } from './convert-bedrock-error';
+import { UNSIGNED_THINKING_WARNING } from './convert-anthropic-messages-to-bedrock';
+import { convertBedrockErrorToAnthropic, readBedrockErrorMessage } from './convert-bedrock-error';
 import { InvokeStreamToSse } from './invoke-stream-to-sse';
 import { signBedrockRequest } from './sign-bedrock-request';
 
@@ -37,7 +38,10 @@ export class AnthropicToBedrockClaude implements Translator {
     const { backend, upstreamModel } = this.target;
     const modelId = upstreamModel ?? this.request.model;
     const path = invokePath(backend, modelId, this.frames !== undefined);
-    const body = JSON.stringify(toInvokeBody(this.request.body));
+    // Claude on Bedrock, like Anthropic, rejects replayed thinking blocks without the model's signature.
+    const messages = withoutUnsignedThinking(this.request.body.messages);
+    if (messages !== this.request.body.messages) this.warnings.splice(0, this.warnings.length, UNSIGNED_THINKING_WARNING);
+    const body = JSON.stringify(toInvokeBody({ ...this.request.body, messages }));
     const headers = await signBedrockRequest({ backend, path, body, stream: this.frames !== undefined, signingDate: this.now() });
     return { path, headers, body: Buffer.from(body) };
   }
@@ -63,10 +67,7 @@ export class AnthropicToBedrockClaude implements Translator {
 
   responseError(status: number, body: Buffer): Buffer | undefined {
     // Bedrock errors are {"message": "..."}; the client reads Anthropic's shape.
-    const message = readBedrockErrorMessage(parseJson(body.toString('utf8')));
-    if (message !== undefined) return reshapeAsAnthropicError(status, Buffer.from(JSON.stringify({ error: { message } }))).body;
-    const reshaped = reshapeAsAnthropicError(status, body);
-    return reshaped.changed ? reshaped.body : undefined;
+    return convertBedrockErrorToAnthropic(status, body);
   }
 
   usage(): TokenUsage | undefined {

@@ -115,6 +115,21 @@ describe('Anthropic Messages → Claude on Bedrock InvokeModel', () => {
     expect(JSON.parse(upstream.body.toString())).toEqual({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, temperature: 0.3, messages: [{ role: 'user', content: 'hi' }] });
   });
 
+  test('replayed thinking blocks without a signature (from another provider) are dropped with a warning', async () => {
+    const messages = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'from gpt', signature: '' }, { type: 'text', text: 'a' }] },
+      { role: 'user', content: 'q2' },
+    ];
+    const translator = new AnthropicToBedrockClaude(request('anthropic-messages', { model: 'claude', max_tokens: 10, messages }), target, NOW);
+    expect(JSON.parse((await translator.requestBody()).body.toString())).toEqual({
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 10,
+      messages: [messages[0], { role: 'assistant', content: [{ type: 'text', text: 'a' }] }, messages[2]],
+    });
+    expect(translator.warnings).toEqual(['dropped thinking blocks without a signature: Claude rejects them (they came from another provider)']);
+  });
+
   test.each(['stream-text', 'stream-tools', 'stream-thinking'])('%s: frames become the SSE events the SDK reads, split at every offset, usage counted once', (name) => {
     const original = new SseDecoder().push(fixtureBytes(`${name}.anthropic.sse.txt`)).filter((event) => event.data !== undefined);
     const expected = original.map((event) => `event: ${(JSON.parse(event.data ?? '') as { type: string }).type}\ndata: ${event.data}\n\n`).join('');

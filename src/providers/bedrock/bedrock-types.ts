@@ -22,9 +22,25 @@ export interface BedrockToolUseBlock {
   toolUse: { toolUseId: string; name: string; input: Record<string, unknown> };
 }
 
-/** A tool's result, sent in a user turn (ToolResultBlock reference). */
+/** A tool's result, sent in a user turn (ToolResultBlock reference; `status` is read by Anthropic models only). */
 export interface BedrockToolResultBlock {
-  toolResult: { toolUseId: string; content: BedrockTextBlock[] };
+  toolResult: { toolUseId: string; content: Array<BedrockTextBlock | BedrockImageBlock>; status?: 'success' | 'error' };
+}
+
+/** The document formats a Converse DocumentBlock takes (DocumentBlock reference, `format`), the ones Anthropic clients send. */
+export type BedrockDocumentFormat = 'pdf' | 'txt';
+
+/** A document with its bytes inline (DocumentBlock reference: `name` is required). */
+export interface BedrockDocumentBlock {
+  document: { format: BedrockDocumentFormat; name: string; source: { bytes: string } };
+}
+
+/**
+ * A model's earlier reasoning, replayed (ReasoningContentBlock reference): its text with the
+ * signature the model made, or the encrypted `redactedContent` (base64 in JSON).
+ */
+export interface BedrockReasoningBlock {
+  reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string };
 }
 
 /**
@@ -36,7 +52,14 @@ export interface BedrockCachePointBlock {
 }
 
 /** One block of a message's content. */
-export type BedrockContentBlock = BedrockTextBlock | BedrockImageBlock | BedrockToolUseBlock | BedrockToolResultBlock | BedrockCachePointBlock;
+export type BedrockContentBlock =
+  | BedrockTextBlock
+  | BedrockImageBlock
+  | BedrockDocumentBlock
+  | BedrockReasoningBlock
+  | BedrockToolUseBlock
+  | BedrockToolResultBlock
+  | BedrockCachePointBlock;
 
 /** One block of the system prompt: text, or a cache checkpoint after it. */
 export type BedrockSystemBlock = BedrockTextBlock | BedrockCachePointBlock;

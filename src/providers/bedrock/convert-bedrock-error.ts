@@ -1,3 +1,4 @@
+import { reshapeAsAnthropicError } from '../../api/anthropic-errors';
 import { openAIErrorType, reshapeAsOpenAIError } from '../../api/openai-errors';
 import type { OpenAIErrorBody } from '../../api/openai-errors';
 import { isRecord, parseJson } from '../anthropic/json-guards';
@@ -25,4 +26,17 @@ export function convertBedrockError(status: number, body: Buffer): Buffer {
   const message = readBedrockErrorMessage(parseJson(body.toString('utf8')));
   if (message === undefined) return reshapeAsOpenAIError(status, body).body;
   return Buffer.from(JSON.stringify(toOpenAIErrorFromBedrock(message, status)));
+}
+
+/**
+ * An upstream error response body for an Anthropic client: Bedrock's `{"message":"..."}` in
+ * Anthropic's error shape, typed by the status as Anthropic's own errors are (the Anthropic
+ * SDK picks its error class by status; 503 reads as overloaded_error). An Anthropic-shaped
+ * body passes (undefined); anything else is wrapped the generic way.
+ */
+export function convertBedrockErrorToAnthropic(status: number, body: Buffer): Buffer | undefined {
+  const message = readBedrockErrorMessage(parseJson(body.toString('utf8')));
+  if (message !== undefined) return reshapeAsAnthropicError(status, Buffer.from(JSON.stringify({ error: { message } }))).body;
+  const reshaped = reshapeAsAnthropicError(status, body);
+  return reshaped.changed ? reshaped.body : undefined;
 }

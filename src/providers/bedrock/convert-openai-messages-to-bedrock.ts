@@ -4,7 +4,7 @@ import type { BedrockCachePointBlock, BedrockContentBlock, BedrockImageFormat, B
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 /** Media types → Converse ImageBlock `format` (ImageBlock reference: png, jpeg, gif, webp). */
-const IMAGE_FORMATS: ReadonlyMap<string, BedrockImageFormat> = new Map([
+export const IMAGE_FORMATS: ReadonlyMap<string, BedrockImageFormat> = new Map([
   ['image/png', 'png'],
   ['image/jpeg', 'jpeg'],
   ['image/jpg', 'jpeg'],

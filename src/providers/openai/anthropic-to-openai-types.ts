@@ -12,15 +12,12 @@ import type { OpenAIToolCall } from '../anthropic/openai-chat-types';
 export interface OpenAITextPart {
   type: 'text';
   text: string;
-  /** Kept only when the OpenAI body is a step towards a provider with prompt caching (Bedrock Converse). */
-  cache_control?: Record<string, unknown>;
 }
 
 /** An image part: an https URL or a base64 data URL. */
 export interface OpenAIImagePart {
   type: 'image_url';
   image_url: { url: string };
-  cache_control?: Record<string, unknown>;
 }
 
 /** One message of the request, by role. */
@@ -28,8 +25,7 @@ export type OpenAIChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | Array<OpenAITextPart | OpenAIImagePart> }
   | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string; cache_control?: Record<string, unknown> }
-  | { role: 'system'; content: string | OpenAITextPart[] };
+  | { role: 'tool'; tool_call_id: string; content: string };
 
 /** A function tool; `parameters` is a JSON schema, as Anthropic's `input_schema`. */
 export interface OpenAIFunctionTool {
@@ -67,12 +63,13 @@ export interface OpenAIChatRequest {
   stream_options?: { include_usage: true };
 }
 
-/** Why the message ended, among the reasons an OpenAI finish_reason can map to. */
-export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'refusal';
+/** Why the message ended (an OpenAI finish_reason maps to the first four; Bedrock's stopReason to all). */
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'refusal' | 'stop_sequence' | 'model_context_window_exceeded';
 
 /** A content block of the message we write. */
 export type AnthropicOutputBlock =
   | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
@@ -92,7 +89,8 @@ export interface AnthropicMessageBody {
   model: string;
   content: AnthropicOutputBlock[];
   stop_reason: AnthropicStopReason | null;
-  stop_sequence: null;
+  /** The stop sequence that ended the message, when the provider says which. */
+  stop_sequence: string | null;
   usage: AnthropicOutputUsage;
 }
 
@@ -100,10 +98,12 @@ export interface AnthropicMessageBody {
 export type AnthropicBlockDelta =
   | { type: 'text_delta'; text: string }
   | { type: 'thinking_delta'; thinking: string }
+  | { type: 'signature_delta'; signature: string }
   | { type: 'input_json_delta'; partial_json: string };
 
 /** The usage of message_delta: cumulative totals that overwrite message_start's (streaming guide). */
-export type AnthropicDeltaUsage = Pick<AnthropicOutputUsage, 'output_tokens' | 'input_tokens' | 'cache_read_input_tokens'>;
+export type AnthropicDeltaUsage = Pick<AnthropicOutputUsage, 'output_tokens' | 'input_tokens' | 'cache_read_input_tokens'> &
+  Partial<Pick<AnthropicOutputUsage, 'cache_creation_input_tokens'>>;
 
 /** One event of the Anthropic stream we write; its `type` is also the SSE `event:` name. */
 export type AnthropicStreamOutput =
@@ -111,6 +111,6 @@ export type AnthropicStreamOutput =
   | { type: 'content_block_start'; index: number; content_block: AnthropicOutputBlock }
   | { type: 'content_block_delta'; index: number; delta: AnthropicBlockDelta }
   | { type: 'content_block_stop'; index: number }
-  | { type: 'message_delta'; delta: { stop_reason: AnthropicStopReason; stop_sequence: null }; usage: AnthropicDeltaUsage }
+  | { type: 'message_delta'; delta: { stop_reason: AnthropicStopReason; stop_sequence: string | null }; usage: AnthropicDeltaUsage }
   | { type: 'message_stop' }
   | AnthropicErrorBody;

@@ -29,8 +29,6 @@ export class AnthropicToOpenAI implements Translator {
     private readonly request: ClientRequest,
     private readonly target: AttemptTarget,
     now: () => number = Date.now,
-    /** For a step towards Bedrock Converse: keep cache_control (see MessageContext). */
-    private readonly keepCacheControl = false,
   ) {
     this.fallbackId = `aigw${now().toString(36)}`;
     this.stream = request.stream ? new OpenAIStreamToAnthropic(this.fallbackId) : undefined;
@@ -44,7 +42,6 @@ export class AnthropicToOpenAI implements Translator {
       backendName: backend.name,
       stream: this.request.stream,
       streamIncludeUsage: backend.streamIncludeUsage,
-      keepCacheControl: this.keepCacheControl,
     });
     this.warnings.splice(0, this.warnings.length, ...converted.warnings);
     const headers: Record<string, string> = { 'content-type': 'application/json' };

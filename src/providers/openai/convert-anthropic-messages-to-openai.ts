@@ -20,21 +20,11 @@ const BLOCK_SEPARATOR = '\n\n';
 export interface MessageContext {
   readonly backendName: string;
   readonly warnings: Set<string>;
-  /**
-   * Keep `cache_control` on parts, tool results, tools and the system prompt instead of
-   * dropping it: for an OpenAI body that is only a step towards Bedrock Converse, which has cache points.
-   */
-  readonly keepCacheControl?: boolean;
-}
-
-/** The block's cache_control, when it is to be kept. */
-export function keptCacheControl(block: Record<string, unknown>, context: MessageContext): { cache_control?: Record<string, unknown> } {
-  return context.keepCacheControl && isRecord(block.cache_control) ? { cache_control: block.cache_control } : {};
 }
 
 /** OpenAI's Chat Completions API has no prompt caching controls (it caches on its own), so each marker is dropped. */
 function noteCacheControl(block: Record<string, unknown>, context: MessageContext): void {
-  if (isSet(block.cache_control) && !context.keepCacheControl) context.warnings.add(CACHE_CONTROL_WARNING);
+  if (isSet(block.cache_control)) context.warnings.add(CACHE_CONTROL_WARNING);
 }
 
 function unsupportedBlock(block: Record<string, unknown>, param: string, where: string, context: MessageContext): GatewayError {
@@ -96,7 +86,7 @@ function toolMessage(block: Record<string, unknown>, param: string, context: Mes
   if (typeof block.tool_use_id !== 'string' || block.tool_use_id === '') {
     throw invalidRequest(`${param}.tool_use_id must be a non-empty string.`, `${param}.tool_use_id`);
   }
-  return { role: 'tool', tool_call_id: block.tool_use_id, content: joinedText(block.content, `${param}.content`, 'a tool result', context), ...keptCacheControl(block, context) };
+  return { role: 'tool', tool_call_id: block.tool_use_id, content: joinedText(block.content, `${param}.content`, 'a tool result', context) };
 }
 
 /**
@@ -111,8 +101,8 @@ function userMessages(content: unknown, param: string, context: MessageContext):
   blocksOf(content, `${param}.content`).forEach((block, index) => {
     const blockParam = `${param}.content[${index}]`;
     noteCacheControl(block, context);
-    if (block.type === 'text') parts.push({ type: 'text', text: textOf(block, blockParam), ...keptCacheControl(block, context) });
-    else if (block.type === 'image') parts.push({ ...imagePart(block, blockParam, context), ...keptCacheControl(block, context) });
+    if (block.type === 'text') parts.push({ type: 'text', text: textOf(block, blockParam) });
+    else if (block.type === 'image') parts.push(imagePart(block, blockParam, context));
     else if (block.type === 'tool_result') toolMessages.push(toolMessage(block, blockParam, context));
     // document, search_result, container_upload, ...: no Chat Completions content part carries them.
     else throw unsupportedBlock(block, blockParam, 'a user message', context);
@@ -154,11 +144,6 @@ function assistantMessages(content: unknown, param: string, context: MessageCont
 
 /** Anthropic's top-level `system` (a string or text blocks) as the first, `system` message. */
 export function convertSystem(system: unknown, context: MessageContext): OpenAIChatMessage[] {
-  if (context.keepCacheControl && Array.isArray(system) && system.some((block) => isRecord(block) && isRecord(block.cache_control))) {
-    // Each block a part, so each breakpoint stays where the client put it.
-    const parts = blocksOf(system, 'system').map((block, index): OpenAITextPart => ({ type: 'text', text: textOf(block, `system[${index}]`), ...keptCacheControl(block, context) }));
-    return [{ role: 'system', content: parts }];
-  }
   const text = joinedText(system, 'system', 'the system prompt', context);
   return text === '' ? [] : [{ role: 'system', content: text }];
 }

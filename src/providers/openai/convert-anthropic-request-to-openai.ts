@@ -21,8 +21,6 @@ export interface OpenAIRequestContext {
   readonly stream: boolean;
   /** The backend takes `stream_options.include_usage` (some OpenAI-compatible servers reject it). */
   readonly streamIncludeUsage: boolean;
-  /** See MessageContext.keepCacheControl. */
-  readonly keepCacheControl?: boolean;
 }
 
 /** The OpenAI body, and the options dropped or changed on the way. */
@@ -92,7 +90,7 @@ function readOutputConfig(config: unknown, warnings: Set<string>): { effort?: Op
  */
 export function convertAnthropicRequestToOpenAI(body: Readonly<Record<string, unknown>>, context: OpenAIRequestContext): ConvertedOpenAIRequest {
   const warnings = new Set<string>();
-  const messageContext: MessageContext = { backendName: context.backendName, warnings, keepCacheControl: context.keepCacheControl };
+  const messageContext: MessageContext = { backendName: context.backendName, warnings };
   if (!Array.isArray(body.messages)) throw invalidRequest('messages: Field required (an array).', 'messages');
   const messages = [...convertSystem(body.system, messageContext), ...convertMessages(body.messages, messageContext)];
   const tools = convertAnthropicTools(body, messageContext);

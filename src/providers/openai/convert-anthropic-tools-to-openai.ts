@@ -40,8 +40,7 @@ function convertTool(tool: unknown, index: number, context: MessageContext): Ope
       ...(tool.strict === true ? { strict: true } : {}),
     },
   };
-  if (context.keepCacheControl && isRecord(tool.cache_control)) Object.assign(converted, { cache_control: tool.cache_control });
-  else if (isSet(tool.cache_control)) context.warnings.add(CACHE_CONTROL_WARNING);
+  if (isSet(tool.cache_control)) context.warnings.add(CACHE_CONTROL_WARNING);
   for (const [key, value] of Object.entries(tool)) {
     if (!TOOL_FIELDS.has(key) && isSet(value) && value !== false) context.warnings.add(`dropped tools[].${key}: not supported by openai`);
   }

@@ -6,6 +6,7 @@ import type { ClientRequest } from '../../../api/client-request';
 import { validateConfig } from '../../../config/load';
 import { compileConfig } from '../../../config/runtime';
 import type { RuntimeBackend } from '../../../config/runtime';
+import { AnthropicToBedrock } from '../anthropic-to-bedrock';
 import { encodeEventStreamFrame } from '../eventstream-decoder';
 import { OpenAIToBedrock } from '../openai-to-bedrock';
 
@@ -103,4 +104,21 @@ export function encodeFramesFixture(name: string): Buffer {
   const frames = fixture.frames.map((frame) => encodeEventStreamFrame(frame.headers, JSON.stringify(frame.payload)));
   if (fixture.cutLastFrameAt !== undefined) frames[frames.length - 1] = frames[frames.length - 1].subarray(0, fixture.cutLastFrameAt);
   return Buffer.concat(frames);
+}
+
+/** An Anthropic Messages request as the gateway parses it. */
+export function messagesRequest(body: string | object): ClientRequest {
+  return parseClientRequest('anthropic-messages', Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+}
+
+/** An Anthropic Messages → Converse translator with the fixed clock and id (`msg_bdrk_fixed`), sending CLAUDE unless told otherwise. */
+export function messagesTranslator(body: object, upstreamModel: string | undefined = CLAUDE, backendName = 'bedrock'): AnthropicToBedrock {
+  return new AnthropicToBedrock(messagesRequest(body), { backend: backend(backendName), upstreamModel }, { now: FIXED_NOW, id: FIXED_ID });
+}
+
+/** Translates an Anthropic Messages body for Converse; returns the upstream JSON and the warnings. */
+export async function translateMessages(body: object, upstreamModel: string = CLAUDE): Promise<{ json: unknown; warnings: readonly string[] }> {
+  const translator = messagesTranslator(body, upstreamModel);
+  const upstream = await translator.requestBody();
+  return { json: JSON.parse(upstream.body.toString('utf8')) as unknown, warnings: translator.warnings };
 }
