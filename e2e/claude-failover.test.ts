@@ -97,7 +97,11 @@ describeE2E('claude-sonnet: Anthropic, then Bedrock InvokeModel', () => {
 
   test('OpenAI SDK, streaming: Anthropic down, Bedrock streams in event stream frames, the client gets OpenAI chunks and usage', async () => {
     anthropicFake.enqueue({ kind: 'anthropic-error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' });
-    const stream = await openai.chat.completions.create({ model: 'claude-sonnet', stream: true, stream_options: { include_usage: true }, max_tokens: 20, messages: [{ role: 'user', content: 'one two three' }] });
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'claude-sonnet', stream: true, stream_options: { include_usage: true }, max_tokens: 20, messages: [{ role: 'user', content: 'one two three' }] })
+      .withResponse();
+    // Bedrock answered with an AWS event stream; the client reads SSE and is told so.
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     let text = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {

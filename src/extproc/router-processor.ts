@@ -199,7 +199,9 @@ export class RouterProcessor implements StreamProcessor {
     this.decoder = message?.end_of_stream ? undefined : ContentDecoder.for(headers.get('content-encoding'));
     const remove = this.decoder ? ['content-encoding', 'content-length'] : [];
     const set: Record<string, string> = warnings.length > 0 ? { [WARNING_HEADER]: warnings.join('; ') } : {};
-    const response = warnings.length > 0 || remove.length > 0 ? { header_mutation: headerMutation(set, remove) } : {};
+    // Both client APIs stream SSE, whatever the provider sent (Bedrock sends AWS event streams).
+    if (this.streamingResponse && !/^text\/event-stream\b/i.test(headers.get('content-type') ?? '')) set['content-type'] = 'text/event-stream; charset=utf-8';
+    const response = Object.keys(set).length > 0 || remove.length > 0 ? { header_mutation: headerMutation(set, remove) } : {};
     if (message?.end_of_stream) {
       const usage = this.finish();
       return { response_headers: { response }, dynamic_metadata: this.endMetadata(usage) };
