@@ -1,4 +1,5 @@
 import { invalidRequest } from '../../errors';
+import { embeddingTexts } from '../embeddings-input';
 import { isRecord, isSet } from '../anthropic/json-guards';
 import { float32Base64 } from '../gemini/convert-gemini-embeddings';
 import type { OpenAIEmbedding, OpenAIEmbeddingList } from '../gemini/convert-gemini-embeddings';
@@ -30,18 +31,6 @@ export interface ConvertedBedrockEmbeddings {
   warnings: string[];
 }
 
-function readTexts(input: unknown): string[] {
-  const texts = typeof input === 'string' ? [input] : input;
-  if (!Array.isArray(texts) || texts.length === 0) throw invalidRequest('input must be a non-empty string or a non-empty array of strings.', 'input');
-  return texts.map((text: unknown, index) => {
-    if (typeof text === 'number' || Array.isArray(text)) {
-      throw invalidRequest('input: token arrays cannot be sent to a bedrock backend; send the text instead.', 'input', 'unsupported_value');
-    }
-    if (typeof text !== 'string' || text === '') throw invalidRequest(`input[${index}] must be a non-empty string.`, 'input');
-    return text;
-  });
-}
-
 /**
  * OpenAI embeddings → the model's own InvokeModel body (Bedrock model parameter references):
  * Titan Text Embeddings `{inputText, dimensions?, normalize}` (one text per call: several are a
@@ -51,7 +40,7 @@ function readTexts(input: unknown): string[] {
  * cannot honour is a 400 (a different size would change the answer).
  */
 export function convertEmbeddingsToBedrock(body: Readonly<Record<string, unknown>>, family: EmbeddingFamily): ConvertedBedrockEmbeddings {
-  const texts = readTexts(body.input);
+  const texts = embeddingTexts(body.input, 'bedrock');
   const encoding = !isSet(body.encoding_format) || body.encoding_format === 'float' ? 'float' : body.encoding_format === 'base64' ? 'base64' : undefined;
   if (!encoding) throw invalidRequest("encoding_format must be 'float' or 'base64'.", 'encoding_format', 'unsupported_value');
   const warnings = Object.keys(body)

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../../errors';
+import { embeddingTexts } from '../embeddings-input';
 import { isSet } from '../anthropic/json-guards';
 
 /** Gemini's embedding task types (https://ai.google.dev/api/embeddings#tasktype). */
@@ -26,24 +27,6 @@ export interface ConvertedEmbeddingsRequest {
   warnings: string[];
 }
 
-/** OpenAI's `input` as texts: a string or an array of strings. Token ids cannot be sent to Gemini. */
-function readTexts(input: unknown): string[] {
-  const texts = typeof input === 'string' ? [input] : input;
-  if (!Array.isArray(texts) || texts.length === 0) {
-    throw invalidRequest('input must be a non-empty string or a non-empty array of strings.', 'input');
-  }
-  return texts.map((text: unknown, index) => {
-    const param = typeof input === 'string' ? 'input' : `input[${index}]`;
-    if (typeof text === 'number' || Array.isArray(text)) {
-      // Token ids are the OpenAI tokenizer's; Gemini embeds text only.
-      throw invalidRequest('input: token arrays cannot be sent to a gemini backend; send the text instead.', 'input', 'unsupported_value');
-    }
-    if (typeof text !== 'string') throw invalidRequest(`${param} must be a string.`, param);
-    if (text === '') throw invalidRequest(`${param} must not be empty.`, param);
-    return text;
-  });
-}
-
 function readEncoding(value: unknown): 'float' | 'base64' {
   if (!isSet(value) || value === 'float') return 'float';
   if (value === 'base64') return 'base64';
@@ -58,7 +41,7 @@ function readEncoding(value: unknown): 'float' | 'base64' {
  * clients can pass it as an extra body parameter. `user` and other options are dropped with a warning.
  */
 export function convertEmbeddingsToGemini(body: Readonly<Record<string, unknown>>, model: string): ConvertedEmbeddingsRequest {
-  const texts = readTexts(body.input);
+  const texts = embeddingTexts(body.input, 'gemini');
   const encoding = readEncoding(body.encoding_format);
   const dimensions = body.dimensions;
   if (isSet(dimensions) && (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1)) {

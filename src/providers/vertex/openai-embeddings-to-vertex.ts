@@ -1,4 +1,5 @@
 import type { ClientRequest } from '../../api/client-request';
+import { embeddingTexts } from '../embeddings-input';
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet, parseJson } from '../anthropic/json-guards';
 import { convertGeminiError, readGeminiError, toOpenAIErrorFromGemini } from '../gemini/convert-gemini-error';
@@ -11,16 +12,6 @@ import { bearer, vertexPath } from './on-vertex';
 
 /** Options this translation reads; others are dropped with a warning. */
 const TRANSLATED = new Set(['model', 'input', 'dimensions', 'encoding_format', 'task_type']);
-
-function readTexts(input: unknown): string[] {
-  const texts = typeof input === 'string' ? [input] : input;
-  if (!Array.isArray(texts) || texts.length === 0) throw invalidRequest('input must be a non-empty string or a non-empty array of strings.', 'input');
-  return texts.map((text: unknown, index) => {
-    if (typeof text === 'number' || Array.isArray(text)) throw invalidRequest('input: token arrays cannot be sent to a vertex backend; send the text instead.', 'input', 'unsupported_value');
-    if (typeof text !== 'string' || text === '') throw invalidRequest(`input[${index}] must be a non-empty string.`, 'input');
-    return text;
-  });
-}
 
 /**
  * OpenAI embeddings client → Vertex AI text embeddings (`text-embedding-005`,
@@ -44,7 +35,7 @@ export class OpenAIEmbeddingsToVertex implements Translator {
   async requestBody(): Promise<UpstreamRequest> {
     const { backend, upstreamModel } = this.target;
     const body = this.request.body;
-    const texts = readTexts(body.input);
+    const texts = embeddingTexts(body.input, 'vertex');
     if (isSet(body.encoding_format) && body.encoding_format !== 'float' && body.encoding_format !== 'base64') {
       throw invalidRequest("encoding_format must be 'float' or 'base64'.", 'encoding_format', 'unsupported_value');
     }
