@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { Stack, TEST_KEY, describeE2E, freePort } from './harness';
+import { REFUSED_PORT, Stack, TEST_KEY, describeE2E } from './harness';
 
 interface AnthropicError {
   type: string;
@@ -25,7 +25,7 @@ describeE2E('Anthropic Messages and Anthropic backends', () => {
     claude = await FakeProvider.start({ name: 'claude' });
     claudeNew = await FakeProvider.start({ name: 'claude-new' });
     openai = await FakeProvider.start({ name: 'gpt' });
-    const refused = await freePort();
+    const refused = REFUSED_PORT;
     stack = await Stack.start({
       env: { ANTHROPIC_KEY: 'sk-ant-backend-1', ANTHROPIC_KEY_2: 'sk-ant-backend-2', OPENAI_KEY: 'sk-openai-backend' },
       config: {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { Stack, TEST_KEY, describeE2E, freePort, makeCertificates } from './harness';
+import { REFUSED_PORT, Stack, TEST_KEY, describeE2E, makeCertificates } from './harness';
 
 /**
  * Failover across backends of one model: each attempt is translated for its own backend
@@ -24,7 +24,7 @@ describeE2E('failover between backends', () => {
     const otherCa = makeCertificates(certDir, ['other.test']);
     first = await FakeProvider.start({ name: 'first' });
     second = await FakeProvider.start({ name: 'second', tls: { key: secondCert.key, cert: secondCert.cert } });
-    closedPort = await freePort();
+    closedPort = REFUSED_PORT;
     const backends = [
       { name: 'first', kind: 'openai', baseUrl: `${first.url}/v1`, credential: { env: 'FIRST_KEY' }, model: 'first-model' },
       {

@@ -40,6 +40,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * A port where nothing listens, for a backend that refuses connections. Not a freePort():
+ * a port released by freePort() can be handed out again to a listener started later in the
+ * same test (Envoy's, a fake's), and the "refused" backend would then answer. Port 1
+ * (tcpmux) is privileged and unused on test machines.
+ */
+export const REFUSED_PORT = 1;
+
+/**
  * Whether the end-to-end suites run. Without an Envoy binary they skip locally, but
  * under CI=true they run anyway and fail loudly in `startEnvoy`.
  */
