@@ -89,10 +89,11 @@ export const OTHER_CASES: PairCase[] = [
     upstream: () => ({
       path: '/model/cohere.embed-english-v3/invoke',
       headers: {},
-      // The OpenAI SDK asks for base64 unless told otherwise; the gateway makes it from Cohere's floats.
       json: { texts: ['first text', 'second text'], input_type: 'search_query' },
     }),
-    expected: { embeddings: { count: 2, dimensions: 3 } },
+    // Cohere's body has no token counts: they come from Bedrock's x-amzn-bedrock-input-token-count header.
+    expected: { embeddings: { count: 2, dimensions: 3 }, usage: { input: 4, total: 4 } },
+    accessLog: { input_tokens: 4 },
   },
   {
     pair: 'OpenAI embeddings → Gemini API',

@@ -189,6 +189,7 @@ export class RouterProcessor implements StreamProcessor {
   private onResponseHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse {
     const headers = readHeaders(message);
     this.status = Number(headers.get(':status') ?? 0);
+    this.state?.translator?.responseHeaders?.(headers);
     const request = this.state?.request;
     this.streamingResponse = request?.stream === true && this.status >= 200 && this.status < 300;
     // Options the attempt's backend could not honour were dropped: say so, never silently.

@@ -111,19 +111,24 @@ const FAKE_VECTOR = [0.25, -0.5, 0.125];
  * Embedding models on InvokeModel (Bedrock model parameter references): Titan Text Embeddings
  * `{inputText}` → `{embedding, inputTextTokenCount}`; Cohere Embed v3 `{texts, input_type}` →
  * `{embeddings: [[...]], id, response_type: "embeddings_floats", texts}`; v4 answers
- * `{embeddings: {float: [[...]]}, ...}`. Undefined for other models.
+ * `{embeddings: {float: [[...]]}, ...}`; the input token count also goes in the
+ * `x-amzn-bedrock-input-token-count` header. Undefined for other models.
  */
 function embeddingAnswer(modelId: string, json: Record<string, unknown>): Behaviour | undefined {
   if (/amazon\.titan-embed-text/.test(modelId)) {
     if (typeof json.inputText !== 'string') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: required key [inputText] not found');
-    return { kind: 'json', status: 200, body: { embedding: FAKE_VECTOR, inputTextTokenCount: countWords(json.inputText) } };
+    const tokens = countWords(json.inputText);
+    return { kind: 'json', status: 200, body: { embedding: FAKE_VECTOR, inputTextTokenCount: tokens }, headers: { 'x-amzn-bedrock-input-token-count': String(tokens) } };
   }
   if (/cohere\.embed/.test(modelId)) {
     const texts = json.texts;
     if (!Array.isArray(texts) || typeof json.input_type !== 'string') return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: texts and input_type are required');
     const vectors = texts.map(() => FAKE_VECTOR);
     const v4 = /cohere\.embed-v4/.test(modelId);
-    return { kind: 'json', status: 200, body: v4 ? { id: 'emb-fake', embeddings: { float: vectors }, response_type: 'embeddings_by_type', texts } : { id: 'emb-fake', embeddings: vectors, response_type: 'embeddings_floats', texts } };
+    // Like Bedrock, the token count is only in a response header for Cohere.
+    const tokens = texts.reduce<number>((sum, text: unknown) => sum + (typeof text === 'string' ? countWords(text) : 0), 0);
+    const body = v4 ? { id: 'emb-fake', embeddings: { float: vectors }, response_type: 'embeddings_by_type', texts } : { id: 'emb-fake', embeddings: vectors, response_type: 'embeddings_floats', texts };
+    return { kind: 'json', status: 200, body, headers: { 'x-amzn-bedrock-input-token-count': String(tokens) } };
   }
   return undefined;
 }

@@ -35,6 +35,11 @@ export interface Translator {
   /** The usage read so far (final once the body has ended); undefined when the provider sent none. */
   usage(): TokenUsage | undefined;
   /**
+   * The response's headers (lowercase names), before any body: for providers that report
+   * something there (Bedrock's token-count headers). Optional.
+   */
+  responseHeaders?(headers: ReadonlyMap<string, string>): void;
+  /**
    * Options of the request this backend cannot honour and that were dropped (filled by
    * requestBody()); the client sees them in an `x-aigw-warning` response header.
    */

@@ -79,11 +79,13 @@ function vectors(response: Record<string, unknown>, family: EmbeddingFamily): un
 /**
  * The model's answer as OpenAI's embedding list; undefined when it is not one (or holds a
  * different number of vectors than texts were sent). Titan reports `inputTextTokenCount`;
- * Cohere's body has no token counts, so its usage is missing (counted as such).
+ * Cohere's body has no token counts: they come from the response header, if at all.
  */
 export function convertBedrockEmbeddings(
   response: unknown,
   context: { model: string; encoding: 'float' | 'base64'; inputCount: number; family: EmbeddingFamily },
+  /** Input tokens from the `x-amzn-bedrock-input-token-count` response header, when sent. */
+  headerTokens?: number,
 ): { body: OpenAIEmbeddingList; usage: TokenUsage | undefined } | undefined {
   if (!isRecord(response)) return undefined;
   const found = vectors(response, context.family);
@@ -93,7 +95,7 @@ export function convertBedrockEmbeddings(
     index,
     embedding: context.encoding === 'base64' ? float32Base64(vector) : vector,
   }));
-  const tokens = typeof response.inputTextTokenCount === 'number' ? count(response.inputTextTokenCount) : undefined;
+  const tokens = typeof response.inputTextTokenCount === 'number' ? count(response.inputTextTokenCount) : headerTokens;
   const body: OpenAIEmbeddingList = { object: 'list', data, model: context.model, ...(tokens !== undefined ? { usage: { prompt_tokens: tokens, total_tokens: tokens } } : {}) };
   const usage = tokens === undefined ? undefined : { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0, totalTokens: tokens };
   return { body, usage };

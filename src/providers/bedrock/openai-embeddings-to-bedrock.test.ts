@@ -60,6 +60,12 @@ describe('OpenAI embeddings → Bedrock InvokeModel', () => {
     expect(listed.data.map((item) => item.embedding)).toEqual([Buffer.from(new Float32Array([0.5]).buffer).toString('base64'), Buffer.from(new Float32Array([1]).buffer).toString('base64')]);
     expect(listed.usage).toBeUndefined();
     expect(cohere.usage()).toBeUndefined();
+    // With Bedrock's token-count header, Cohere's usage is known.
+    const counted = translator({ input: ['a', 'b'] }, 'cohere.embed-multilingual-v3');
+    await counted.requestBody();
+    counted.responseHeaders(new Map([[':status', '200'], ['x-amzn-bedrock-input-token-count', '7']]));
+    expect(JSON.parse(counted.responseBody(Buffer.from('{"id":"x","embeddings":[[0.5],[1]],"response_type":"embeddings_floats"}'), true).toString()).usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
+    expect(counted.usage()?.inputTokens).toBe(7);
     const v4 = translator({ input: ['a'] }, 'cohere.embed-v4:0');
     await v4.requestBody();
     expect(JSON.parse(v4.responseBody(Buffer.from('{"id":"x","embeddings":{"float":[[0.75]]},"response_type":"embeddings_by_type"}'), true).toString()).data).toEqual([{ object: 'embedding', index: 0, embedding: [0.75] }]);

@@ -20,6 +20,7 @@ export class OpenAIEmbeddingsToBedrock implements Translator {
   private readonly chunks: Buffer[] = [];
   private context: { model: string; encoding: 'float' | 'base64'; inputCount: number; family: EmbeddingFamily } | undefined;
   private lastUsage: TokenUsage | undefined;
+  private headerTokens: number | undefined;
 
   constructor(
     private readonly request: ClientRequest,
@@ -47,7 +48,7 @@ export class OpenAIEmbeddingsToBedrock implements Translator {
     this.chunks.push(chunk);
     if (!endOfStream) return Buffer.alloc(0);
     const parsed = parseJson(Buffer.concat(this.chunks).toString('utf8'));
-    const converted = this.context ? convertBedrockEmbeddings(parsed, this.context) : undefined;
+    const converted = this.context ? convertBedrockEmbeddings(parsed, this.context, this.headerTokens) : undefined;
     if (converted) {
       this.lastUsage = converted.usage;
       return Buffer.from(JSON.stringify(converted.body));
@@ -58,6 +59,15 @@ export class OpenAIEmbeddingsToBedrock implements Translator {
 
   responseError(status: number, body: Buffer): Buffer {
     return convertBedrockError(status, body);
+  }
+
+  /**
+   * InvokeModel reports the input tokens in `x-amzn-bedrock-input-token-count` (InvokeModel
+   * reference, response headers): the only count Cohere's embeddings come with.
+   */
+  responseHeaders(headers: ReadonlyMap<string, string>): void {
+    const counted = Number(headers.get('x-amzn-bedrock-input-token-count'));
+    if (Number.isInteger(counted) && counted >= 0) this.headerTokens = counted;
   }
 
   usage(): TokenUsage | undefined {
