@@ -6,9 +6,11 @@ import type { EntraIdClientProof } from '../credentials/entra-id-token-source';
 import { gcpTokenSource } from '../credentials/gcp-token-source';
 import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
+import { compileGuardrails } from '../guardrails/policy';
+import type { RuntimeGuardrails } from '../guardrails/policy';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
-import { Secret } from './secret';
+import { Secret, readSecret } from './secret';
 import { PRESETS } from './schema';
 import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
 
@@ -98,6 +100,8 @@ export interface RuntimeConfig {
   readonly prices: PriceTable;
   /** Token quotas, request limits and budgets; undefined when none are configured. */
   readonly rateLimits?: RuntimeRateLimits;
+  /** Guardrail policies; undefined when none are configured. */
+  readonly guardrails?: RuntimeGuardrails;
 }
 
 /** Where each provider API expects its key. */
@@ -137,20 +141,6 @@ function resolveCredential(
   return {
     credential: { header: spec.header ?? defaults.header, prefix: spec.prefix ?? defaults.prefix, secret: new Secret(value) },
   };
-}
-
-/** Reads one secret from env or file; undefined with a problem (naming the source, never the value). */
-function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
-  if (source.env !== undefined) {
-    const value = env[source.env];
-    return value ? { secret: new Secret(value) } : { problem: `environment variable ${source.env} is not set` };
-  }
-  try {
-    const value = readFileSync(source.file ?? '', 'utf8').trim();
-    return value ? { secret: new Secret(value) } : { problem: `credential file ${source.file} is empty` };
-  } catch {
-    return { problem: `credential file ${source.file} cannot be read` };
-  }
 }
 
 /** Bedrock's region comes from config, else from a bedrock-runtime.<region>.amazonaws.com host. */
@@ -285,5 +275,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     const unpriced = [...models.keys()].filter((name) => !models.get(name)?.backends.some((entry) => prices.priceOf(name, entry.backend.name)));
     if (unpriced.length > 0) warnings.push(`prices: none for ${unpriced.join(', ')}; their requests count $0 against budgets`);
   }
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits });
+  const guardrails = config.guardrails ? compileGuardrails(config.guardrails, env, warnings) : undefined;
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails });
 }

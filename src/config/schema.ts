@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
 
 /**
@@ -274,6 +275,8 @@ export const AigwConfigSchema = z
     prices: z.array(PriceSchema).default([]),
     /** Token quotas, request limits and dollar budgets, enforced through Envoy's ratelimit filter. */
     rateLimits: RateLimitsSchema.optional(),
+    /** PII and secret detection with monitor, redact and block, on requests and responses. */
+    guardrails: GuardrailsSchema.optional(),
   })
   .strict()
   .strict();
@@ -344,5 +347,6 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: Array<string
     if (priced.has(id)) problems.push({ path: ['prices', index], message: `a second price for model "${model}"${typeof backend === 'string' ? ` on backend "${backend}"` : ''}` });
     priced.add(id);
   });
+  problems.push(...guardrailProblems(root));
   return problems;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 
 /**
@@ -27,5 +28,19 @@ export class Secret {
 
   [inspect.custom](): string {
     return '[secret]';
+  }
+}
+
+/** Reads one secret from env or file; undefined with a problem (naming the source, never the value). */
+export function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
+  if (source.env !== undefined) {
+    const value = env[source.env];
+    return value ? { secret: new Secret(value) } : { problem: `environment variable ${source.env} is not set` };
+  }
+  try {
+    const value = readFileSync(source.file ?? '', 'utf8').trim();
+    return value ? { secret: new Secret(value) } : { problem: `credential file ${source.file} is empty` };
+  } catch {
+    return { problem: `credential file ${source.file} cannot be read` };
   }
 }

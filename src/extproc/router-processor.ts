@@ -1,9 +1,12 @@
 import { matchEndpoint, parseClientRequest, unknownModel } from '../api/client-request';
+import type { ClientRequest } from '../api/client-request';
 import { errorJson, errorShapeForPath, reshapeError } from '../api/error-shape';
 import type { ErrorShape } from '../api/error-shape';
 import { authenticate, presentedKey } from '../auth/api-keys';
-import type { RuntimeConfig } from '../config/runtime';
+import type { RuntimeConfig, RuntimeModel } from '../config/runtime';
 import { GatewayError } from '../errors';
+import { GuardrailRun } from '../guardrails/guardrail-run';
+import type { StreamGuard } from '../guardrails/stream-guard';
 import type { HttpBody__Output } from '../generated/envoy/service/ext_proc/v3/HttpBody';
 import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3/HttpHeaders';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
@@ -44,6 +47,12 @@ export class RouterProcessor implements StreamProcessor {
   private recorded = false;
   /** Errors are answered in the shape of the client's API, known from the path. */
   private shape: ErrorShape = 'openai';
+  /** The request's guardrail policy at work, when one applies. */
+  private guardrails: GuardrailRun | undefined;
+  /** Response guardrails on a streamed response. */
+  private streamGuard: StreamGuard | undefined;
+  /** A whole (non-streamed) response collected for its guardrails. */
+  private readonly guardedChunks: Buffer[] = [];
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -89,6 +98,8 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   close(): void {
+    const actions = this.guardrails?.summary();
+    if (actions) this.context.logger.info('guardrail actions', { requestId: this.state?.id, policy: this.guardrails?.policy.name, actions });
     if (this.state) this.store.delete(this.state.id);
     if (!this.recorded && this.status !== 0) this.record();
   }
@@ -143,7 +154,7 @@ export class RouterProcessor implements StreamProcessor {
     return { request_headers: { response: { header_mutation: headerMutation({}, remove) } } };
   }
 
-  private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse {
+  private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     const state = this.mustHaveState();
     const chunk = message?.body ?? Buffer.alloc(0);
     this.requestBytes += chunk.length;
@@ -158,8 +169,21 @@ export class RouterProcessor implements StreamProcessor {
     this.requestChunks.length = 0;
     const model = this.config.models.get(request.model);
     if (!model) throw unknownModel(request.model);
-    state.request = request;
     state.model = model;
+    const identity = state.identity;
+    const policy = this.config.guardrails?.policyFor(identity, model.name);
+    if (!policy) return this.route(state, request, model);
+    const context = { requestId: state.id, caller: identity.caller, team: identity.team, project: identity.project, model: model.name, api: request.api, policy: policy.name };
+    this.guardrails = new GuardrailRun(policy, context, this.context);
+    return this.guardrails.checkRequest(request).then(
+      (checked) => this.route(state, checked, model),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** The request as it goes upstream (after guardrails): saved for every attempt, routed on its model. */
+  private route(state: RequestState, request: ClientRequest, model: RuntimeModel): ProcessingResponse {
+    state.request = request;
     this.phase = 'response-headers';
     const identity = state.identity;
     return {
@@ -180,6 +204,7 @@ export class RouterProcessor implements StreamProcessor {
           project: identity.project,
           user: identity.user,
           stream: request.stream,
+          ...(this.guardrails ? { guardrail_policy: this.guardrails.policy.name } : {}),
           ...reservationMetadata(this.config, request, model),
         },
       }),
@@ -208,6 +233,8 @@ export class RouterProcessor implements StreamProcessor {
       return { response_headers: { response }, dynamic_metadata: this.endMetadata(usage) };
     }
     this.phase = 'response-body';
+    const api = request?.api;
+    if (this.guardrails && api && this.streamingResponse) this.streamGuard = this.guardrails.streamGuard(api, this.shape);
     if (this.streamingResponse) {
       // Events must reach the client as the provider sends them: switch this response to STREAMED.
       return { response_headers: { response }, mode_override: { response_body_mode: 'STREAMED' } };
@@ -215,7 +242,7 @@ export class RouterProcessor implements StreamProcessor {
     return { response_headers: { response } };
   }
 
-  private onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse {
+  private onResponseBody(chunk: Buffer, endOfStream: boolean): ProcessingResponse | Promise<ProcessingResponse> {
     // A decoded body always replaces the encoded bytes, rewritten by the translator or not.
     const decoded = this.decoder !== undefined;
     const translator = this.state?.translator;
@@ -228,9 +255,26 @@ export class RouterProcessor implements StreamProcessor {
       return this.finishWithBody(replaced && !replaced.equals(body) ? replaced : undefined);
     }
     const translated = translator?.responseBody(chunk, endOfStream);
-    const replaced = translated ?? (decoded ? chunk : undefined);
+    let replaced = translated ?? (decoded ? chunk : undefined);
+    if (this.streamGuard) replaced = this.streamGuard.push(replaced ?? chunk, endOfStream);
+    else if (this.guardrails && !this.streamingResponse) return this.guardWholeResponse(replaced ?? chunk, replaced !== undefined, endOfStream);
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
+  }
+
+  /** A non-streamed response goes to the client only once its guardrails have read it whole. */
+  private guardWholeResponse(body: Buffer, rewritten: boolean, endOfStream: boolean): ProcessingResponse | Promise<ProcessingResponse> {
+    this.guardedChunks.push(body);
+    if (!endOfStream) return { response_body: { response: { body_mutation: { body: Buffer.alloc(0) } } } };
+    const whole = Buffer.concat(this.guardedChunks);
+    const api = this.state?.request?.api;
+    const run = this.guardrails;
+    if (!api || !run) return this.finishWithBody(rewritten || this.guardedChunks.length > 1 ? whole : undefined);
+    const several = this.guardedChunks.length > 1;
+    return run.checkResponse(api, whole).then(
+      (checked) => this.finishWithBody(checked ?? (rewritten || several ? whole : undefined)),
+      (error: unknown) => this.fail(error),
+    );
   }
 
   /** The last body message: optional replacement, and usage into dynamic metadata for the access log. */
@@ -258,8 +302,10 @@ export class RouterProcessor implements StreamProcessor {
       this.context.metrics.spend.inc(labels, settlement.usedUsdMicros / 1_000_000);
     }
     if (state?.model && usage) this.context.metrics.teamTokens.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, usage.totalTokens);
-    if (!usage && !settlement) return undefined;
-    const fields: Record<string, number> = usage ? usageMetadata(usage) : {};
+    const guardrails = this.guardrails?.summary();
+    if (!usage && !settlement && !guardrails) return undefined;
+    const fields: Record<string, number | string> = usage ? usageMetadata(usage) : {};
+    if (guardrails) fields.guardrails = guardrails;
     if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros });
     if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
     // A failed request (no usage) costs 0 by every formula, so its reservations are refunded.
@@ -317,10 +363,19 @@ export class RouterProcessor implements StreamProcessor {
       this.context.metrics.processingErrors.inc({ kind: error instanceof ProtocolError ? 'protocol' : 'internal' });
       this.context.logger.error('router processor failed', { requestId: this.state?.id, error: (error as Error).message });
     }
+    // A response refused by its guardrails still used tokens: settle them like any other end.
+    const responded = this.status >= 200 && this.status < 300 && this.phase === 'response-body';
+    const summary = this.guardrails?.summary();
+    const metadata = responded
+      ? this.endMetadata(this.state?.translator?.usage())
+      : summary
+        ? toStruct({ [METADATA_NAMESPACE]: { guardrails: summary } })
+        : undefined;
     this.status = gatewayError.status;
     this.phase = 'done';
     this.record();
-    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
+    const reply = immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
+    return metadata ? { ...reply, dynamic_metadata: metadata } : reply;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TokenUsage } from '../providers/usage';
 
 /**
@@ -66,6 +66,26 @@ export class GatewayMetrics {
     name: 'aigw_team_tokens_total',
     help: 'Tokens used (input + output), by team, project and model.',
     labelNames: ['team', 'project', 'model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly guardrailActions = new Counter({
+    name: 'aigw_guardrail_actions_total',
+    help: 'Guardrail findings acted on, by policy, detector (or webhook:<name>), action (monitor, redact, block) and direction (request, response).',
+    labelNames: ['policy', 'detector', 'action', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly guardrailWebhookDuration = new Histogram({
+    name: 'aigw_guardrail_webhook_duration_seconds',
+    help: 'Webhook guardrail calls, by webhook, direction and outcome (allow, redact, block, or the failure: timeout, network, status, invalid_answer).',
+    labelNames: ['webhook', 'direction', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly guardrailWebhookFailures = new Counter({
+    name: 'aigw_guardrail_webhook_failures_total',
+    help: 'Webhook guardrail calls that failed, by webhook, reason and what the fail mode did (allowed or refused).',
+    labelNames: ['webhook', 'reason', 'result'] as const,
     registers: [this.registry],
   });
 
