@@ -107,6 +107,9 @@ export function accessLog(path: string, costNames: readonly string[] = []): Json
       reasoning_tokens: metadata('reasoning_tokens'),
       total_tokens: metadata('total_tokens'),
       cost_usd: metadata('cost_usd'),
+      // Guardrail policy applied, and its actions as direction:detector:action=count pairs.
+      guardrail_policy: metadata('guardrail_policy'),
+      guardrails: metadata('guardrails'),
       // Each configured cost formula's value (rateLimits.costs).
       ...Object.fromEntries(costNames.map((name) => [`cost_${name}`, metadata(`cost_${name}`)])),
     },

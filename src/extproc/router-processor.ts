@@ -18,7 +18,7 @@ import { formulaMetadata, reservationMetadata, settlementFor } from '../ratelimi
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
 import type { RequestState, RequestStore } from './request-store';
 import type { StreamProcessor, ProcessorContext } from './stream-processor';
-import { HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
+import { ERROR_SHAPED_KEY, HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
 
 type Phase = 'request-headers' | 'request-body' | 'response-headers' | 'response-body' | 'done';
 
@@ -295,6 +295,11 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Usage for the access log, and what the request used for rate-limit settlement and spend. */
   private endMetadata(usage: TokenUsage | undefined): ProcessingResponse['dynamic_metadata'] {
+    const fields = this.endFields(usage);
+    return fields ? toStruct({ [METADATA_NAMESPACE]: fields }) : undefined;
+  }
+
+  private endFields(usage: TokenUsage | undefined): Record<string, number | string> | undefined {
     const state = this.state;
     const settlement = state?.model ? settlementFor(this.config, state.model.name, state.backend?.name, this.status, usage) : undefined;
     if (state?.model && settlement && settlement.usedUsdMicros > 0) {
@@ -310,7 +315,7 @@ export class RouterProcessor implements StreamProcessor {
     if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
     // A failed request (no usage) costs 0 by every formula, so its reservations are refunded.
     if (state?.model && settlement) Object.assign(fields, formulaMetadata(this.config, state.model.name, state.backend?.name, usage ?? emptyUsage()));
-    return toStruct({ [METADATA_NAMESPACE]: fields });
+    return fields;
   }
 
   private finish(): TokenUsage | undefined {
@@ -366,16 +371,12 @@ export class RouterProcessor implements StreamProcessor {
     // A response refused by its guardrails still used tokens: settle them like any other end.
     const responded = this.status >= 200 && this.status < 300 && this.phase === 'response-body';
     const summary = this.guardrails?.summary();
-    const metadata = responded
-      ? this.endMetadata(this.state?.translator?.usage())
-      : summary
-        ? toStruct({ [METADATA_NAMESPACE]: { guardrails: summary } })
-        : undefined;
+    const fields = responded ? this.endFields(this.state?.translator?.usage()) : summary ? { guardrails: summary } : undefined;
     this.status = gatewayError.status;
     this.phase = 'done';
     this.record();
     const reply = immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
-    return metadata ? { ...reply, dynamic_metadata: metadata } : reply;
+    return fields ? { ...reply, dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { [ERROR_SHAPED_KEY]: true, ...fields } }) } : reply;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
 import type { SseEvent } from '../providers/sse';
-import { TextChannel } from './text-channel';
+import type { TextChannel } from './text-channel';
 import { mapArguments, mapResponsesOutputItem, mapResponseTexts } from './texts';
 import type { TextFn } from './texts';
 
