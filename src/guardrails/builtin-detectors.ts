@@ -111,6 +111,33 @@ function privateKeyTail(text: string): number {
   return open ? begin : partial;
 }
 
+const COLON = 58;
+const IPV6_CHAR = (c: number): boolean => isHex(c) || c === COLON || c === DOT;
+
+/**
+ * IPv6 addresses, found from each `:` (rare in prose, unlike the hex letters a-f): the run of
+ * hex digits, colons and dots around it, checked whole by node's own parser.
+ */
+function findIPv6(text: string): Match[] {
+  const matches: Match[] = [];
+  let floor = 0;
+  for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    if (colon < floor) continue;
+    let start = colon;
+    while (start > floor && (isHex(text.charCodeAt(start - 1)) || text.charCodeAt(start - 1) === COLON)) start--;
+    let end = colon + 1;
+    while (end < text.length && IPV6_CHAR(text.charCodeAt(end))) end++;
+    floor = end;
+    while (end > colon + 1 && text.charCodeAt(end - 1) === DOT) end--;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+    const after = end < text.length ? text.charCodeAt(end) : 32;
+    if (isAlnum(before) || before === DOT || isAlnum(after) || end - start > 45) continue;
+    const candidate = text.slice(start, end);
+    if (isIPv6(candidate) && (candidate.match(/[0-9A-Fa-f]+/g) ?? []).length >= 2) matches.push({ start, end });
+  }
+  return matches;
+}
+
 /** Built-in detectors by config name. */
 export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
   [
@@ -178,13 +205,12 @@ export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
       /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)/g,
       { inRun: (c) => isDigit(c) || c === DOT, maxLength: 15, canStart: atDigit },
     ),
-    regexDetector(
-      'ipv6',
-      'IP_ADDRESS',
-      /(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){1,7}(?:\.\d{1,3}\.\d{1,3}\.\d{1,3})?(?![0-9A-Za-z:]|\.\d)/g,
-      { inRun: (c) => isHex(c) || c === 58 || c === DOT, maxLength: 45, canStart: (text, at) => isHex(text.charCodeAt(at)) || text.charCodeAt(at) === 58 },
-      (value) => isIPv6(value) && (value.match(/[0-9A-Fa-f]+/g) ?? []).length >= 2,
-    ),
+    {
+      name: 'ipv6',
+      label: 'IP_ADDRESS',
+      find: findIPv6,
+      openTail: (text: string) => trailingRun(text, IPV6_CHAR, 45, (t, at) => isHex(t.charCodeAt(at)) || t.charCodeAt(at) === COLON),
+    },
     regexDetector(
       'phone',
       'PHONE',
