@@ -262,6 +262,46 @@ describeE2E('guardrails', () => {
     expect(redacted.choices[0].message.content).toBe('write to [EMAIL_1]');
   });
 
+  test('embeddings input and Responses API input are redacted; a streamed Responses answer is redacted in deltas and closing events', async () => {
+    await openai.embeddings.create({ model: 'gpt-4o', input: ['mail jane@example.com', 'plain text'] });
+    expect((gpt.received[0].json as { input: unknown }).input).toEqual(['mail [EMAIL_1]', 'plain text']);
+
+    const named = (events: Array<Record<string, unknown>>): { events: string[]; eventNames: string[] } => ({
+      events: events.map((event, index) => JSON.stringify({ ...event, sequence_number: index })),
+      eventNames: events.map((event) => String(event.type)),
+    });
+    const item = (text: string): Record<string, unknown> => ({ id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
+    const response = (status: string, output: unknown[]): Record<string, unknown> => ({ id: 'resp_1', object: 'response', created_at: 1, status, model: 'gpt-4o', output, usage: status === 'completed' ? { input_tokens: 3, output_tokens: 6, total_tokens: 9 } : null });
+    gpt.enqueue({
+      kind: 'sse',
+      ...named([
+        { type: 'response.created', response: response('in_progress', []) },
+        { type: 'response.output_item.added', output_index: 0, item: { ...item(''), status: 'in_progress', content: [] } },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Mail jane.do' },
+        { type: 'response.output_text.delta', item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'e@example.com now.' },
+        { type: 'response.output_text.done', item_id: 'msg_1', output_index: 0, content_index: 0, text: SECRET_TEXT },
+        { type: 'response.output_item.done', output_index: 0, item: item(SECRET_TEXT) },
+        { type: 'response.completed', response: response('completed', [item(SECRET_TEXT)]) },
+      ]),
+    });
+    const stream = await openai.responses.create({ model: 'gpt-4o', input: 'I am bob@example.org', stream: true });
+    let text = '';
+    const sequence: number[] = [];
+    let completed = '';
+    for await (const event of stream) {
+      sequence.push(event.sequence_number);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') {
+        const [message] = event.response.output;
+        completed = message.type === 'message' && message.content[0].type === 'output_text' ? message.content[0].text : '';
+      }
+    }
+    expect((gpt.received[1].json as { input: unknown }).input).toBe('I am [EMAIL_1]');
+    // The request's address took [EMAIL_1]; placeholders are shared by request and response.
+    expect({ text, completed }).toEqual({ text: 'Mail [EMAIL_2] now.', completed: 'Mail [EMAIL_2] now.' });
+    expect(sequence).toEqual([...sequence.keys()]);
+  });
+
   test('a webhook that times out: fail-open lets the request through, fail-closed refuses it; both are metered', async () => {
     const before = await stack.metricsText();
     const started = Date.now();
