@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { hashApiKey } from '../auth/api-keys';
 import { ConfigError, validateConfig } from '../config/load';
 import { compileConfig } from '../config/runtime';
@@ -111,5 +114,16 @@ describe('parseVerdict', () => {
     expect(parseVerdict({ action: 'maybe' }, 2)).toBeUndefined();
     expect(parseVerdict('allow', 2)).toBeUndefined();
     expect(parseVerdict(null, 2)).toBeUndefined();
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid guardrails section', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]).find((text) => text.startsWith('guardrails:'));
+    if (!block) throw new Error('no guardrails example in the README');
+    const raw = { ...BASE, callers: [...BASE.callers, { name: 'support-bot', keyHash: hashApiKey('s'), team: 'support', project: 'p' }], ...parse(block) };
+    const runtime = compileConfig(validateConfig(raw), {});
+    expect(runtime.guardrails?.policyFor({ caller: 'support-bot', team: 'support', project: 'p' }, 'm1')?.webhooks.request.map((w) => w.name)).toEqual(['moderation']);
   });
 });
