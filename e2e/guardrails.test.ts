@@ -354,8 +354,8 @@ describeE2E('guardrails', () => {
     await as(FINANCE_KEY).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'card 4111 1111 1111 1111' }] });
     const after = await stack.metricsText();
     const delta = (labels: string): number => metricValue(after, `aigw_guardrail_actions_total{${labels}}`) - metricValue(before, `aigw_guardrail_actions_total{${labels}}`);
-    expect(delta('policy="default",detector="email",action="redact",direction="request"')).toBe(3);
-    expect(delta('policy="default",detector="credit_card",action="block",direction="request"')).toBe(1);
-    expect(delta('policy="finance",detector="credit_card",action="monitor",direction="request"')).toBe(1);
+    expect(delta('guardrail="default",detector="email",action="redact",direction="request"')).toBe(3);
+    expect(delta('guardrail="default",detector="credit_card",action="block",direction="request"')).toBe(1);
+    expect(delta('guardrail="finance",detector="credit_card",action="monitor",direction="request"')).toBe(1);
   });
 });

@@ -257,7 +257,7 @@ export class RouterProcessor implements StreamProcessor {
     const translated = translator?.responseBody(chunk, endOfStream);
     let replaced = translated ?? (decoded ? chunk : undefined);
     if (this.streamGuard) replaced = this.streamGuard.push(replaced ?? chunk, endOfStream);
-    else if (this.guardrails && !this.streamingResponse) return this.guardWholeResponse(replaced ?? chunk, replaced !== undefined, endOfStream);
+    else if (this.guardrails?.readsResponses && !this.streamingResponse) return this.guardWholeResponse(replaced ?? chunk, replaced !== undefined, endOfStream);
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
   }

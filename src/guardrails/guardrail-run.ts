@@ -65,6 +65,11 @@ export class GuardrailRun {
     return body === original ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
   }
 
+  /** Whether anything of this policy reads responses (rules or webhooks). */
+  get readsResponses(): boolean {
+    return this.policy.rules.response !== undefined || this.policy.webhooks.response.length > 0;
+  }
+
   /** A guard for a streamed response, or undefined when no rule reads responses. */
   streamGuard(api: ClientApi, shape: ErrorShape): StreamGuard | undefined {
     const rules = this.policy.rules.response;
@@ -101,7 +106,7 @@ export class GuardrailRun {
   private count(direction: Direction, detector: string, action: GuardrailAction): void {
     const key = `${direction}:${detector}:${action}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    this.services.metrics.guardrailActions.inc({ policy: this.policy.name, detector, action, direction });
+    this.services.metrics.guardrailActions.inc({ guardrail: this.policy.name, detector, action, direction });
   }
 
   private blocked(direction: Direction, why: string): GatewayError {

@@ -71,8 +71,8 @@ export class GatewayMetrics {
 
   readonly guardrailActions = new Counter({
     name: 'aigw_guardrail_actions_total',
-    help: 'Guardrail findings acted on, by policy, detector (or webhook:<name>), action (monitor, redact, block) and direction (request, response).',
-    labelNames: ['policy', 'detector', 'action', 'direction'] as const,
+    help: 'Guardrail findings acted on, by guardrail (the policy), detector (or webhook:<name>), action (monitor, redact, block) and direction (request, response).',
+    labelNames: ['guardrail', 'detector', 'action', 'direction'] as const,
     registers: [this.registry],
   });
   readonly guardrailWebhookDuration = new Histogram({
