@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashApiKey } from './auth/api-keys';
@@ -10,6 +10,11 @@ import { compileConfig } from './config/runtime';
 import { findEnvoy } from './envoy-binary';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
+import { verifyChain } from './telemetry/audit-chain';
+import type { ChainHead } from './telemetry/audit-chain';
+import { headPath } from './telemetry/audit-log';
+import { SPEND_GROUPS, parseTime, renderSpend, spendFromAuditLog } from './telemetry/spend-report';
+import type { SpendGroup } from './telemetry/spend-report';
 
 const USAGE = `aigw — an AI gateway for Envoy
 
@@ -21,6 +26,9 @@ Usage:
   aigw render-envoy FILE [--out PATH]   write the Envoy bootstrap for a config
   aigw hash-key KEY                     print the keyHash to put in callers[] for an API key
   aigw fake-provider --listen HOST:PORT run the bundled fake OpenAI provider (offline demo, tests)
+  aigw audit verify FILE                check an audit log's hash chain (exit 1 on the first broken line)
+  aigw spend --log FILE --by team|project|key|model [--since TIME] [--until TIME] [--json]
+                                        spend and tokens per group from an audit log
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -109,6 +117,34 @@ function renderEnvoy(args: string[]): void {
   else process.stdout.write(yaml);
 }
 
+function auditVerify(args: string[]): void {
+  const path = args[0];
+  if (!path) throw new UsageError('missing FILE');
+  const head = existsSync(headPath(path)) ? (JSON.parse(readFileSync(headPath(path), 'utf8')) as ChainHead) : undefined;
+  const result = verifyChain(readFileSync(path, 'utf8'), head);
+  if (result.ok) {
+    process.stdout.write(`${path}: ok, ${result.lines} records, chain intact${head ? ' up to the recorded head' : ' (no head file to check the end against)'}\n`);
+    return;
+  }
+  process.stdout.write(`${path}: BROKEN at line ${result.line}: ${result.reason}\n`);
+  process.exitCode = 1;
+}
+
+async function spend(args: string[]): Promise<void> {
+  const by = option(args, '--by') ?? 'team';
+  if (!(by in SPEND_GROUPS)) throw new UsageError(`--by must be one of ${Object.keys(SPEND_GROUPS).join(', ')}`);
+  let since: Date | undefined;
+  let until: Date | undefined;
+  try {
+    since = parseTime(option(args, '--since'), '--since');
+    until = parseTime(option(args, '--until'), '--until');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const report = await spendFromAuditLog(requireOption(args, '--log'), { by: by as SpendGroup, since, until });
+  process.stdout.write(args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${renderSpend(report)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
@@ -120,6 +156,11 @@ async function main(argv: string[]): Promise<void> {
       return checkConfig(args);
     case 'render-envoy':
       return renderEnvoy(args);
+    case 'audit':
+      if (args[0] !== 'verify') throw new UsageError('usage: aigw audit verify FILE');
+      return auditVerify(args.slice(1));
+    case 'spend':
+      return spend(args);
     case 'hash-key':
       if (!args[0]) throw new UsageError('missing KEY');
       process.stdout.write(`${hashApiKey(args[0])}\n`);

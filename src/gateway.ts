@@ -10,7 +10,13 @@ import type { Limiter } from './ratelimit/limiter';
 import { RateLimitService } from './ratelimit/rate-limit-service';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
+import { AuditLog } from './telemetry/audit-log';
+import { LabelBound } from './telemetry/genai';
+import { spendFromAuditLog } from './telemetry/spend-report';
+import type { SpendQuery } from './telemetry/spend-report';
 import { GatewayMetrics } from './telemetry/metrics';
+import type { TelemetryServices } from './telemetry/request-telemetry';
+import { startTracing, tracesEndpoint } from './telemetry/tracing';
 
 /** Options for starting the gateway process's servers. */
 export interface GatewayOptions {
@@ -23,6 +29,8 @@ export interface GatewayOptions {
   adminAddress?: string | null;
   /** The rate-limit counters; default: the store config.rateLimits names. */
   limiter?: Limiter;
+  /** Where OTEL_* variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
@@ -39,13 +47,16 @@ export class Gateway {
     readonly adminPort: number | undefined,
     /** The rate-limit counters, when limits are configured. */
     readonly limiter: Limiter | undefined,
+    /** Metrics, traces and the audit log shared by every request. */
+    readonly telemetry: TelemetryServices,
   ) {}
 
   /** Binds every listener, then reports ready. */
   static async start(options: GatewayOptions): Promise<Gateway> {
     const logger = options.logger ?? createLogger();
     const metrics = options.metrics ?? new GatewayMetrics();
-    const extproc = new ExtProcService(options.config, { logger, metrics });
+    const telemetry = await startTelemetry(options.config, metrics, logger, options.env ?? process.env);
+    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry });
     const grpcServer = new Server({
       'grpc.max_receive_message_length': options.config.limits.maxRequestBodyBytes * 2 + 1024 * 1024,
       'grpc.max_send_message_length': -1,
@@ -74,7 +85,10 @@ export class Gateway {
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
     const readiness = { ready: false };
     if (adminAddress !== null) {
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready });
+      const audit = telemetry.audit;
+      const auditPath = options.config.source.telemetry?.audit?.path;
+      const spend = audit && auditPath ? (query: SpendQuery) => audit.flush().then(() => spendFromAuditLog(auditPath, query)) : undefined;
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend });
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -83,7 +97,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry);
     readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);
@@ -114,8 +128,24 @@ export class Gateway {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await this.limiter?.close();
+    await this.telemetry.tracing?.shutdown().catch((error: Error) => this.logger.warn('trace export at shutdown failed', { error: error.message }));
+    await this.telemetry.audit?.close();
     this.logger.info('aigw stopped');
   }
+}
+
+/** Traces (from OTEL_* variables) and the audit log (from config), with the metrics. */
+async function startTelemetry(config: RuntimeConfig, metrics: GatewayMetrics, logger: Logger, env: NodeJS.ProcessEnv): Promise<TelemetryServices> {
+  const settings = config.source.telemetry;
+  const audit = settings?.audit
+    ? await AuditLog.open(settings.audit.path, logger, {
+        written: (lines) => metrics.auditRecords.inc(lines),
+        failed: (reason) => metrics.auditFailures.inc({ reason }),
+      })
+    : undefined;
+  const tracing = startTracing(env, settings?.traces.captureContent ?? false);
+  if (tracing) logger.info('tracing on', { endpoint: tracesEndpoint(env) });
+  return { metrics, tracing, audit, auditContent: settings?.audit?.includeContent ?? false, responseModels: new LabelBound() };
 }
 
 /** "host:port" → [host, port]; IPv6 literals in brackets. */

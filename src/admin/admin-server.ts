@@ -1,11 +1,15 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { GatewayMetrics } from '../telemetry/metrics';
+import { SPEND_GROUPS, parseTime } from '../telemetry/spend-report';
+import type { SpendGroup, SpendQuery, SpendReport } from '../telemetry/spend-report';
 
 /** State the admin endpoints report. */
 export interface AdminStatus {
   /** False while starting and while draining: Envoy and orchestrators stop sending work. */
   ready(): boolean;
+  /** Spend from the audit log, when there is one. */
+  spend?(query: SpendQuery): Promise<SpendReport>;
 }
 
 /**
@@ -24,6 +28,8 @@ export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus):
     } else if (path === '/readyz') {
       const ready = status.ready();
       response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+    } else if (path === '/spend') {
+      answerSpend(request.url ?? '/', status, (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`));
     } else if (path === '/metrics') {
       metrics.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
@@ -33,4 +39,23 @@ export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus):
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
+}
+
+/** `GET /spend?by=team|project|key|model&since=…&until=…`: what `aigw spend --json` prints. */
+function answerSpend(url: string, status: AdminStatus, answer: (code: number, body: unknown) => void): void {
+  const error = (code: number, message: string): void => answer(code, { error: { message } });
+  if (!status.spend) return error(404, 'no audit log is configured (telemetry.audit), so there is no spend to report');
+  const params = new URL(url, 'http://admin').searchParams;
+  const by = params.get('by') ?? 'team';
+  if (!(by in SPEND_GROUPS)) return error(400, `by must be one of ${Object.keys(SPEND_GROUPS).join(', ')}`);
+  let query: SpendQuery;
+  try {
+    query = { by: by as SpendGroup, since: parseTime(params.get('since') ?? undefined, 'since'), until: parseTime(params.get('until') ?? undefined, 'until') };
+  } catch (problem) {
+    return error(400, (problem as Error).message);
+  }
+  status.spend(query).then(
+    (report) => answer(200, report),
+    (problem: Error) => error(500, `reading the audit log failed: ${problem.message}`),
+  );
 }

@@ -277,6 +277,28 @@ export const AigwConfigSchema = z
     rateLimits: RateLimitsSchema.optional(),
     /** PII and secret detection with monitor, redact and block, on requests and responses. */
     guardrails: GuardrailsSchema.optional(),
+    /** The audit log and trace content; traces themselves are configured by OTEL_* variables. */
+    telemetry: z
+      .object({
+        audit: z
+          .object({
+            /** JSON lines, hash-chained; `aigw audit verify PATH` checks them. */
+            path: z.string().min(1),
+            /** Put prompt and completion text in each record (off: never). */
+            includeContent: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
+        traces: z
+          .object({
+            /** Put prompt and completion text on spans (also OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). */
+            captureContent: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .strict();

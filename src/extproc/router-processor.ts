@@ -12,6 +12,7 @@ import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import { ContentDecoder } from '../providers/content-decoding';
+import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { TokenUsage } from '../providers/usage';
 import { emptyUsage } from '../providers/usage';
 import { formulaMetadata, reservationMetadata, settlementFor } from '../ratelimit/request-limits';
@@ -53,6 +54,10 @@ export class RouterProcessor implements StreamProcessor {
   private streamGuard: StreamGuard | undefined;
   /** A whole (non-streamed) response collected for its guardrails. */
   private readonly guardedChunks: Buffer[] = [];
+  /** This request's GenAI metrics, span and audit record. */
+  private telemetry: RequestTelemetry | undefined;
+  /** aigw's own reason when it answered the request itself. */
+  private reason: string | undefined;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -113,6 +118,7 @@ export class RouterProcessor implements StreamProcessor {
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
     this.shape = errorShapeForPath(path);
+    if (this.context.telemetry) this.telemetry = new RequestTelemetry(this.context.telemetry, headers);
     const key = presentedKey(headers);
     const identity = authenticate(this.config, key);
     if (!identity) {
@@ -186,10 +192,12 @@ export class RouterProcessor implements StreamProcessor {
     state.request = request;
     this.phase = 'response-headers';
     const identity = state.identity;
+    // The provider sees this request's span as its parent (traceparent), when traced.
+    const traceHeaders = this.telemetry?.begin(request, model.name) ?? {};
     return {
       request_body: {
         response: {
-          header_mutation: headerMutation({ [HEADER.model]: model.name }),
+          header_mutation: headerMutation({ [HEADER.model]: model.name, ...traceHeaders }),
           clear_route_cache: true,
         },
       },
@@ -258,6 +266,7 @@ export class RouterProcessor implements StreamProcessor {
     let replaced = translated ?? (decoded ? chunk : undefined);
     if (this.streamGuard) replaced = this.streamGuard.push(replaced ?? chunk, endOfStream);
     else if (this.guardrails?.readsResponses && !this.streamingResponse) return this.guardWholeResponse(replaced ?? chunk, replaced !== undefined, endOfStream);
+    this.telemetry?.responseBytes(replaced ?? chunk);
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
   }
@@ -272,7 +281,10 @@ export class RouterProcessor implements StreamProcessor {
     if (!api || !run) return this.finishWithBody(rewritten || this.guardedChunks.length > 1 ? whole : undefined);
     const several = this.guardedChunks.length > 1;
     return run.checkResponse(api, whole).then(
-      (checked) => this.finishWithBody(checked ?? (rewritten || several ? whole : undefined)),
+      (checked) => {
+        this.telemetry?.responseBytes(checked ?? whole);
+        return this.finishWithBody(checked ?? (rewritten || several ? whole : undefined));
+      },
       (error: unknown) => this.fail(error),
     );
   }
@@ -333,6 +345,19 @@ export class RouterProcessor implements StreamProcessor {
     const backend = state?.backend?.name ?? 'unknown';
     if (usage) this.context.metrics.recordUsage(model, backend, usage);
     else if (state?.model && this.status >= 200 && this.status < 300) this.context.metrics.usageMissing.inc({ model, backend });
+    this.telemetry?.end({
+      config: this.config,
+      requestId: state?.id,
+      identity: state?.identity,
+      request: state?.request,
+      model: state?.model?.name,
+      backend: state?.backend,
+      attempts: state?.attempts ?? 0,
+      status: this.status,
+      usage,
+      guardrails: this.guardrails,
+      reason: this.reason,
+    });
     return usage;
   }
 
@@ -370,6 +395,8 @@ export class RouterProcessor implements StreamProcessor {
     }
     // A response refused by its guardrails still used tokens: settle them like any other end.
     const responded = this.status >= 200 && this.status < 300 && this.phase === 'response-body';
+    if (gatewayError.userFacing) this.reason = gatewayError.code ?? gatewayError.type;
+    else this.reason = 'internal_error';
     const summary = this.guardrails?.summary();
     const fields = responded ? this.endFields(this.state?.translator?.usage()) : summary ? { guardrails: summary } : undefined;
     this.status = gatewayError.status;

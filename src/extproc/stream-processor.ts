@@ -2,6 +2,7 @@ import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_p
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
+import type { TelemetryServices } from '../telemetry/request-telemetry';
 
 /** Prefix of the headers the gateway uses between its own filters; a client's are stripped. */
 export const INTERNAL_HEADER_PREFIX = 'x-aigw-';
@@ -36,6 +37,8 @@ export class ProtocolError extends Error {
 export interface ProcessorContext {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** Per-request metrics, spans and audit records; without it (unit tests) only the basic metrics. */
+  readonly telemetry?: TelemetryServices;
 }
 
 /** One ext_proc stream's processor: one answer per message, then close. */

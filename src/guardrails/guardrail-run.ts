@@ -81,6 +81,11 @@ export class GuardrailRun {
     });
   }
 
+  /** Counts by `direction:detector:action`, for spans and the audit log. */
+  actions(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
   /** `direction:detector:action=count` pairs for the access log; '' when nothing was found. */
   summary(): string {
     return [...this.counts].map(([key, count]) => `${key}=${count}`).join(';');

@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TokenUsage } from '../providers/usage';
 
+/** Labels of every GenAI metric: bounded by the config (models, teams), never per user or path. */
+export const GENAI_LABELS = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model', 'gen_ai_response_model', 'team', 'project'] as const;
+
 /**
  * The gateway's Prometheus metrics. Labels are bounded: models and backends come from the
  * config (anything else is reported as "unknown"), never user ids or raw paths.
@@ -86,6 +89,59 @@ export class GatewayMetrics {
     name: 'aigw_guardrail_webhook_failures_total',
     help: 'Webhook guardrail calls that failed, by webhook, reason and what the fail mode did (allowed or refused).',
     labelNames: ['webhook', 'reason', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** OpenTelemetry GenAI metrics (semantic conventions' names and buckets, Prometheus-style labels). */
+  readonly genAiTokenUsage = new Histogram({
+    name: 'gen_ai_client_token_usage',
+    help: 'Tokens per request by type (input, output, cached_input, cache_creation_input, reasoning).',
+    labelNames: [...GENAI_LABELS, 'gen_ai_token_type'] as const,
+    buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864],
+    registers: [this.registry],
+  });
+  readonly genAiRequestDuration = new Histogram({
+    name: 'gen_ai_server_request_duration_seconds',
+    help: 'Time from the request reaching aigw to the end of its response (streams included), with error_type for failures.',
+    labelNames: [...GENAI_LABELS, 'error_type'] as const,
+    buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+    registers: [this.registry],
+  });
+  readonly genAiTimeToFirstToken = new Histogram({
+    name: 'gen_ai_server_time_to_first_token_seconds',
+    help: 'Streamed responses: time from the request to the first response bytes.',
+    labelNames: GENAI_LABELS,
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    registers: [this.registry],
+  });
+  readonly genAiTimePerOutputToken = new Histogram({
+    name: 'gen_ai_server_time_per_output_token_seconds',
+    help: 'Streamed responses: time per output token after the first.',
+    labelNames: GENAI_LABELS,
+    buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly genAiCost = new Counter({
+    name: 'gen_ai_client_cost_usd_total',
+    help: 'Cost of answered requests in USD, from the price table.',
+    labelNames: GENAI_LABELS,
+    registers: [this.registry],
+  });
+  readonly genAiErrors = new Counter({
+    name: 'gen_ai_client_errors_total',
+    help: 'Requests that ended in an error, by error_type (the HTTP status, or _OTHER).',
+    labelNames: [...GENAI_LABELS, 'error_type'] as const,
+    registers: [this.registry],
+  });
+  readonly auditRecords = new Counter({
+    name: 'aigw_audit_records_total',
+    help: 'Audit log records written.',
+    registers: [this.registry],
+  });
+  readonly auditFailures = new Counter({
+    name: 'aigw_audit_failures_total',
+    help: 'Audit log records lost, by reason (write: the file could not be written, e.g. a full disk; queue_full: writing fell behind).',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
