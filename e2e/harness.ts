@@ -156,6 +156,7 @@ export class Stack {
       config: runtime,
       logger: options.logger ?? (process.env.E2E_LOG ? createLogger('debug') : silentLogger),
       metrics: new GatewayMetrics({ defaultMetrics: false }),
+      env: options.env,
     });
     const bootstrapPath = join(dir, 'envoy.yaml');
     writeFileSync(bootstrapPath, renderEnvoyYaml(runtime, { extprocTarget: gateway.grpcAddresses[0] }));

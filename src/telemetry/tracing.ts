@@ -1,16 +1,16 @@
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Context, Span, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OtlpJsonTraceExporter } from './otlp-exporter';
 
 /**
  * Traces over OTLP/HTTP, configured by the standard OTEL_* environment variables: on when
  * OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (or
  * OTEL_TRACES_EXPORTER=otlp), off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
- * The exporter reads the endpoint, headers and timeout itself; the batch processor reads
- * OTEL_BSP_*; the service name is OTEL_SERVICE_NAME (default aigw), plus OTEL_RESOURCE_ATTRIBUTES.
+ * Read here: the endpoint, OTEL_EXPORTER_OTLP_(TRACES_)HEADERS and _TIMEOUT, OTEL_BSP_SCHEDULE_DELAY,
+ * OTEL_SERVICE_NAME (default aigw) and OTEL_RESOURCE_ATTRIBUTES. Spans go as OTLP/HTTP JSON.
  * Prompt and completion content go on spans only when enabled in config or by
  * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
  */
@@ -32,7 +32,8 @@ export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
 export function startTracing(env: NodeJS.ProcessEnv, captureContentConfig: boolean): Tracing | undefined {
   if (!tracingEnabled(env)) return undefined;
   const resource = resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'aigw' }).merge(detectResources({ detectors: [envDetector] }));
-  const exporter = new OTLPTraceExporter({ url: tracesEndpoint(env), headers: headersFrom(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const timeout = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  const exporter = new OtlpJsonTraceExporter(tracesEndpoint(env), headersFrom(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS), Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000);
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
   const processor = new BatchSpanProcessor(exporter, Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {});
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
