@@ -203,6 +203,15 @@ describeE2E('metrics, traces, audit log and spend', () => {
     ]);
     const viaAdmin = (await (await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=model`)).json()) as typeof report;
     expect(viaAdmin.total.costUsd).toBeCloseTo(report.total.costUsd, 12);
+    // Every query of the Grafana dashboard runs on the real Prometheus; the token panel has data.
+    const dashboard = JSON.parse(readFileSync(resolve(__dirname, '..', 'deploy', 'grafana', 'aigw-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) {
+        const expr = target.expr.replace(/\$(team|model)\b/g, '.*').replace(/\$__rate_interval/g, '1m').replace(/\$__range/g, '1h');
+        const samples = await prometheus.query(expr);
+        if (panel.title === 'Tokens / s by type') expect(samples.map((sample) => sample.metric.gen_ai_token_type).sort()).toEqual(['input', 'output']);
+      }
+    }
     const bad = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=planet`);
     expect({ status: bad.status, body: await bad.json() }).toEqual({ status: 400, body: { error: { message: 'by must be one of team, project, key, model' } } });
   });

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { GatewayMetrics } from '../src/telemetry/metrics';
 
 const ROOT = join(__dirname, '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
@@ -112,8 +113,8 @@ function dockerfileInstructions(text: string): { keyword: string; args: string }
 }
 
 describe('docker-compose.yml', () => {
-  it('has exactly the aigw, fake-provider, envoy, redis and prometheus services', () => {
-    expect(Object.keys(services).sort()).toEqual(['aigw', 'envoy', 'fake-provider', 'prometheus', 'redis']);
+  it('has exactly the aigw, fake-provider, envoy, redis, prometheus and grafana services', () => {
+    expect(Object.keys(services).sort()).toEqual(['aigw', 'envoy', 'fake-provider', 'grafana', 'prometheus', 'redis']);
   });
 
   it('pins every image: registry images to a versioned tag, local builds to a tag other than latest', () => {
@@ -142,22 +143,29 @@ describe('docker-compose.yml', () => {
 
   it('bind-mounts only host files that exist in the repository', () => {
     const mounts = Object.values(services).flatMap((service) => bindMounts(service).map((mount) => mount.source));
-    expect(mounts.sort()).toEqual(['./deploy/prometheus.yml', './envoy/bootstrap.yaml', './examples/aigw.yaml']);
+    expect(mounts.sort()).toEqual([
+      './deploy/grafana/aigw-dashboard.json',
+      './deploy/grafana/dashboards.yml',
+      './deploy/grafana/datasources.yml',
+      './deploy/prometheus.yml',
+      './envoy/bootstrap.yaml',
+      './examples/aigw.yaml',
+    ]);
     const missing = mounts.filter((source) => !existsSync(join(ROOT, source)));
     expect(missing).toEqual([]);
   });
 
-  it('runs envoy, fake-provider and prometheus in the aigw network namespace, without ports of their own', () => {
+  it('runs envoy, fake-provider, prometheus and grafana in the aigw network namespace, without ports of their own', () => {
     const sidecars = Object.entries(services)
       .filter(([, service]) => service.network_mode === SIDECAR)
       .map(([name]) => name)
       .sort();
-    expect(sidecars).toEqual(['envoy', 'fake-provider', 'prometheus']);
+    expect(sidecars).toEqual(['envoy', 'fake-provider', 'grafana', 'prometheus']);
     const sidecarsWithPorts = sidecars.filter((name) => services[name].ports !== undefined);
     expect(sidecarsWithPorts).toEqual([]);
   });
 
-  it('publishes the Envoy listener and the Prometheus UI on aigw, and nothing loopback-only', () => {
+  it('publishes the Envoy listener, the Prometheus UI and Grafana on aigw, and nothing loopback-only', () => {
     const example = parse(read('examples/aigw.yaml')) as AigwExampleConfig;
     const listenerPort = String(example.listener.port);
     expect(listenerPort).toEqual('10000');
@@ -167,7 +175,7 @@ describe('docker-compose.yml', () => {
       .map(([name]) => name);
     expect(publishers).toEqual(['aigw']);
     // aigw's admin binds 127.0.0.1 in the example config: a published port could not reach it.
-    expect(services.aigw.ports).toEqual([`${listenerPort}:${listenerPort}`, '9091:9091']);
+    expect(services.aigw.ports).toEqual([`${listenerPort}:${listenerPort}`, '9091:9091', '3000:3000']);
   });
 
   it('starts aigw after redis is healthy, and redis has a healthcheck', () => {
@@ -274,5 +282,24 @@ describe('.ci/run', () => {
     const lines = read('.ci/run').split('\n');
     expect(lines[0]).toEqual('#!/usr/bin/env bash');
     expect(lines).toContain('set -euo pipefail');
+  });
+});
+
+describe('deploy/grafana', () => {
+  const datasources = parse(read('deploy/grafana/datasources.yml')) as { datasources: Array<{ uid: string; url: string }> };
+  const dashboard = JSON.parse(read('deploy/grafana/aigw-dashboard.json')) as { panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string; datasource: { uid: string } }> }> };
+
+  it('points Grafana at the Prometheus of the compose stack, by the uid every panel uses', () => {
+    expect(datasources.datasources).toEqual([expect.objectContaining({ uid: 'aigw-prometheus', url: 'http://127.0.0.1:9091' })]);
+    const uids = new Set(dashboard.panels.flatMap((panel) => [panel.datasource.uid, ...panel.targets.map((target) => target.datasource.uid)]));
+    expect([...uids]).toEqual(['aigw-prometheus']);
+  });
+
+  it('queries only metrics aigw exports', () => {
+    const metrics = new GatewayMetrics({ defaultMetrics: false });
+    const exported = new Set(metrics.registry.getMetricsAsArray().map((metric) => metric.name));
+    const used = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => [...target.expr.matchAll(/\b((?:gen_ai|aigw)_[a-z_]+?)(?:_bucket|_sum|_count)?[{[]/g)].map((m) => m[1]))));
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+    expect(used.size).toBe(12);
   });
 });
