@@ -97,6 +97,9 @@ export function accessLog(path: string, costNames: readonly string[] = []): Json
       attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
       request_id: metadata('request_id'),
       model: metadata('model'),
+      // Set when a routing rule chose the model: what the client asked for, and the rule.
+      requested_model: metadata('requested_model'),
+      route_rule: metadata('route_rule'),
       caller: metadata('caller'),
       team: metadata('team'),
       project: metadata('project'),

@@ -9,6 +9,7 @@ import { PriceTable } from '../pricing/price-table';
 import { compileGuardrails } from '../guardrails/policy';
 import type { RuntimeGuardrails } from '../guardrails/policy';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
+import { RoutingRules } from '../routing/routing-rules';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
 import { Secret, readSecret } from './secret';
 import { PRESETS } from './schema';
@@ -102,6 +103,8 @@ export interface RuntimeConfig {
   readonly rateLimits?: RuntimeRateLimits;
   /** Guardrail policies; undefined when none are configured. */
   readonly guardrails?: RuntimeGuardrails;
+  /** Routing rules by requested model. */
+  readonly routing: RoutingRules;
 }
 
 /** Where each provider API expects its key. */
@@ -276,5 +279,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     if (unpriced.length > 0) warnings.push(`prices: none for ${unpriced.join(', ')}; their requests count $0 against budgets`);
   }
   const guardrails = config.guardrails ? compileGuardrails(config.guardrails, env, warnings) : undefined;
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails });
+  const routing = new RoutingRules(config.routing);
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, routing });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
+import { RoutingSchema, routingProblems } from './schema-routing';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
 
 /**
@@ -277,6 +278,8 @@ export const AigwConfigSchema = z
     rateLimits: RateLimitsSchema.optional(),
     /** PII and secret detection with monitor, redact and block, on requests and responses. */
     guardrails: GuardrailsSchema.optional(),
+    /** Rules that send a request to another model (by team, caller, header or prompt size), or split it by weight. */
+    routing: RoutingSchema.default([]),
     /** The audit log and trace content; traces themselves are configured by OTEL_* variables. */
     telemetry: z
       .object({
@@ -369,6 +372,6 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: Array<string
     if (priced.has(id)) problems.push({ path: ['prices', index], message: `a second price for model "${model}"${typeof backend === 'string' ? ` on backend "${backend}"` : ''}` });
     priced.add(id);
   });
-  problems.push(...guardrailProblems(root));
+  problems.push(...guardrailProblems(root), ...routingProblems(root));
   return problems;
 }

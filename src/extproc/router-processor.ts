@@ -12,6 +12,7 @@ import type { HttpHeaders__Output } from '../generated/envoy/service/ext_proc/v3
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import { ContentDecoder } from '../providers/content-decoding';
+import { routeRequest } from '../routing/route-request';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { TokenUsage } from '../providers/usage';
 import { emptyUsage } from '../providers/usage';
@@ -58,6 +59,10 @@ export class RouterProcessor implements StreamProcessor {
   private telemetry: RequestTelemetry | undefined;
   /** aigw's own reason when it answered the request itself. */
   private reason: string | undefined;
+  /** The request headers routing rules read. */
+  private routingHeaders: ReadonlyMap<string, string> = new Map();
+  /** When a routing rule chose the model: the model asked for and the rule. */
+  private routedFrom: { model: string; rule: string } | undefined;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -119,6 +124,8 @@ export class RouterProcessor implements StreamProcessor {
     const path = headers.get(':path') ?? '';
     this.shape = errorShapeForPath(path);
     if (this.context.telemetry) this.telemetry = new RequestTelemetry(this.context.telemetry, headers);
+    const wanted = this.config.routing.headerNames;
+    if (wanted.size > 0) this.routingHeaders = new Map([...headers].filter(([name]) => wanted.has(name)));
     const key = presentedKey(headers);
     const identity = authenticate(this.config, key);
     if (!identity) {
@@ -171,12 +178,18 @@ export class RouterProcessor implements StreamProcessor {
     if (!message?.end_of_stream) return { request_body: { response: {} } };
 
     if (state.endpoint.kind !== 'model-call') throw new ProtocolError('request body for an endpoint without one');
-    const request = parseClientRequest(state.endpoint.api, Buffer.concat(this.requestChunks));
+    const parsed = parseClientRequest(state.endpoint.api, Buffer.concat(this.requestChunks));
     this.requestChunks.length = 0;
-    const model = this.config.models.get(request.model);
-    if (!model) throw unknownModel(request.model);
-    state.model = model;
+    if (!this.config.models.has(parsed.model)) throw unknownModel(parsed.model);
     const identity = state.identity;
+    // Routing rules may send the request to another model of the config; Envoy then routes
+    // (and retries, and fails over) within that model.
+    const { request, model, rule } = routeRequest(this.config, parsed, identity, this.routingHeaders);
+    if (rule) {
+      this.routedFrom = { model: parsed.model, rule };
+      this.context.metrics.routingDecisions.inc({ rule, model: model.name });
+    }
+    state.model = model;
     const policy = this.config.guardrails?.policyFor(identity, model.name);
     if (!policy) return this.route(state, request, model);
     const context = { requestId: state.id, caller: identity.caller, team: identity.team, project: identity.project, model: model.name, api: request.api, policy: policy.name };
@@ -213,6 +226,7 @@ export class RouterProcessor implements StreamProcessor {
           user: identity.user,
           stream: request.stream,
           ...(this.guardrails ? { guardrail_policy: this.guardrails.policy.name } : {}),
+          ...(this.routedFrom ? { requested_model: this.routedFrom.model, route_rule: this.routedFrom.rule } : {}),
           ...reservationMetadata(this.config, request, model),
         },
       }),
@@ -357,6 +371,7 @@ export class RouterProcessor implements StreamProcessor {
       usage,
       guardrails: this.guardrails,
       reason: this.reason,
+      routedFrom: this.routedFrom,
     });
     return usage;
   }

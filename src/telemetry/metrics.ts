@@ -133,6 +133,12 @@ export class GatewayMetrics {
     labelNames: [...GENAI_LABELS, 'error_type'] as const,
     registers: [this.registry],
   });
+  readonly routingDecisions = new Counter({
+    name: 'aigw_routing_decisions_total',
+    help: 'Requests a routing rule sent to a model, by rule and chosen model.',
+    labelNames: ['rule', 'model'] as const,
+    registers: [this.registry],
+  });
   readonly auditRecords = new Counter({
     name: 'aigw_audit_records_total',
     help: 'Audit log records written.',

@@ -37,6 +37,8 @@ export interface RequestEnd {
   readonly guardrails?: GuardrailRun;
   /** Our own reason when aigw answered (e.g. guardrail_blocked, invalid_api_key). */
   readonly reason?: string;
+  /** When a routing rule chose the model: the model asked for and the rule. */
+  readonly routedFrom?: { readonly model: string; readonly rule: string };
 }
 
 const MODEL_SCAN_BYTES = 8192;
@@ -145,6 +147,8 @@ export class RequestTelemetry {
       api: request?.api ?? null,
       operation: labels.gen_ai_operation_name,
       model: outcome.model ?? null,
+      requested_model: outcome.routedFrom?.model ?? outcome.model ?? null,
+      route_rule: outcome.routedFrom?.rule ?? null,
       response_model: this.responseModel ?? null,
       provider: outcome.backend ? labels.gen_ai_provider_name : null,
       backend: outcome.backend?.name ?? null,
