@@ -2,7 +2,13 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { unlinkSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminHttpHandler } from './admin/admin-api';
 import { createAdminServer } from './admin/admin-server';
+import type { AdminStore } from './admin/admin-store';
+import { MemoryAdminStore } from './admin/admin-store';
+import type { AdminAuditSink } from './admin/audit-sink';
+import { loggingAuditSink } from './admin/audit-sink';
+import { RedisAdminStore } from './admin/redis-admin-store';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
 import { createLimiter } from './ratelimit/create-limiter';
@@ -23,6 +29,17 @@ export interface GatewayOptions {
   adminAddress?: string | null;
   /** The rate-limit counters; default: the store config.rateLimits names. */
   limiter?: Limiter;
+  /** Where admin API changes are recorded; default: the log. */
+  auditSink?: AdminAuditSink;
+}
+
+/** The admin store config.admin names (undefined when the admin API is off). */
+function createAdminStore(config: RuntimeConfig, logger: Logger): AdminStore | undefined {
+  const admin = config.admin;
+  if (!admin) return undefined;
+  if (admin.store === 'memory') return new MemoryAdminStore();
+  const redis = admin.store.redis;
+  return new RedisAdminStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, pollIntervalMs: admin.pollIntervalMs, logger });
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
@@ -39,13 +56,17 @@ export class Gateway {
     readonly adminPort: number | undefined,
     /** The rate-limit counters, when limits are configured. */
     readonly limiter: Limiter | undefined,
+    /** Runtime keys, limits, catalog and profiles, when the admin API is on. */
+    readonly adminStore: AdminStore | undefined,
   ) {}
 
   /** Binds every listener, then reports ready. */
   static async start(options: GatewayOptions): Promise<Gateway> {
     const logger = options.logger ?? createLogger();
     const metrics = options.metrics ?? new GatewayMetrics();
-    const extproc = new ExtProcService(options.config, { logger, metrics });
+    const adminStore = createAdminStore(options.config, logger);
+    await adminStore?.start();
+    const extproc = new ExtProcService(options.config, { logger, metrics, access: adminStore });
     const grpcServer = new Server({
       'grpc.max_receive_message_length': options.config.limits.maxRequestBodyBytes * 2 + 1024 * 1024,
       'grpc.max_send_message_length': -1,
@@ -74,7 +95,11 @@ export class Gateway {
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
     const readiness = { ready: false };
     if (adminAddress !== null) {
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready });
+      const adminApi =
+        adminStore && options.config.admin
+          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: options.auditSink ?? loggingAuditSink(logger), config: () => config })
+          : undefined;
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready }, adminApi);
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -83,7 +108,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, adminStore);
     readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);
@@ -114,6 +139,7 @@ export class Gateway {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await this.limiter?.close();
+    await this.adminStore?.close();
     this.logger.info('aigw stopped');
   }
 }

@@ -2,8 +2,13 @@ import { matchEndpoint, parseClientRequest, unknownModel } from '../api/client-r
 import type { ClientRequest } from '../api/client-request';
 import { errorJson, errorShapeForPath, reshapeError } from '../api/error-shape';
 import type { ErrorShape } from '../api/error-shape';
-import { authenticate, presentedKey } from '../auth/api-keys';
-import type { RuntimeConfig, RuntimeModel } from '../config/runtime';
+import { assertModelAccess, visibleModels } from '../access/access-policy';
+import { EMPTY_SNAPSHOT } from '../admin/admin-state';
+import type { AdminSnapshot } from '../admin/admin-state';
+import { presentedKey } from '../auth/api-keys';
+import { identify } from '../auth/identify';
+import { identityHeaders } from '../auth/identity-headers';
+import type { Identity, RuntimeConfig, RuntimeModel } from '../config/runtime';
 import { GatewayError } from '../errors';
 import { GuardrailRun } from '../guardrails/guardrail-run';
 import type { StreamGuard } from '../guardrails/stream-guard';
@@ -108,31 +113,31 @@ export class RouterProcessor implements StreamProcessor {
     if (this.phase !== phase) throw new ProtocolError(`message for ${phase} arrived in phase ${this.phase}`);
   }
 
-  private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse {
+  private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     const headers = readHeaders(message);
+    this.shape = errorShapeForPath(headers.get(':path') ?? '');
+    // Keys are checked synchronously; only a JWT's verification is a promise.
+    const identity = identify(this.config, this.snapshot(), presentedKey(headers));
+    if (!(identity instanceof Promise)) return this.admit(identity, headers, message);
+    return identity.then((found) => this.admit(found, headers, message)).catch((error: unknown) => this.fail(error));
+  }
+
+  /** The admin store's current snapshot (runtime keys, catalog, profiles). */
+  private snapshot(): AdminSnapshot {
+    return this.context.access?.current() ?? EMPTY_SNAPSHOT;
+  }
+
+  /** The authenticated request's headers: endpoint, size, state, identity headers. */
+  private admit(identity: Identity, headers: ReadonlyMap<string, string>, message: HttpHeaders__Output | null | undefined): ProcessingResponse {
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
-    this.shape = errorShapeForPath(path);
-    const key = presentedKey(headers);
-    const identity = authenticate(this.config, key);
-    if (!identity) {
-      const provided = key !== undefined;
-      throw new GatewayError(
-        401,
-        'invalid_request_error',
-        'invalid_api_key',
-        provided
-          ? 'Incorrect API key provided.'
-          : "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.",
-      );
-    }
     const endpoint = matchEndpoint(method, path);
     if (!endpoint) {
       throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${method} ${path.split('?')[0]}.`);
     }
     this.endpointLabel = endpoint.kind === 'list-models' ? 'models' : endpoint.api;
     // Both SDKs list models at GET /v1/models; Anthropic's always sends anthropic-version.
-    if (endpoint.kind === 'list-models') return this.listModels(headers.has('anthropic-version') ? 'anthropic' : 'openai');
+    if (endpoint.kind === 'list-models') return this.listModels(headers.has('anthropic-version') ? 'anthropic' : 'openai', identity);
 
     if (message?.end_of_stream) throw new GatewayError(400, 'invalid_request_error', null, 'The request body is empty; send a JSON object.');
     const declared = Number(headers.get('content-length'));
@@ -150,8 +155,9 @@ export class RouterProcessor implements StreamProcessor {
     };
     this.store.add(this.state);
     this.phase = 'request-body';
-    const remove = [...headers.keys()].filter((name) => isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name));
-    return { request_headers: { response: { header_mutation: headerMutation({}, remove) } } };
+    const set = identityHeaders(identity);
+    const remove = [...headers.keys()].filter((name) => (isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name)) && !(name in set));
+    return { request_headers: { response: { header_mutation: headerMutation(set, remove) } } };
   }
 
   private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
@@ -169,8 +175,9 @@ export class RouterProcessor implements StreamProcessor {
     this.requestChunks.length = 0;
     const model = this.config.models.get(request.model);
     if (!model) throw unknownModel(request.model);
-    state.model = model;
     const identity = state.identity;
+    assertModelAccess(model.name, identity, this.config.accessProfiles, this.snapshot());
+    state.model = model;
     const policy = this.config.guardrails?.policyFor(identity, model.name);
     if (!policy) return this.route(state, request, model);
     const context = { requestId: state.id, caller: identity.caller, team: identity.team, project: identity.project, model: model.name, api: request.api, policy: policy.name };
@@ -336,11 +343,12 @@ export class RouterProcessor implements StreamProcessor {
     return usage;
   }
 
-  private listModels(shape: ErrorShape): ProcessingResponse {
+  private listModels(shape: ErrorShape, identity: Identity): ProcessingResponse {
     this.status = 200;
     this.phase = 'done';
     this.record();
-    const ids = [...this.config.models.keys()];
+    // Only what the caller may use: disabled models and those outside its profiles are left out.
+    const ids = visibleModels(this.config.models.keys(), identity, this.config.accessProfiles, this.snapshot());
     const body =
       shape === 'anthropic'
         ? {

@@ -1,5 +1,6 @@
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import type { AdminSnapshot } from '../admin/admin-state';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 
@@ -36,6 +37,8 @@ export class ProtocolError extends Error {
 export interface ProcessorContext {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** Runtime keys, catalog and profiles from the admin store; absent when the admin API is off. */
+  readonly access?: { current(): AdminSnapshot };
 }
 
 /** One ext_proc stream's processor: one answer per message, then close. */
