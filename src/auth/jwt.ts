@@ -83,7 +83,8 @@ export function rejectionFor(error: unknown): JwtRejection {
   if (error instanceof errors.JWKSNoMatchingKey) return new JwtRejection('The bearer token is signed with a key this gateway does not know.');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return new JwtRejection('The keys to verify bearer tokens cannot be fetched right now; retry shortly.', 503);
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) return new JwtRejection('The bearer token is malformed.');
-  if (error instanceof TypeError) return new JwtRejection('The keys to verify bearer tokens cannot be fetched right now; retry shortly.', 503);
+  // fetch() failing to connect throws a TypeError (compared by name: Jest runs tests in another realm).
+  if ((error as { name?: unknown } | null)?.name === 'TypeError') return new JwtRejection('The keys to verify bearer tokens cannot be fetched right now; retry shortly.', 503);
   return new JwtRejection('The bearer token is invalid.');
 }
 
