@@ -113,8 +113,9 @@ export class RedisAdminStore implements AdminStore {
   }
 
   private async reload(force = false): Promise<void> {
-    const version = await this.client.get(this.keys.version);
-    if (!force && version === this.loadedVersion && this.loadedVersion !== undefined) return;
+    // A store never written to (or a Redis restarted empty) has no version key: version 0.
+    const version = (await this.client.get(this.keys.version)) ?? '0';
+    if (!force && version === this.loadedVersion) return;
     const multi = this.client.multi().get(this.keys.version);
     for (const kind of RECORD_KINDS) multi.hgetall(this.keys.hash(kind));
     const results = await multi.exec();
