@@ -75,7 +75,7 @@ export class Gateway {
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
     const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
     const config = options.config;
-    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }).addToServer(grpcServer);
+    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
     const bound: string[] = [];
     for (const address of options.grpcAddresses ?? options.config.source.server.grpc) {
       if (address.startsWith('unix:')) {

@@ -132,7 +132,7 @@ describe('admin API: keys', () => {
   test('key limits: set, read, validated, 404 for an unknown key', async () => {
     const { call } = setup();
     const created = (await call('POST', '/admin/keys', { name: 'svc', team: 't', project: 'p' })).body as Record<string, string>;
-    expect(await call('GET', `/admin/keys/${created.id}/limits`)).toEqual({ status: 200, body: { id: created.id, limits: {}, storage: 'memory' }, headers: MEMORY_WARNING });
+    expect(await call('GET', `/admin/keys/${created.id}/limits`)).toEqual({ status: 200, body: { id: created.id, limits: {}, enforced: false, storage: 'memory' }, headers: MEMORY_WARNING });
     const limits = { tokensPerMinute: 1000, tokensPerDay: 50000, requestsPerMinute: 10, usdPerDay: 5, usdPerMonth: 100 };
     expect(await call('PUT', `/admin/keys/${created.id}/limits`, limits)).toMatchObject({ status: 200, body: { id: created.id, limits } });
     expect(await call('GET', `/admin/keys/${created.id}/limits`)).toMatchObject({ body: { limits } });

@@ -1,7 +1,7 @@
 import { LimitsSchema, ModelSettingSchema, ProfileSchema } from './admin-state';
 import type { AdminContext, AdminResponse, AdminRoute } from './admin-router';
 import { AdminError } from './admin-router';
-import { parseBody } from './key-routes';
+import { enforced, parseBody } from './key-routes';
 
 function mustBeModel(context: AdminContext, name: string): void {
   if (!context.config().models.has(name)) throw new AdminError(404, `No model "${name}" in the catalog.`);
@@ -46,7 +46,7 @@ async function putTeamLimits(context: AdminContext, team: string, body: unknown)
   const limits = parseBody(LimitsSchema, body);
   await context.store.put('team-limits', team, limits);
   context.audit.adminChange({ action: 'team.limits', target: team, actor: 'admin-token', details: { limits } });
-  return { status: 200, body: { team, limits } };
+  return { status: 200, body: { team, limits, enforced: enforced(context) } };
 }
 
 /** Catalog, team profile and team limit routes. */
@@ -64,6 +64,6 @@ export const CATALOG_ROUTES: readonly AdminRoute[] = [
   { method: 'GET', path: '/admin/teams/{team}/profile', handle: async (context, params) => ({ status: 200, body: profileView(context, params.team) }) },
   { method: 'PUT', path: '/admin/teams/{team}/profile', handle: (context, params, body) => putProfile(context, params.team, body) },
   { method: 'DELETE', path: '/admin/teams/{team}/profile', handle: (context, params) => deleteProfile(context, params.team) },
-  { method: 'GET', path: '/admin/teams/{team}/limits', handle: async (context, params) => ({ status: 200, body: { team: params.team, limits: context.store.current().teamLimits.get(params.team) ?? {} } }) },
+  { method: 'GET', path: '/admin/teams/{team}/limits', handle: async (context, params) => ({ status: 200, body: { team: params.team, limits: context.store.current().teamLimits.get(params.team) ?? {}, enforced: enforced(context) } }) },
   { method: 'PUT', path: '/admin/teams/{team}/limits', handle: (context, params, body) => putTeamLimits(context, params.team, body) },
 ];

@@ -37,6 +37,11 @@ function mustFindKey(context: AdminContext, id: string): KeyRecord {
   return record;
 }
 
+/** Runtime limits are enforced through the ratelimit filter, which needs a rateLimits section (it may be empty). */
+export function enforced(context: AdminContext): boolean {
+  return context.config().rateLimits !== undefined;
+}
+
 const iso = (time: number): string => new Date(time).toISOString();
 
 async function createKey(context: AdminContext, body: unknown): Promise<AdminResponse> {
@@ -91,7 +96,7 @@ async function putKeyLimits(context: AdminContext, id: string, body: unknown): P
   const limits = parseBody(LimitsSchema, body);
   await context.store.put('key-limits', id, limits);
   context.audit.adminChange({ action: 'key.limits', target: id, actor: 'admin-token', details: { name: record.name, limits } });
-  return { status: 200, body: { id, limits } };
+  return { status: 200, body: { id, limits, enforced: enforced(context) } };
 }
 
 /** /admin/keys routes. */
@@ -114,7 +119,7 @@ export const KEY_ROUTES: readonly AdminRoute[] = [
     path: '/admin/keys/{id}/limits',
     handle: async (context, params) => {
       mustFindKey(context, params.id);
-      return { status: 200, body: { id: params.id, limits: context.store.current().keyLimits.get(params.id) ?? {} } };
+      return { status: 200, body: { id: params.id, limits: context.store.current().keyLimits.get(params.id) ?? {}, enforced: enforced(context) } };
     },
   },
 ];

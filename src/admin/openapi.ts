@@ -16,6 +16,8 @@ const id = param('id', 'The key id (key_…)');
 const team = param('team', 'A team name');
 const model = param('name', 'A model name of the catalog');
 
+const ENFORCED = { type: 'boolean', description: 'False when the config has no rateLimits section: the limits are stored but Envoy has no ratelimit filter to enforce them' };
+
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request body (every problem listed with its field)',
   401: 'No admin token sent',
@@ -54,20 +56,20 @@ export const ADMIN_OPENAPI = {
     },
     '/admin/keys/{id}/limits': {
       parameters: [id],
-      get: { summary: "A key's limits", responses: { '200': json({ type: 'object', properties: { id: { type: 'string' }, limits: ref('Limits') } }, 'Limits'), ...common, ...errors(404) } },
+      get: { summary: "A key's limits", responses: { '200': json(ref('KeyLimits'), 'Limits'), ...common, ...errors(404) } },
       put: {
         summary: "Set a key's limits (replaces them all)",
         requestBody: json(ref('Limits'), 'Limits'),
-        responses: { '200': json({ type: 'object', properties: { id: { type: 'string' }, limits: ref('Limits') } }, 'Limits'), ...common, ...errors(400, 404, 503) },
+        responses: { '200': json(ref('KeyLimits'), 'Limits'), ...common, ...errors(400, 404, 503) },
       },
     },
     '/admin/teams/{team}/limits': {
       parameters: [team],
-      get: { summary: "A team's limits", responses: { '200': json({ type: 'object', properties: { team: { type: 'string' }, limits: ref('Limits') } }, 'Limits'), ...common } },
+      get: { summary: "A team's limits", responses: { '200': json(ref('TeamLimits'), 'Limits'), ...common } },
       put: {
         summary: "Set a team's limits (replaces them all)",
         requestBody: json(ref('Limits'), 'Limits'),
-        responses: { '200': json({ type: 'object', properties: { team: { type: 'string' }, limits: ref('Limits') } }, 'Limits'), ...common, ...errors(400, 503) },
+        responses: { '200': json(ref('TeamLimits'), 'Limits'), ...common, ...errors(400, 503) },
       },
     },
     '/admin/teams/{team}/profile': {
@@ -139,6 +141,8 @@ export const ADMIN_OPENAPI = {
           usdPerMonth: { type: 'number', exclusiveMinimum: 0 },
         },
       },
+      KeyLimits: { type: 'object', properties: { id: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
+      TeamLimits: { type: 'object', properties: { team: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
       Model: { type: 'object', properties: { name: { type: 'string' }, enabled: { type: 'boolean' } } },
       Profile: {
         type: 'object',
