@@ -4,7 +4,6 @@ import { errorJson, errorShapeForPath, reshapeError } from '../api/error-shape';
 import type { ErrorShape } from '../api/error-shape';
 import { assertModelAccess, visibleModels } from '../access/access-policy';
 import { EMPTY_SNAPSHOT } from '../admin/admin-state';
-import type { AdminSnapshot } from '../admin/admin-state';
 import { presentedKey } from '../auth/api-keys';
 import { identify } from '../auth/identify';
 import { identityHeaders } from '../auth/identity-headers';
@@ -58,6 +57,7 @@ export class RouterProcessor implements StreamProcessor {
   private streamGuard: StreamGuard | undefined;
   /** A whole (non-streamed) response collected for its guardrails. */
   private readonly guardedChunks: Buffer[] = [];
+  private access = EMPTY_SNAPSHOT; // runtime keys, catalog, profiles: one snapshot per request
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -116,15 +116,11 @@ export class RouterProcessor implements StreamProcessor {
   private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     const headers = readHeaders(message);
     this.shape = errorShapeForPath(headers.get(':path') ?? '');
+    this.access = this.context.access?.current() ?? EMPTY_SNAPSHOT;
     // Keys are checked synchronously; only a JWT's verification is a promise.
-    const identity = identify(this.config, this.snapshot(), presentedKey(headers));
+    const identity = identify(this.config, this.access, presentedKey(headers));
     if (!(identity instanceof Promise)) return this.admit(identity, headers, message);
     return identity.then((found) => this.admit(found, headers, message)).catch((error: unknown) => this.fail(error));
-  }
-
-  /** The admin store's current snapshot (runtime keys, catalog, profiles). */
-  private snapshot(): AdminSnapshot {
-    return this.context.access?.current() ?? EMPTY_SNAPSHOT;
   }
 
   /** The authenticated request's headers: endpoint, size, state, identity headers. */
@@ -176,7 +172,7 @@ export class RouterProcessor implements StreamProcessor {
     const model = this.config.models.get(request.model);
     if (!model) throw unknownModel(request.model);
     const identity = state.identity;
-    assertModelAccess(model.name, identity, this.config.accessProfiles, this.snapshot());
+    assertModelAccess(model.name, identity, this.config.accessProfiles, this.access);
     state.model = model;
     const policy = this.config.guardrails?.policyFor(identity, model.name);
     if (!policy) return this.route(state, request, model);
@@ -347,8 +343,7 @@ export class RouterProcessor implements StreamProcessor {
     this.status = 200;
     this.phase = 'done';
     this.record();
-    // Only what the caller may use: disabled models and those outside its profiles are left out.
-    const ids = visibleModels(this.config.models.keys(), identity, this.config.accessProfiles, this.snapshot());
+    const ids = visibleModels(this.config.models.keys(), identity, this.config.accessProfiles, this.access);
     const body =
       shape === 'anthropic'
         ? {
