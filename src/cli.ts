@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KEYS_USAGE, KeysUsageError, runKeysCommand } from './admin/keys-command';
 import { hashApiKey } from './auth/api-keys';
 import { ConfigError, loadConfigFile } from './config/load';
 import { renderEnvoyYaml } from './config/render-envoy';
@@ -21,6 +22,8 @@ Usage:
   aigw render-envoy FILE [--out PATH]   write the Envoy bootstrap for a config
   aigw hash-key KEY                     print the keyHash to put in callers[] for an API key
   aigw fake-provider --listen HOST:PORT run the bundled fake OpenAI provider (offline demo, tests)
+  aigw keys …                           create, list, rotate, revoke keys through the admin API:
+${KEYS_USAGE.replace(/^/gm, '    ')}
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -124,6 +127,11 @@ async function main(argv: string[]): Promise<void> {
       if (!args[0]) throw new UsageError('missing KEY');
       process.stdout.write(`${hashApiKey(args[0])}\n`);
       return;
+    case 'keys': {
+      const code = await runKeysCommand(args, process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+      if (code !== 0) process.exit(code);
+      return;
+    }
     case 'fake-provider': {
       const provider = await startFakeProviderFromCli(requireOption(args, '--listen'));
       process.stderr.write(`fake provider listening on ${provider.url}\n`);
@@ -145,7 +153,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof KeysUsageError) {
     process.stderr.write(`aigw: ${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
