@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError, validateConfig } from './load';
 import { compileConfig } from './runtime';
 
@@ -69,5 +72,18 @@ describe('admin, jwt and accessProfiles config', () => {
     const config = compileConfig(validateConfig({ ...BASE, accessProfiles: { teams: { research: { models: ['m'] } }, callers: { bot: { models: [] } } } }), {});
     expect(config.accessProfiles.teams.get('research')).toEqual(new Set(['m']));
     expect(config.accessProfiles.callers.get('bot')).toEqual(new Set());
+  });
+});
+
+describe('the README example', () => {
+  test('is a valid admin, jwt and accessProfiles section', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]).find((text) => text.startsWith('admin:'));
+    if (!block) throw new Error('no admin example in the README');
+    const models = ['gpt-4o', 'claude-sonnet', 'gpt-4o-mini'].map((name) => ({ name, backends: [{ backend: 'b' }] }));
+    const runtime = compileConfig(validateConfig({ ...BASE, models, ...(parse(block) as Record<string, unknown>) }), { AIGW_ADMIN_TOKEN: 't' });
+    expect(runtime.admin?.store).toBe('memory');
+    expect(runtime.accessProfiles.teams.get('research')).toEqual(new Set(['gpt-4o', 'claude-sonnet']));
+    expect(runtime.source.jwt?.claims).toEqual({ caller: 'sub', team: 'org.team', project: 'project', user: 'email' });
   });
 });
