@@ -17,11 +17,17 @@ export interface RuntimeAccessProfiles {
   readonly callers: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** Compiles the accessProfiles section (empty when absent). */
-export function compileAccessProfiles(config: AccessProfilesConfig | undefined): RuntimeAccessProfiles {
-  const sets = (record: Record<string, { models: string[] }> | undefined): Map<string, ReadonlySet<string>> =>
-    new Map(Object.entries(record ?? {}).map(([name, profile]) => [name, new Set(profile.models)]));
-  return { teams: sets(config?.teams), callers: sets(config?.callers) };
+/** Compiles the accessProfiles section (empty when absent); a model not in the catalog is a warning. */
+export function compileAccessProfiles(config: AccessProfilesConfig | undefined, catalog: ReadonlySet<string> = new Set(), warnings: string[] = []): RuntimeAccessProfiles {
+  const sets = (section: 'teams' | 'callers'): Map<string, ReadonlySet<string>> =>
+    new Map(
+      Object.entries(config?.[section] ?? {}).map(([name, profile]) => {
+        const unknown = profile.models.filter((model) => !catalog.has(model));
+        if (unknown.length > 0) warnings.push(`accessProfiles.${section}.${name}.models: not in the catalog: ${unknown.join(', ')}`);
+        return [name, new Set(profile.models)];
+      }),
+    );
+  return { teams: sets('teams'), callers: sets('callers') };
 }
 
 /** Why a caller may not use a model, or 'allowed'. */

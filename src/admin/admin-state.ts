@@ -46,6 +46,8 @@ export interface AdminSnapshot {
   /** Keys by hex SHA-256 (revoked and expired ones too: they get their own 401 message). */
   readonly keysByDigest: ReadonlyMap<string, KeyRecord>;
   readonly keyLimits: ReadonlyMap<string, Limits>;
+  /** Key limits by the caller name of their (unrevoked) key: what rate-limit descriptors carry. */
+  readonly callerLimits: ReadonlyMap<string, Limits>;
   readonly teamLimits: ReadonlyMap<string, Limits>;
   readonly models: ReadonlyMap<string, ModelSetting>;
   readonly profiles: ReadonlyMap<string, Profile>;
@@ -84,10 +86,18 @@ export function buildSnapshot(raw: RawRecords): AdminSnapshot {
   const keys = parseKind(SCHEMAS.keys, raw.keys, counter);
   const keysByDigest = new Map<string, KeyRecord>();
   for (const record of keys.values()) keysByDigest.set(record.hash, record);
+  const keyLimits = parseKind(SCHEMAS['key-limits'], raw['key-limits'], counter);
+  const callerLimits = new Map<string, Limits>();
+  for (const [id, limits] of keyLimits) {
+    const record = keys.get(id);
+    // Names are unique among live keys; a revoked key's limits no longer apply.
+    if (record && record.revokedAt === undefined) callerLimits.set(record.name, limits);
+  }
   return {
     keys,
     keysByDigest,
-    keyLimits: parseKind(SCHEMAS['key-limits'], raw['key-limits'], counter),
+    keyLimits,
+    callerLimits,
     teamLimits: parseKind(SCHEMAS['team-limits'], raw['team-limits'], counter),
     models: parseKind(SCHEMAS.models, raw.models, counter),
     profiles: parseKind(SCHEMAS.profiles, raw.profiles, counter),

@@ -89,6 +89,21 @@ describe('redis admin store', () => {
     await waitFor(() => store.current().models.get('m')?.enabled === false, 1000);
   });
 
+  test('Redis down at start: start returns (after at most 2 s), the snapshot is empty, and it loads once Redis is up', async () => {
+    const writer = await open('late');
+    await writer.put('profiles', 'research', { models: ['m'] });
+    await redis.stop();
+    const started = Date.now();
+    const late = await open('late', 100);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(late.current().profiles.size).toBe(0);
+    await redis.resume();
+    // The restarted Redis is empty; a write through the first store reaches the late one.
+    await waitFor(() => writer.current().profiles.size === 0, 5000);
+    await writer.put('profiles', 'research', { models: ['m'] });
+    await waitFor(() => late.current().profiles.get('research')?.models?.[0] === 'm', 1000);
+  });
+
   test('Redis down: writes fail with StoreUnavailableError, reads keep the last snapshot; back up: reloads', async () => {
     const store = await open('outage', 100);
     await store.put('models', 'm', { enabled: false });

@@ -36,12 +36,7 @@ export interface RuntimeMatch {
 /** The limits of one caller (by the name its key carries) or team. */
 function limitsFor(snapshot: AdminSnapshot, key: string, value: string): Limits | undefined {
   if (key === 'team') return snapshot.teamLimits.get(value);
-  if (key !== 'caller') return undefined;
-  for (const record of snapshot.keys.values()) {
-    // Names are unique among live keys; a revoked key's limits no longer apply.
-    if (record.name === value && record.revokedAt === undefined) return snapshot.keyLimits.get(record.id);
-  }
-  return undefined;
+  return key === 'caller' ? snapshot.callerLimits.get(value) : undefined;
 }
 
 /**

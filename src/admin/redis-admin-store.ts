@@ -66,7 +66,8 @@ export class RedisAdminStore implements AdminStore {
   }
 
   async start(): Promise<void> {
-    await this.subscriber.subscribe(this.keys.channel).catch(() => undefined);
+    // Not awaited: with Redis down, SUBSCRIBE waits in the subscriber's queue until it connects.
+    this.subscriber.subscribe(this.keys.channel).catch(() => undefined);
     await this.waitReady(2000);
     await this.reload().catch((error: Error) => this.unreachable(error));
     this.timer = setInterval(() => this.scheduleReload(), this.options.pollIntervalMs);

@@ -290,6 +290,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   const guardrails = config.guardrails ? compileGuardrails(config.guardrails, env, warnings) : undefined;
   const admin = compileAdmin(config, env, warnings);
   const jwt = config.jwt ? compileJwt(config.jwt, env, warnings) : undefined;
-  const accessProfiles = compileAccessProfiles(config.accessProfiles);
+  const accessProfiles = compileAccessProfiles(config.accessProfiles, new Set(models.keys()), warnings);
   return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, admin, jwt, accessProfiles });
 }

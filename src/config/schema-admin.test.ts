@@ -68,9 +68,10 @@ describe('admin, jwt and accessProfiles config', () => {
     expect(compileConfig(validateConfig(BASE), {}).admin).toBeUndefined();
   });
 
-  test('static access profiles compile to sets', () => {
-    const config = compileConfig(validateConfig({ ...BASE, accessProfiles: { teams: { research: { models: ['m'] } }, callers: { bot: { models: [] } } } }), {});
-    expect(config.accessProfiles.teams.get('research')).toEqual(new Set(['m']));
+  test('static access profiles compile to sets; a model not in the catalog is a warning', () => {
+    const config = compileConfig(validateConfig({ ...BASE, accessProfiles: { teams: { research: { models: ['m', 'gone'] } }, callers: { bot: { models: [] } } } }), {});
+    expect(config.accessProfiles.teams.get('research')).toEqual(new Set(['m', 'gone']));
+    expect(config.warnings).toContain('accessProfiles.teams.research.models: not in the catalog: gone');
     expect(config.accessProfiles.callers.get('bot')).toEqual(new Set());
   });
 });
