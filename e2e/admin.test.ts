@@ -107,6 +107,22 @@ describeE2E('admin API across a fleet', () => {
     expect((error as InstanceType<typeof OpenAI.AuthenticationError>).error).toEqual({ message: 'This API key has been revoked.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
   });
 
+  test('a key with an expiry works until then and gets 401 after (both client shapes)', async () => {
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const created = await admin(first, 'POST', '/admin/keys', { name: 'svc-expiring', team: 'research', project: 'alpha', expiresAt });
+    expect(created.body).toMatchObject({ expiresAt, status: 'active' });
+    const key = created.body.key as string;
+    expect(await chatStatus(clientFor(first, key))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 50));
+    const error = await caught(clientFor(first, key).chat.completions.create({ model: 'chat-small', messages: MESSAGES }));
+    expect((error as InstanceType<typeof OpenAI.AuthenticationError>).error).toEqual({ message: 'This API key has expired.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' });
+    const anthropic = new Anthropic({ apiKey: key, baseURL: first.baseUrl, maxRetries: 0 });
+    const refused = await caught(anthropic.messages.create({ model: 'chat-small', max_tokens: 5, messages: MESSAGES }));
+    expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((refused as InstanceType<typeof Anthropic.AuthenticationError>).error).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'This API key has expired.' } });
+    expect((await admin(first, 'GET', `/admin/keys/${created.body.id as string}`)).body.status).toBe('expired');
+  });
+
   test('rotation: the new key works, the old one gets 401', async () => {
     const created = await admin(first, 'POST', '/admin/keys', { name: 'svc-rotated', team: 'research', project: 'alpha' });
     const rotated = await admin(first, 'POST', `/admin/keys/${created.body.id as string}/rotate`);
