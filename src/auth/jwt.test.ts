@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { JwtSchema } from '../config/schema-admin';
@@ -84,6 +87,18 @@ describe('JWT verification with static keys', () => {
     const verifier = compileJwt(config({ keys: [{ pem: { env: 'JWT_PEM' } }] }), env, []);
     const token = await sign(rsa.privateKey, { sub: 'svc-1', project: 'alpha' }, { iss: 'https://idp.example', aud: 'aigw' });
     await expect(verifier.verify(token)).rejects.toMatchObject({ message: 'The bearer token has no "team" claim (the team of the request).' });
+  });
+
+  test('HS256 with a shared secret given as an oct JWK (from a file)', async () => {
+    const secret = Buffer.from('0123456789abcdef0123456789abcdef');
+    const dir = mkdtempSync(join(tmpdir(), 'aigw-jwt-'));
+    writeFileSync(join(dir, 'secret.jwk'), JSON.stringify({ kty: 'oct', k: secret.toString('base64url'), kid: 'shared' }));
+    const verifier = compileJwt(config({ keys: [{ jwk: { file: join(dir, 'secret.jwk') } }], algorithms: ['HS256'] }), {}, []);
+    const token = await new SignJWT(CLAIMS).setProtectedHeader({ alg: 'HS256', kid: 'shared' }).setIssuer('https://idp.example').setAudience('aigw').setExpirationTime(NOW + 60).sign(secret);
+    expect(await verifier.verify(token)).toEqual({ caller: 'svc-1', team: 'research', project: 'alpha', user: 'svc-1' });
+    const forged = await new SignJWT(CLAIMS).setProtectedHeader({ alg: 'HS256', kid: 'shared' }).setIssuer('https://idp.example').setAudience('aigw').setExpirationTime(NOW + 60).sign(Buffer.from('another secret of 32 bytes......'));
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ message: 'The bearer token signature is invalid.' });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('an unreadable key is a warning, and its tokens are refused', async () => {

@@ -101,9 +101,17 @@ export function compileJwt(config: JwtConfig, env: NodeJS.ProcessEnv, warnings: 
     if (result.problem) warnings.push(`jwt.keys[${index}]: ${result.problem}; tokens signed with it will get 401`);
     jwks.push(...result.jwks);
   });
-  const local = jwks.length > 0 ? createLocalJWKSet({ keys: jwks }) : undefined;
+  // jose's local JWK Sets hold public keys only; shared secrets (kty oct, for HS*) are matched here by kid.
+  const secrets = jwks.filter((jwk) => jwk.kty === 'oct' && typeof jwk.k === 'string').map((jwk) => ({ kid: jwk.kid, key: Buffer.from(jwk.k ?? '', 'base64url') }));
+  const publicKeys = jwks.filter((jwk) => jwk.kty !== 'oct');
+  const local = publicKeys.length > 0 ? createLocalJWKSet({ keys: publicKeys }) : undefined;
   const remote = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl), { cacheMaxAge: config.jwksCacheSeconds * 1000, timeoutDuration: 5000 }) : undefined;
   const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg?.startsWith('HS')) {
+      const secret = secrets.find((candidate) => header.kid === undefined || candidate.kid === undefined || candidate.kid === header.kid);
+      if (!secret) throw new errors.JWKSNoMatchingKey();
+      return secret.key;
+    }
     if (local) {
       try {
         return await local(header, token);
