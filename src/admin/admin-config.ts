@@ -21,7 +21,7 @@ export function compileAdmin(config: AigwConfig, env: NodeJS.ProcessEnv, warning
   const section = config.admin;
   if (!section) return undefined;
   const { secret, problem } = readSecret(section.token, env);
-  if (problem) warnings.push(`admin.token: ${problem}; every admin API call will get 401`);
+  if (problem) warnings.push(`admin.token: ${problem}; every admin API call will be refused (401 or 403)`);
   const limitsStore = config.rateLimits?.store;
   const store = section.store ?? (limitsStore && limitsStore !== 'memory' ? limitsStore : 'memory');
   if (store === 'memory') warnings.push('admin.store: memory; keys, limits, catalog and profiles changed through the admin API live in this process only and are lost on restart');

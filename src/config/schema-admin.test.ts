@@ -62,7 +62,7 @@ describe('admin, jwt and accessProfiles config', () => {
     expect(memory.admin?.store).toBe('memory');
     expect(memory.admin?.token).toBeUndefined();
     expect(memory.warnings).toEqual([
-      'admin.token: environment variable T is not set; every admin API call will get 401',
+      'admin.token: environment variable T is not set; every admin API call will be refused (401 or 403)',
       'admin.store: memory; keys, limits, catalog and profiles changed through the admin API live in this process only and are lost on restart',
     ]);
     expect(compileConfig(validateConfig(BASE), {}).admin).toBeUndefined();
