@@ -96,7 +96,7 @@ describeE2E('admin API limits through Envoy', () => {
     const results: number[] = [];
     for (let index = 0; index < 5; index += 1) {
       results.push(await status(client));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, 300));
     }
     // 3 × 9 = 27 used: the fourth reservation no longer fits in 30.
     expect(results).toEqual([200, 200, 200, 429, 429]);
