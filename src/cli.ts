@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KEYS_USAGE, KeysUsageError, runKeysCommand } from './admin/keys-command';
 import { hashApiKey } from './auth/api-keys';
 import { ConfigError, loadConfigFile } from './config/load';
 import { renderEnvoyYaml } from './config/render-envoy';
@@ -29,6 +30,8 @@ Usage:
   aigw audit verify FILE                check an audit log's hash chain (exit 1 on the first broken line)
   aigw spend --log FILE --by team|project|key|model [--since TIME] [--until TIME] [--json]
                                         spend and tokens per group from an audit log
+  aigw keys …                           create, list, rotate, revoke keys through the admin API:
+${KEYS_USAGE.replace(/^/gm, '    ')}
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -165,6 +168,11 @@ async function main(argv: string[]): Promise<void> {
       if (!args[0]) throw new UsageError('missing KEY');
       process.stdout.write(`${hashApiKey(args[0])}\n`);
       return;
+    case 'keys': {
+      const code = await runKeysCommand(args, process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+      if (code !== 0) process.exit(code);
+      return;
+    }
     case 'fake-provider': {
       const provider = await startFakeProviderFromCli(requireOption(args, '--listen'));
       process.stderr.write(`fake provider listening on ${provider.url}\n`);
@@ -186,7 +194,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof KeysUsageError) {
     process.stderr.write(`aigw: ${error.message}\n\n${USAGE}`);
     process.exit(2);
   }

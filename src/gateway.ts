@@ -2,7 +2,13 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { unlinkSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminHttpHandler } from './admin/admin-api';
 import { createAdminServer } from './admin/admin-server';
+import type { AdminStore } from './admin/admin-store';
+import { MemoryAdminStore } from './admin/admin-store';
+import type { AdminAuditSink } from './admin/audit-sink';
+import { auditLogSink, loggingAuditSink } from './admin/audit-sink';
+import { RedisAdminStore } from './admin/redis-admin-store';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
 import { createLimiter } from './ratelimit/create-limiter';
@@ -31,6 +37,17 @@ export interface GatewayOptions {
   limiter?: Limiter;
   /** Where OTEL_* variables are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Where admin API changes are recorded; default: the log. */
+  auditSink?: AdminAuditSink;
+}
+
+/** The admin store config.admin names (undefined when the admin API is off). */
+function createAdminStore(config: RuntimeConfig, logger: Logger): AdminStore | undefined {
+  const admin = config.admin;
+  if (!admin) return undefined;
+  if (admin.store === 'memory') return new MemoryAdminStore();
+  const redis = admin.store.redis;
+  return new RedisAdminStore({ url: redis.url, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, pollIntervalMs: admin.pollIntervalMs, logger });
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
@@ -49,6 +66,8 @@ export class Gateway {
     readonly limiter: Limiter | undefined,
     /** Metrics, traces and the audit log shared by every request. */
     readonly telemetry: TelemetryServices,
+    /** Runtime keys, limits, catalog and profiles, when the admin API is on. */
+    readonly adminStore: AdminStore | undefined,
   ) {}
 
   /** Binds every listener, then reports ready. */
@@ -56,7 +75,9 @@ export class Gateway {
     const logger = options.logger ?? createLogger();
     const metrics = options.metrics ?? new GatewayMetrics();
     const telemetry = await startTelemetry(options.config, metrics, logger, options.env ?? process.env);
-    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry });
+    const adminStore = createAdminStore(options.config, logger);
+    await adminStore?.start();
+    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore });
     const grpcServer = new Server({
       'grpc.max_receive_message_length': options.config.limits.maxRequestBodyBytes * 2 + 1024 * 1024,
       'grpc.max_send_message_length': -1,
@@ -65,7 +86,7 @@ export class Gateway {
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
     const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
     const config = options.config;
-    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }).addToServer(grpcServer);
+    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
     const bound: string[] = [];
     for (const address of options.grpcAddresses ?? options.config.source.server.grpc) {
       if (address.startsWith('unix:')) {
@@ -88,7 +109,13 @@ export class Gateway {
       const audit = telemetry.audit;
       const auditPath = options.config.source.telemetry?.audit?.path;
       const spend = audit && auditPath ? (query: SpendQuery) => audit.flush().then(() => spendFromAuditLog(auditPath, query)) : undefined;
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend });
+      // Admin changes go to the audit log when there is one.
+      const auditSink = options.auditSink ?? (audit ? auditLogSink(audit) : loggingAuditSink(logger));
+      const adminApi =
+        adminStore && options.config.admin
+          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => config })
+          : undefined;
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend }, adminApi);
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -97,7 +124,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore);
     readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);
@@ -130,6 +157,7 @@ export class Gateway {
     await this.limiter?.close();
     await this.telemetry.tracing?.shutdown().catch((error: Error) => this.logger.warn('trace export at shutdown failed', { error: error.message }));
     await this.telemetry.audit?.close();
+    await this.adminStore?.close();
     this.logger.info('aigw stopped');
   }
 }

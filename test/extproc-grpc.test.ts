@@ -93,6 +93,12 @@ describe('ext_proc over gRPC', () => {
     stream.write(headers(chatHeaders));
     const first = await next();
     expect(first.request_headers?.response?.header_mutation?.remove_headers.sort()).toEqual(['authorization', 'x-aigw-model']);
+    // The caller's identity for Envoy's routes and limits (a client's own x-aigw-team would be overwritten).
+    expect(first.request_headers?.response?.header_mutation?.set_headers.map((option) => [option.header?.key, option.header?.raw_value.toString(), option.append_action])).toEqual([
+      ['x-aigw-team', 't', 'OVERWRITE_IF_EXISTS_OR_ADD'],
+      ['x-aigw-project', 'p', 'OVERWRITE_IF_EXISTS_OR_ADD'],
+      ['x-aigw-caller', 'c', 'OVERWRITE_IF_EXISTS_OR_ADD'],
+    ]);
     for (let offset = 0; offset < body.length; offset += 7) {
       const end = Math.min(offset + 7, body.length);
       stream.write({ request_body: { body: body.subarray(offset, end), end_of_stream: end === body.length } });

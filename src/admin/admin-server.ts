@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { SPEND_GROUPS, parseTime } from '../telemetry/spend-report';
 import type { SpendGroup, SpendQuery, SpendReport } from '../telemetry/spend-report';
@@ -13,12 +13,17 @@ export interface AdminStatus {
 }
 
 /**
- * Admin HTTP: `/healthz` (the process is alive), `/readyz` (it takes work) and `/metrics`
- * (Prometheus text format).
+ * Admin HTTP: `/healthz` (the process is alive), `/readyz` (it takes work), `/metrics`
+ * (Prometheus text format) and, when configured, the admin API under `/admin/`.
  */
-export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus): Server {
+export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, adminApi?: (request: IncomingMessage, response: ServerResponse) => void): Server {
   return createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path === '/admin' || path.startsWith('/admin/')) {
+      if (adminApi) return adminApi(request, response);
+      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The admin API is off: set admin.token in the config to turn it on.' } }));
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

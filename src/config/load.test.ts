@@ -71,6 +71,7 @@ describe('valid config files', () => {
       models: [{ name: 'gpt-4o-mini', backends: [{ backend: 'openai' }] }],
       callers: [],
       prices: [],
+      routing: [],
     });
   });
 

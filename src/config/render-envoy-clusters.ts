@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { IDENTITY_HEADERS } from '../auth/identity-headers';
 import { FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE } from '../extproc/stream-processor';
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from './runtime';
 
@@ -157,6 +158,8 @@ export function modelCluster(model: RuntimeModel, name: string, config: RuntimeC
                   },
                   { remove: HEADER.contentLength },
                   { remove: HEADER.model },
+                  // The caller's identity headers are for Envoy's routes and limits, not providers.
+                  ...Object.values(IDENTITY_HEADERS).map((name) => ({ remove: name })),
                 ],
               },
             }),

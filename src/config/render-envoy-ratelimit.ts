@@ -54,7 +54,7 @@ function rateLimitsFor(path: DescriptorPath): Json[] {
  */
 export function rateLimitFilter(config: RuntimeConfig): Json | undefined {
   const limits = config.rateLimits;
-  if (!limits || limits.tree.paths.length === 0) return undefined;
+  if (!limits || limits.paths.length === 0) return undefined;
   return {
     name: 'envoy.filters.http.ratelimit',
     typed_config: typed('envoy.extensions.filters.http.ratelimit.v3.RateLimit', {
@@ -64,7 +64,7 @@ export function rateLimitFilter(config: RuntimeConfig): Json | undefined {
       // when its store does not.
       failure_mode_deny: limits.failureMode === 'closed',
       enable_x_ratelimit_headers: 'DRAFT_VERSION_03',
-      rate_limits: limits.tree.paths.flatMap(rateLimitsFor),
+      rate_limits: limits.paths.flatMap(rateLimitsFor),
       rate_limit_service: { transport_api_version: 'V3', grpc_service: { envoy_grpc: { cluster_name: EXTPROC_CLUSTER } } },
     }),
   };

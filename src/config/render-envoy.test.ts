@@ -341,6 +341,9 @@ describe('model clusters', () => {
           },
           { remove: 'x-aigw-content-length' },
           { remove: 'x-aigw-model' },
+          { remove: 'x-aigw-team' },
+          { remove: 'x-aigw-project' },
+          { remove: 'x-aigw-caller' },
         ],
       },
     });

@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { compileAccessProfiles } from '../access/access-policy';
+import type { RuntimeAccessProfiles } from '../access/access-policy';
+import { compileAdmin } from '../admin/admin-config';
+import type { RuntimeAdmin } from '../admin/admin-config';
+import { compileJwt } from '../auth/jwt';
+import type { JwtVerifier } from '../auth/jwt';
 import { ChainAwsCredentials, staticAwsCredentials } from '../credentials/aws-credentials';
 import type { AwsCredentialSource } from '../credentials/aws-credentials';
 import { entraIdTokenSource } from '../credentials/entra-id-token-source';
@@ -105,6 +111,12 @@ export interface RuntimeConfig {
   readonly guardrails?: RuntimeGuardrails;
   /** Routing rules by requested model. */
   readonly routing: RoutingRules;
+  /** The admin API; undefined (off) unless configured. */
+  readonly admin?: RuntimeAdmin;
+  /** JWT bearer-token verification; undefined when not configured. */
+  readonly jwt?: JwtVerifier;
+  /** Static access profiles (the admin API's team profiles override them). */
+  readonly accessProfiles: RuntimeAccessProfiles;
 }
 
 /** Where each provider API expects its key. */
@@ -270,7 +282,7 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   for (const caller of config.callers) {
     callersByKeyDigest.set(Buffer.from(caller.keyHash.slice('sha256:'.length), 'hex'), identityOf(caller));
   }
-  if (config.callers.length === 0) warnings.push('callers: none configured; every request will get 401');
+  if (config.callers.length === 0 && !config.admin && !config.jwt) warnings.push('callers: none configured; every request will get 401');
 
   const prices = new PriceTable(config.prices);
   const rateLimits = compileRateLimits(config);
@@ -280,5 +292,8 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   }
   const guardrails = config.guardrails ? compileGuardrails(config.guardrails, env, warnings) : undefined;
   const routing = new RoutingRules(config.routing);
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, routing });
+  const admin = compileAdmin(config, env, warnings);
+  const jwt = config.jwt ? compileJwt(config.jwt, env, warnings) : undefined;
+  const accessProfiles = compileAccessProfiles(config.accessProfiles, new Set(models.keys()), warnings);
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, routing, admin, jwt, accessProfiles });
 }

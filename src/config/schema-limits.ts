@@ -188,5 +188,6 @@ export function treeProblems(roots: readonly DescriptorNode[], costNames: readon
 
 export type PriceConfig = z.output<typeof PriceSchema>;
 export type RateLimitsConfig = z.output<typeof RateLimitsSchema>;
+export type RedisStoreConfig = z.output<typeof RedisStoreSchema>;
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 export type RateLimitRuleConfig = z.output<typeof RateLimitRuleSchema>;

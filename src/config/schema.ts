@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessProfilesSchema, AdminSchema, JwtSchema } from './schema-admin';
 import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
 import { RoutingSchema, routingProblems } from './schema-routing';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
@@ -302,6 +303,12 @@ export const AigwConfigSchema = z
       })
       .strict()
       .optional(),
+    /** The admin API (keys, limits, catalog, profiles at runtime); off without it. */
+    admin: AdminSchema.optional(),
+    /** JWT bearer tokens as a second way to authenticate callers. */
+    jwt: JwtSchema.optional(),
+    /** Which models each team or caller may use (the admin API overrides a team's). */
+    accessProfiles: AccessProfilesSchema.optional(),
   })
   .strict()
   .strict();

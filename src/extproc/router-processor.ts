@@ -2,8 +2,12 @@ import { matchEndpoint, parseClientRequest, unknownModel } from '../api/client-r
 import type { ClientRequest } from '../api/client-request';
 import { errorJson, errorShapeForPath, reshapeError } from '../api/error-shape';
 import type { ErrorShape } from '../api/error-shape';
-import { authenticate, presentedKey } from '../auth/api-keys';
-import type { RuntimeConfig, RuntimeModel } from '../config/runtime';
+import { assertModelAccess, visibleModels } from '../access/access-policy';
+import { EMPTY_SNAPSHOT } from '../admin/admin-state';
+import { presentedKey } from '../auth/api-keys';
+import { identify } from '../auth/identify';
+import { identityHeaders } from '../auth/identity-headers';
+import type { Identity, RuntimeConfig, RuntimeModel } from '../config/runtime';
 import { GatewayError } from '../errors';
 import { GuardrailRun } from '../guardrails/guardrail-run';
 import type { StreamGuard } from '../guardrails/stream-guard';
@@ -63,6 +67,7 @@ export class RouterProcessor implements StreamProcessor {
   private routingHeaders: ReadonlyMap<string, string> = new Map();
   /** When a routing rule chose the model: the model asked for and the rule. */
   private routedFrom: { model: string; rule: string } | undefined;
+  private access = EMPTY_SNAPSHOT; // runtime keys, catalog, profiles: one snapshot per request
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -118,34 +123,30 @@ export class RouterProcessor implements StreamProcessor {
     if (this.phase !== phase) throw new ProtocolError(`message for ${phase} arrived in phase ${this.phase}`);
   }
 
-  private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse {
+  private onRequestHeaders(message: HttpHeaders__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     const headers = readHeaders(message);
-    const method = headers.get(':method') ?? '';
-    const path = headers.get(':path') ?? '';
-    this.shape = errorShapeForPath(path);
+    this.shape = errorShapeForPath(headers.get(':path') ?? '');
     if (this.context.telemetry) this.telemetry = new RequestTelemetry(this.context.telemetry, headers);
     const wanted = this.config.routing.headerNames;
     if (wanted.size > 0) this.routingHeaders = new Map([...headers].filter(([name]) => wanted.has(name)));
-    const key = presentedKey(headers);
-    const identity = authenticate(this.config, key);
-    if (!identity) {
-      const provided = key !== undefined;
-      throw new GatewayError(
-        401,
-        'invalid_request_error',
-        'invalid_api_key',
-        provided
-          ? 'Incorrect API key provided.'
-          : "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.",
-      );
-    }
+    this.access = this.context.access?.current() ?? EMPTY_SNAPSHOT;
+    // Keys are checked synchronously; only a JWT's verification is a promise.
+    const identity = identify(this.config, this.access, presentedKey(headers));
+    if (!(identity instanceof Promise)) return this.admit(identity, headers, message);
+    return identity.then((found) => this.admit(found, headers, message)).catch((error: unknown) => this.fail(error));
+  }
+
+  /** The authenticated request's headers: endpoint, size, state, identity headers. */
+  private admit(identity: Identity, headers: ReadonlyMap<string, string>, message: HttpHeaders__Output | null | undefined): ProcessingResponse {
+    const method = headers.get(':method') ?? '';
+    const path = headers.get(':path') ?? '';
     const endpoint = matchEndpoint(method, path);
     if (!endpoint) {
       throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${method} ${path.split('?')[0]}.`);
     }
     this.endpointLabel = endpoint.kind === 'list-models' ? 'models' : endpoint.api;
     // Both SDKs list models at GET /v1/models; Anthropic's always sends anthropic-version.
-    if (endpoint.kind === 'list-models') return this.listModels(headers.has('anthropic-version') ? 'anthropic' : 'openai');
+    if (endpoint.kind === 'list-models') return this.listModels(headers.has('anthropic-version') ? 'anthropic' : 'openai', identity);
 
     if (message?.end_of_stream) throw new GatewayError(400, 'invalid_request_error', null, 'The request body is empty; send a JSON object.');
     const declared = Number(headers.get('content-length'));
@@ -163,8 +164,9 @@ export class RouterProcessor implements StreamProcessor {
     };
     this.store.add(this.state);
     this.phase = 'request-body';
-    const remove = [...headers.keys()].filter((name) => isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name));
-    return { request_headers: { response: { header_mutation: headerMutation({}, remove) } } };
+    const set = identityHeaders(identity);
+    const remove = [...headers.keys()].filter((name) => (isInternalHeader(name) || CLIENT_CREDENTIAL_HEADERS.includes(name)) && !(name in set));
+    return { request_headers: { response: { header_mutation: headerMutation(set, remove) } } };
   }
 
   private onRequestBody(message: HttpBody__Output | null | undefined): ProcessingResponse | Promise<ProcessingResponse> {
@@ -182,6 +184,8 @@ export class RouterProcessor implements StreamProcessor {
     this.requestChunks.length = 0;
     if (!this.config.models.has(parsed.model)) throw unknownModel(parsed.model);
     const identity = state.identity;
+    // Access (catalog and profiles) is decided on the model the caller asked for.
+    assertModelAccess(parsed.model, identity, this.config.accessProfiles, this.access);
     // Routing rules may send the request to another model of the config; Envoy then routes
     // (and retries, and fails over) within that model.
     const { request, model, rule } = routeRequest(this.config, parsed, identity, this.routingHeaders);
@@ -376,11 +380,11 @@ export class RouterProcessor implements StreamProcessor {
     return usage;
   }
 
-  private listModels(shape: ErrorShape): ProcessingResponse {
+  private listModels(shape: ErrorShape, identity: Identity): ProcessingResponse {
     this.status = 200;
     this.phase = 'done';
     this.record();
-    const ids = [...this.config.models.keys()];
+    const ids = visibleModels(this.config.models.keys(), identity, this.config.accessProfiles, this.access);
     const body =
       shape === 'anthropic'
         ? {

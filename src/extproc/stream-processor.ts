@@ -1,5 +1,6 @@
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
+import type { AdminSnapshot } from '../admin/admin-state';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { TelemetryServices } from '../telemetry/request-telemetry';
@@ -39,6 +40,8 @@ export interface ProcessorContext {
   readonly metrics: GatewayMetrics;
   /** Per-request metrics, spans and audit records; without it (unit tests) only the basic metrics. */
   readonly telemetry?: TelemetryServices;
+  /** Runtime keys, catalog and profiles from the admin store; absent when the admin API is off. */
+  readonly access?: { current(): AdminSnapshot };
 }
 
 /** One ext_proc stream's processor: one answer per message, then close. */

@@ -43,7 +43,7 @@ class TotalsLimiter implements Limiter {
 function limits(raw: Record<string, unknown>, failureMode: 'open' | 'closed' = 'open'): RuntimeRateLimits {
   const config = RateLimitsSchema.parse(raw);
   const tree = new DescriptorTree(config);
-  return { domain: 'aigw', store: 'memory', failureMode, envoyTimeoutMs: 200, defaultOutputTokens: 100, tree, metrics: new Set(tree.paths.map((path) => path.metric)), formulas: new Map() };
+  return { domain: 'aigw', store: 'memory', failureMode, envoyTimeoutMs: 200, defaultOutputTokens: 100, tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(tree.paths.map((path) => path.metric)), formulas: new Map() };
 }
 
 const CONFIG = {

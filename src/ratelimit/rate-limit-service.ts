@@ -1,4 +1,6 @@
 import type { Server, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type { AdminSnapshot } from '../admin/admin-state';
+import { runtimeLimits } from '../admin/limit-overrides';
 import { toStruct } from '../extproc/messages';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
@@ -59,7 +61,22 @@ export class RateLimitService {
     private readonly limits: () => RuntimeRateLimits | undefined,
     private readonly limiter: Limiter,
     private readonly context: { logger: Logger; metrics: GatewayMetrics },
+    /** Limits set through the admin API (absent when it is off). */
+    private readonly runtime?: { current(): AdminSnapshot },
   ) {}
+
+  /**
+   * The limits a descriptor counts against, each with its counter key: the admin API's
+   * runtime limits for the descriptor's metric when it has any (they replace the tree's),
+   * else the tree's one match.
+   */
+  private matches(limits: RuntimeRateLimits, entries: ReadonlyArray<{ key: string; value: string }>): Array<{ limit: MatchedLimit; key: string }> {
+    const key = counterKey(limits.domain, entries);
+    const runtime = this.runtime ? runtimeLimits(this.runtime.current(), entries, limits.timeZone) : undefined;
+    if (runtime) return runtime.map((match) => ({ limit: match.limit, key: `${key}${match.counterSuffix}` }));
+    const limit = limits.tree.match(entries);
+    return limit ? [{ limit, key }] : [];
+  }
 
   addToServer(server: Server): void {
     server.addService(rateLimitService(), {
@@ -90,15 +107,15 @@ export class RateLimitService {
       const last = entries[entries.length - 1];
       if (last?.key === SETTLE_KEY) {
         const counted = entries.slice(0, -1);
-        const limit = limits.tree.match(counted);
         const record = parseRecord(last.value);
-        const reserved = limit && record?.amounts[limit.metric];
-        if (!limit || !record || reserved === undefined) return;
-        adjustments.push({ key: counterKey(limits.domain, counted), rule: limit.rule, delta: hits - reserved, reservedAt: record.at, metric: limit.metric });
+        if (!record) return;
+        for (const { limit, key } of this.matches(limits, counted)) {
+          const reserved = record.amounts[limit.metric];
+          if (reserved !== undefined) adjustments.push({ key, rule: limit.rule, delta: hits - reserved, reservedAt: record.at, metric: limit.metric });
+        }
         return;
       }
-      const limit = limits.tree.match(entries);
-      if (limit) pending.push({ index, limit, check: { key: counterKey(limits.domain, entries), rule: limit.rule, hits, shadow: limit.shadow } });
+      for (const { limit, key } of this.matches(limits, entries)) pending.push({ index, limit, check: { key, rule: limit.rule, hits, shadow: limit.shadow } });
     });
     if (adjustments.length > 0) await this.settle(limits.domain, adjustments, now);
     if (pending.length === 0) return response;
@@ -116,7 +133,8 @@ export class RateLimitService {
     pending.forEach((item, position) => {
       const status = decision.statuses[position];
       const blocking = status.overLimit && !item.limit.shadow;
-      statuses[item.index] = this.status(item.limit, status, blocking);
+      // A descriptor with several limits (admin windows) reports a blocking one when there is one.
+      if (blocking || statuses[item.index].code === 'OK') statuses[item.index] = this.status(item.limit, status, blocking);
       this.count(limits.domain, item.limit, status, blocking);
       if (blocking) blocked.push({ limit: item.limit, status, hits: item.check.hits });
       if (status.overLimit && item.limit.shadow) {

@@ -1,9 +1,10 @@
+import { RUNTIME_LIMIT_PATHS } from '../admin/limit-overrides';
 import type { AigwConfig } from '../config/schema';
 import type { RateLimitsConfig } from '../config/schema-limits';
 import { compileFormula } from './cost-formulas';
 import type { CostFormula } from './cost-formulas';
 import { DescriptorTree } from './descriptor-tree';
-import type { Metric } from './descriptor-tree';
+import type { DescriptorPath, Metric } from './descriptor-tree';
 
 /** The compiled rateLimits section. */
 export interface RuntimeRateLimits {
@@ -13,6 +14,10 @@ export interface RuntimeRateLimits {
   readonly envoyTimeoutMs: number;
   readonly defaultOutputTokens: number;
   readonly tree: DescriptorTree;
+  /** Every descriptor shape Envoy sends: the tree's, plus per-caller and per-team ones for admin API limits. */
+  readonly paths: readonly DescriptorPath[];
+  /** Calendar windows' time zone (runtime limits use it too). */
+  readonly timeZone: string;
   /** Metrics some limit counts: only these need a reservation on each request. */
   readonly metrics: ReadonlySet<Metric>;
   /** Cost formulas by name (metadata key `cost_<name>`, access log field of the same name). */
@@ -24,6 +29,10 @@ export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undef
   const section = config.rateLimits;
   if (!section) return undefined;
   const tree = new DescriptorTree(section);
+  // With the admin API on, Envoy also sends the shapes runtime limits use (see limit-overrides.ts).
+  const id = (path: DescriptorPath): string => `${path.metric}|${path.keys.join('|')}`;
+  const known = new Set(tree.paths.map(id));
+  const paths = [...tree.paths, ...(config.admin ? RUNTIME_LIMIT_PATHS.filter((path) => !known.has(id(path))) : [])];
   return {
     domain: section.domain,
     store: section.store,
@@ -31,7 +40,9 @@ export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undef
     envoyTimeoutMs: section.envoyTimeoutMs,
     defaultOutputTokens: section.defaultOutputTokens,
     tree,
-    metrics: new Set(tree.paths.map((path) => path.metric)),
+    paths,
+    timeZone: section.timeZone,
+    metrics: new Set(paths.map((path) => path.metric)),
     formulas: new Map(Object.entries(section.costs).map(([name, expression]) => [name, compileFormula(expression)])),
   };
 }

@@ -1,0 +1,153 @@
+/**
+ * The OpenAPI 3.1 description of the admin API, written by hand next to the routes; a test
+ * checks that every route (method and path) is described here and nothing else is.
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema, description: string): Schema => ({ description, content: { 'application/json': { schema } } });
+const param = (name: string, description: string): Schema => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const errors = (...statuses: number[]): Record<string, Schema> =>
+  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
+const common = errors(401, 403);
+
+const id = param('id', 'The key id (key_…)');
+const team = param('team', 'A team name');
+const model = param('name', 'A model name of the catalog');
+
+const ENFORCED = { type: 'boolean', description: 'False when the config has no rateLimits section: the limits are stored but Envoy has no ratelimit filter to enforce them' };
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request body (every problem listed with its field)',
+  401: 'No admin token sent',
+  403: 'Wrong admin token',
+  404: 'No such key or model',
+  409: 'Conflict (caller name in use, or rotating a revoked key)',
+  503: 'The admin store is unavailable; nothing was changed',
+};
+
+export const ADMIN_OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'aigw admin API',
+    version: '1',
+    description:
+      'Runtime administration of aigw: API keys, limits, the model catalog and team access profiles. Every call needs `Authorization: Bearer <admin token>`. Answers carry `storage` ("redis" or "memory"); with memory, an `x-aigw-warning` header says changes are not shared or kept.',
+  },
+  security: [{ adminToken: [] }],
+  paths: {
+    '/admin/keys': {
+      post: {
+        summary: 'Create a key (shown once, in this answer only)',
+        requestBody: json(ref('CreateKey'), 'The caller the key belongs to'),
+        responses: { '201': json(ref('CreatedKey'), 'The new key'), ...common, ...errors(400, 409, 503) },
+      },
+      get: { summary: 'List keys (never the key or its hash)', responses: { '200': json({ type: 'object', properties: { data: { type: 'array', items: ref('Key') } } }, 'Keys'), ...common } },
+    },
+    '/admin/keys/{id}': {
+      parameters: [id],
+      get: { summary: 'One key', responses: { '200': json(ref('Key'), 'The key'), ...common, ...errors(404) } },
+      delete: { summary: 'Revoke a key (at once, on every instance sharing the store)', responses: { '200': json(ref('Key'), 'The revoked key'), ...common, ...errors(404, 503) } },
+    },
+    '/admin/keys/{id}/rotate': {
+      parameters: [id],
+      post: { summary: 'Replace the key (shown once); the old one stops working', responses: { '200': json(ref('CreatedKey'), 'The new key'), ...common, ...errors(404, 409, 503) } },
+    },
+    '/admin/keys/{id}/limits': {
+      parameters: [id],
+      get: { summary: "A key's limits", responses: { '200': json(ref('KeyLimits'), 'Limits'), ...common, ...errors(404) } },
+      put: {
+        summary: "Set a key's limits (replaces them all)",
+        requestBody: json(ref('Limits'), 'Limits'),
+        responses: { '200': json(ref('KeyLimits'), 'Limits'), ...common, ...errors(400, 404, 503) },
+      },
+    },
+    '/admin/teams/{team}/limits': {
+      parameters: [team],
+      get: { summary: "A team's limits", responses: { '200': json(ref('TeamLimits'), 'Limits'), ...common } },
+      put: {
+        summary: "Set a team's limits (replaces them all)",
+        requestBody: json(ref('Limits'), 'Limits'),
+        responses: { '200': json(ref('TeamLimits'), 'Limits'), ...common, ...errors(400, 503) },
+      },
+    },
+    '/admin/teams/{team}/profile': {
+      parameters: [team],
+      get: { summary: "A team's effective access profile", responses: { '200': json(ref('Profile'), 'Profile'), ...common } },
+      put: {
+        summary: "Set a team's allowed models (without `models`: every model)",
+        requestBody: json({ type: 'object', properties: { models: { type: 'array', items: { type: 'string' } } }, additionalProperties: false }, 'Allowed models'),
+        responses: { '200': json(ref('Profile'), 'Profile'), ...common, ...errors(400, 503) },
+      },
+      delete: { summary: 'Drop the runtime profile (the config profile applies again)', responses: { '200': json(ref('Profile'), 'Profile'), ...common, ...errors(503) } },
+    },
+    '/admin/models': {
+      get: { summary: 'The catalog with each model enabled or not', responses: { '200': json({ type: 'object', properties: { data: { type: 'array', items: ref('Model') } } }, 'Models'), ...common } },
+    },
+    '/admin/models/{name}': {
+      parameters: [model],
+      get: { summary: 'One model', responses: { '200': json(ref('Model'), 'Model'), ...common, ...errors(404) } },
+      put: {
+        summary: 'Enable or disable a model (disabled: 403 for every caller, left out of /v1/models)',
+        requestBody: json({ type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } }, additionalProperties: false }, 'Setting'),
+        responses: { '200': json(ref('Model'), 'Model'), ...common, ...errors(400, 404, 503) },
+      },
+    },
+    '/admin/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1'), ...common } } },
+  },
+  components: {
+    securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The token named by admin.token in aigw.yaml' } },
+    responses: Object.fromEntries(Object.entries(ERROR_TEXT).map(([status, text]) => [`Error${status}`, json(ref('Error'), text)])),
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } },
+      CreateKey: {
+        type: 'object',
+        required: ['name', 'team', 'project'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$', description: 'Caller name requests are attributed to; unique among live keys' },
+          team: { type: 'string' },
+          project: { type: 'string' },
+          user: { type: 'string' },
+          expiresAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      Key: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          team: { type: 'string' },
+          project: { type: 'string' },
+          user: { type: 'string' },
+          createdAt: { type: 'string', format: 'date-time' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          revokedAt: { type: 'string', format: 'date-time' },
+          rotatedAt: { type: 'string', format: 'date-time' },
+          status: { enum: ['active', 'expired', 'revoked'] },
+          storage: { enum: ['memory', 'redis'] },
+        },
+      },
+      CreatedKey: { allOf: [ref('Key'), { type: 'object', required: ['key'], properties: { key: { type: 'string', description: 'The key: shown here once, stored only as a SHA-256 hash' } } }] },
+      Limits: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          tokensPerMinute: { type: 'integer', minimum: 1 },
+          tokensPerDay: { type: 'integer', minimum: 1 },
+          requestsPerMinute: { type: 'integer', minimum: 1 },
+          usdPerDay: { type: 'number', exclusiveMinimum: 0 },
+          usdPerMonth: { type: 'number', exclusiveMinimum: 0 },
+        },
+      },
+      KeyLimits: { type: 'object', properties: { id: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
+      TeamLimits: { type: 'object', properties: { team: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
+      Model: { type: 'object', properties: { name: { type: 'string' }, enabled: { type: 'boolean' } } },
+      Profile: {
+        type: 'object',
+        properties: { team: { type: 'string' }, models: { type: ['array', 'null'], items: { type: 'string' } }, source: { enum: ['admin', 'config', 'none'] } },
+      },
+    },
+  },
+} as const;
