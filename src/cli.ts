@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KEYS_USAGE, KeysUsageError, runKeysCommand } from './admin/keys-command';
 import { hashApiKey } from './auth/api-keys';
 import { ConfigError, loadConfigFile } from './config/load';
+import { ConfigWatcher } from './config/config-watcher';
 import { renderEnvoyYaml } from './config/render-envoy';
 import { compileConfig } from './config/runtime';
 import { findEnvoy } from './envoy-binary';
+import { EnvoySupervisor } from './envoy-supervisor';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
 import { verifyChain } from './telemetry/audit-chain';
@@ -71,9 +72,16 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 async function serve(args: string[]): Promise<void> {
-  const config = loadRuntime(requireOption(args, '--config'));
+  const configPath = requireOption(args, '--config');
+  const config = loadRuntime(configPath);
   const gateway = await Gateway.start({ config });
-  onSignals(() => gateway.stop(config.source.server.drainSeconds));
+  // A changed config file is reloaded; Envoy-side changes are reported (this process does not run Envoy).
+  const watcher = new ConfigWatcher(configPath, config, { apply: (next) => gateway.reload(next), logger: gateway.logger, metrics: gateway.metrics });
+  watcher.start();
+  onSignals(async () => {
+    watcher.stop();
+    await gateway.stop(gateway.config.source.server.drainSeconds);
+  });
 }
 
 async function up(args: string[]): Promise<void> {
@@ -82,23 +90,30 @@ async function up(args: string[]): Promise<void> {
   const fakeListen = option(args, '--fake-provider');
   const fake = fakeListen ? await startFakeProviderFromCli(fakeListen) : undefined;
   const gateway = await Gateway.start({ config });
-  const bootstrapPath = join(mkdtempSync(join(tmpdir(), 'aigw-')), 'envoy.yaml');
-  writeFileSync(bootstrapPath, renderEnvoyYaml(config, {}, configPath));
   const envoyBin = findEnvoy();
-  const envoy = spawn(envoyBin, ['-c', bootstrapPath, '--log-level', 'warn', '--disable-hot-restart', '--file-flush-interval-msec', '1000'], { stdio: 'inherit' });
-  process.stderr.write(
-    `aigw: Envoy listening on http://${config.source.listener.address}:${config.source.listener.port} (${envoyBin})\n`,
-  );
-  let stopping = false;
-  envoy.on('exit', (code) => {
-    if (stopping) return;
+  const envoy = new EnvoySupervisor(envoyBin, mkdtempSync(join(tmpdir(), 'aigw-')), (code) => {
     process.stderr.write(`aigw: Envoy exited with code ${code}\n`);
     void gateway.stop(0).then(() => process.exit(code ?? 1));
   });
+  envoy.run(renderEnvoyYaml(config, {}, configPath));
+  process.stderr.write(
+    `aigw: Envoy listening on http://${config.source.listener.address}:${config.source.listener.port} (${envoyBin})\n`,
+  );
+  // A changed config is reloaded; when Envoy's side changed too, Envoy is hot-restarted onto it.
+  const watcher = new ConfigWatcher(configPath, config, {
+    apply: (next) => gateway.reload(next),
+    onEnvoyChange: (next) => {
+      envoy.run(renderEnvoyYaml(next, {}, configPath));
+      gateway.logger.info('Envoy hot-restarted onto the new config', { epoch: envoy.restartEpoch });
+    },
+    logger: gateway.logger,
+    metrics: gateway.metrics,
+  });
+  watcher.start();
   onSignals(async () => {
-    stopping = true;
-    envoy.kill('SIGTERM');
-    await gateway.stop(config.source.server.drainSeconds);
+    watcher.stop();
+    await envoy.stop();
+    await gateway.stop(gateway.config.source.server.drainSeconds);
     await fake?.close();
   });
 }

@@ -68,7 +68,24 @@ export class Gateway {
     readonly telemetry: TelemetryServices,
     /** Runtime keys, limits, catalog and profiles, when the admin API is on. */
     readonly adminStore: AdminStore | undefined,
+    private readonly live: { config: RuntimeConfig },
   ) {}
+
+  /** The config new requests get. */
+  get config(): RuntimeConfig {
+    return this.live.config;
+  }
+
+  /**
+   * Swaps in a new config for new requests (ext_proc, rate limits, admin API); requests in
+   * flight finish on theirs. Listener addresses, the audit log, tracing and the admin store
+   * keep what they started with: those take a restart (docs/config-reload.md).
+   */
+  reload(config: RuntimeConfig): void {
+    this.live.config = config;
+    this.extproc.setConfig(config);
+    for (const warning of config.warnings) this.logger.warn(warning);
+  }
 
   /** Binds every listener, then reports ready. */
   static async start(options: GatewayOptions): Promise<Gateway> {
@@ -85,8 +102,9 @@ export class Gateway {
     extproc.addToServer(grpcServer);
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
     const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
-    const config = options.config;
-    if (limiter) new RateLimitService(() => config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
+    // The config in force: a reload swaps it here, and in the ext_proc service, for new requests.
+    const live = { config: options.config };
+    if (limiter) new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
     const bound: string[] = [];
     for (const address of options.grpcAddresses ?? options.config.source.server.grpc) {
       if (address.startsWith('unix:')) {
@@ -113,7 +131,7 @@ export class Gateway {
       const auditSink = options.auditSink ?? (audit ? auditLogSink(audit) : loggingAuditSink(logger));
       const adminApi =
         adminStore && options.config.admin
-          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => config })
+          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => live.config })
           : undefined;
       adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend }, adminApi);
       const server = adminServer;
@@ -124,7 +142,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore, live);
     readiness.ready = true;
     logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
     for (const warning of options.config.warnings) logger.warn(warning);

@@ -139,6 +139,22 @@ export class GatewayMetrics {
     labelNames: ['rule', 'model'] as const,
     registers: [this.registry],
   });
+  readonly configReloads = new Counter({
+    name: 'aigw_config_reloads_total',
+    help: 'Config file reloads, by result (applied, or rejected: the last good config kept serving).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly configLastReloadSuccessful = new Gauge({
+    name: 'aigw_config_last_reload_successful',
+    help: '1 when the last config reload was applied (or none was tried), 0 when it was rejected.',
+    registers: [this.registry],
+  });
+  readonly configEnvoyStale = new Gauge({
+    name: 'aigw_config_envoy_stale',
+    help: '1 when the config in force needs an Envoy bootstrap Envoy is not running yet (re-render and restart Envoy).',
+    registers: [this.registry],
+  });
   readonly auditRecords = new Counter({
     name: 'aigw_audit_records_total',
     help: 'Audit log records written.',
