@@ -48,6 +48,7 @@ function attributes(list: OtlpSpan['attributes'] = []): Record<string, unknown> 
 }
 
 const CLI = resolve(__dirname, '..', 'dist', 'src', 'cli.js');
+const ADMIN_TOKEN = 'e2e-telemetry-admin-token';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';
 
@@ -72,7 +73,7 @@ describeE2E('metrics, traces, audit log and spend', () => {
     claude = await FakeProvider.start({ name: 'claude' });
     receiver = await startReceiver();
     stack = await Stack.start({
-      env: { OPENAI_KEY: 'sk-backend', ANTHROPIC_KEY: 'sk-ant-backend', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'aigw-e2e' },
+      env: { OPENAI_KEY: 'sk-backend', ANTHROPIC_KEY: 'sk-ant-backend', AIGW_ADMIN_TOKEN: ADMIN_TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'aigw-e2e' },
       config: {
         backends: [
           { name: 'openai', kind: 'openai', baseUrl: `${gpt.url}/v1`, credential: { env: 'OPENAI_KEY' } },
@@ -88,6 +89,7 @@ describeE2E('metrics, traces, audit log and spend', () => {
         ],
         guardrails: { default: { rules: [{ detectors: ['email'], action: 'redact', on: ['request'] }] } },
         telemetry: { audit: { path: auditPath }, traces: { captureContent: true } },
+        admin: { token: { env: 'AIGW_ADMIN_TOKEN' }, store: 'memory' },
       },
     });
     prometheus = await PrometheusServer.start([`127.0.0.1:${stack.gateway.adminPort}`]);
@@ -214,5 +216,21 @@ describeE2E('metrics, traces, audit log and spend', () => {
     }
     const bad = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=planet`);
     expect({ status: bad.status, body: await bad.json() }).toEqual({ status: 400, body: { error: { message: 'by must be one of team, project, key, model' } } });
+
+    // An admin change is an audit record too, chained with the requests, without the key.
+    const created = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'svc-audited', team: 'ops', project: 'infra' }),
+    });
+    const key = ((await created.json()) as { key: string }).key;
+    expect(created.status).toBe(201);
+    await stack.gateway.telemetry.audit?.flush();
+    const lines = readFileSync(auditPath, 'utf8').trim().split('\n');
+    const adminRecord = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+    expect(adminRecord).toMatchObject({ seq: 5, type: 'admin', action: 'key.create', actor: 'admin-token' });
+    expect(lines.join('\n')).not.toContain(key);
+    const again = spawnSync(process.execPath, [CLI, 'audit', 'verify', auditPath], { encoding: 'utf8' });
+    expect(again.stdout.trim()).toBe(`${auditPath}: ok, 5 records, chain intact up to the recorded head`);
   });
 });
