@@ -1,18 +1,14 @@
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { RedisServer } from '../src/testing/redis-server';
-import { Stack, describeE2E } from './harness';
+import { Stack, adminCall, describeE2E } from './harness';
 
 const ADMIN_TOKEN = 'e2e-admin-token-limits';
 const MESSAGES = [{ role: 'user' as const, content: 'hello there' }];
 
-async function admin(stack: Stack, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+/** Calls one gateway's admin API. */
+function admin(stack: Stack, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return adminCall(stack, ADMIN_TOKEN, method, path, body);
 }
 
 async function status(client: OpenAI): Promise<number> {

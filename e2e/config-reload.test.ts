@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { TEST_KEY, describeE2E, freePort, metricValue, withCaller } from './harness';
+import { TEST_KEY, describeE2E, freePort, metricValue, waitFor, withCaller } from './harness';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out');
-}
 
 /**
  * `aigw up` (aigw and its Envoy as real processes) with its config file edited while it runs:
@@ -59,7 +51,7 @@ describeE2E('config reload', () => {
     aigw = spawn(process.execPath, [CLI, 'up', '--config', configPath], { env: { ...process.env, ENVOY_BIN: process.env.ENVOY_BIN ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     aigw.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     aigw.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await chat('first')).status === 200).catch(() => {
+    await waitFor(async () => (await chat('first')).status === 200, 20_000).catch(() => {
       throw new Error(`aigw up did not serve: ${output}`);
     });
   });
@@ -88,7 +80,7 @@ describeE2E('config reload', () => {
       }
     })();
     writeFileSync(configPath, stringify({ ...base, models: [...(base.models as unknown[]), { name: 'second', backends: [{ backend: 'p', model: 'gpt-second' }] }] }));
-    await waitFor(async () => (await chat('second')).status === 200);
+    await waitFor(async () => (await chat('second')).status === 200, 20_000);
     stop = true;
     await traffic;
     expect(failures).toEqual([]);
@@ -101,7 +93,7 @@ describeE2E('config reload', () => {
 
   test('an invalid change is rejected with every problem logged and counted; the last good config keeps serving', async () => {
     writeFileSync(configPath, stringify({ ...base, models: [{ name: 'first', backends: [{ backend: 'missing' }] }], prices: [{ model: 'nope', input: -1 }] }));
-    await waitFor(async () => metricValue(await (await fetch(`${admin}/metrics`)).text(), 'aigw_config_reloads_total{result="rejected"}') === 1);
+    await waitFor(async () => metricValue(await (await fetch(`${admin}/metrics`)).text(), 'aigw_config_reloads_total{result="rejected"}') === 1, 20_000);
     const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metricValue(metrics, 'aigw_config_last_reload_successful')).toBe(0);
     expect(output).toContain('config reload rejected; the last good config keeps serving');

@@ -235,3 +235,23 @@ export function makeCertificates(dir: string, names: string[]): { caFile: string
     cert: readFileSync(join(dir, `${id}.pem`), 'utf8'),
   };
 }
+
+/** Polls `check` until it resolves true (a rejection counts as false), or fails after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error('timed out');
+}
+
+/** Calls a gateway's admin API with `token`; the answer's status and JSON body. */
+export async function adminCall(stack: Stack, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

@@ -10,19 +10,11 @@ import { compileConfig } from '../src/config/runtime';
 import { findEnvoy } from '../src/envoy-binary';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { SseDecoder } from '../src/providers/sse';
-import { EnvoyProcess, TEST_KEY, describeE2E, freePort, withCaller } from './harness';
+import { EnvoyProcess, TEST_KEY, describeE2E, freePort, waitFor, withCaller } from './harness';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 const SECRET = 'sk-provider-never-logged-4242';
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('timed out');
-}
 
 /**
  * `aigw serve` as a real process beside a real Envoy: requests flow, SIGTERM drains an
