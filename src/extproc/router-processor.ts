@@ -19,9 +19,9 @@ import { ContentDecoder } from '../providers/content-decoding';
 import { routeRequest } from '../routing/route-request';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { TokenUsage } from '../providers/usage';
-import { emptyUsage } from '../providers/usage';
-import { formulaMetadata, reservationMetadata, settlementFor } from '../ratelimit/request-limits';
+import { reservationMetadata } from '../ratelimit/request-limits';
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
+import { endOfRequestFields, modelList, tooLarge } from './router-replies';
 import type { RequestState, RequestStore } from './request-store';
 import type { StreamProcessor, ProcessorContext } from './stream-processor';
 import { ERROR_SHAPED_KEY, HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
@@ -330,22 +330,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   private endFields(usage: TokenUsage | undefined): Record<string, number | string> | undefined {
-    const state = this.state;
-    const settlement = state?.model ? settlementFor(this.config, state.model.name, state.backend?.name, this.status, usage) : undefined;
-    if (state?.model && settlement && settlement.usedUsdMicros > 0) {
-      const labels = { team: state.identity.team, project: state.identity.project, model: state.model.name };
-      this.context.metrics.spend.inc(labels, settlement.usedUsdMicros / 1_000_000);
-    }
-    if (state?.model && usage) this.context.metrics.teamTokens.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, usage.totalTokens);
-    const guardrails = this.guardrails?.summary();
-    if (!usage && !settlement && !guardrails) return undefined;
-    const fields: Record<string, number | string> = usage ? usageMetadata(usage) : {};
-    if (guardrails) fields.guardrails = guardrails;
-    if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros });
-    if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
-    // A failed request (no usage) costs 0 by every formula, so its reservations are refunded.
-    if (state?.model && settlement) Object.assign(fields, formulaMetadata(this.config, state.model.name, state.backend?.name, usage ?? emptyUsage()));
-    return fields;
+    return endOfRequestFields(this.config, this.state, this.status, usage, this.context.metrics, this.guardrails?.summary());
   }
 
   private finish(): TokenUsage | undefined {
@@ -385,16 +370,7 @@ export class RouterProcessor implements StreamProcessor {
     this.phase = 'done';
     this.record();
     const ids = visibleModels(this.config.models.keys(), identity, this.config.accessProfiles, this.access);
-    const body =
-      shape === 'anthropic'
-        ? {
-            data: ids.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' })),
-            has_more: false,
-            first_id: ids[0] ?? null,
-            last_id: ids[ids.length - 1] ?? null,
-          }
-        : { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'aigw' })) };
-    return immediateResponse(200, JSON.stringify(body), { 'content-type': 'application/json' }, 'aigw_models');
+    return immediateResponse(200, JSON.stringify(modelList(shape, ids)), { 'content-type': 'application/json' }, 'aigw_models');
   }
 
   private mustHaveState(): RequestState {
@@ -426,17 +402,3 @@ export class RouterProcessor implements StreamProcessor {
   }
 }
 
-function tooLarge(limit: number): GatewayError {
-  return new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body is larger than the ${limit} bytes this gateway accepts.`);
-}
-
-function usageMetadata(usage: TokenUsage): Record<string, number> {
-  return {
-    input_tokens: usage.inputTokens,
-    output_tokens: usage.outputTokens,
-    cached_input_tokens: usage.cachedInputTokens,
-    cache_creation_input_tokens: usage.cacheCreationInputTokens,
-    reasoning_tokens: usage.reasoningTokens,
-    total_tokens: usage.totalTokens,
-  };
-}
