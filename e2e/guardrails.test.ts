@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { hashApiKey } from '../src/auth/api-keys';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { Stack, TEST_KEY, describeE2E, metricValue } from './harness';
+import { Stack, TEST_KEY, adminCall, describeE2E, metricValue } from './harness';
 
 const OPEN_KEY = 'sk-e2e-open-hook';
 const CLOSED_KEY = 'sk-e2e-closed-hook';
 const JUDGE_KEY = 'sk-e2e-judged';
 const FINANCE_KEY = 'sk-e2e-finance';
+const ADMIN_TOKEN = 'e2e-guardrails-admin-token';
 
 /** A webhook guardrail: /hang never answers in time; /judge blocks texts with "forbidden", upper-cases the rest. */
 async function startWebhook(): Promise<{ server: Server; url: string; calls: unknown[] }> {
@@ -82,7 +83,7 @@ describeE2E('guardrails', () => {
     claude = await FakeProvider.start({ name: 'claude' });
     hook = await startWebhook();
     stack = await Stack.start({
-      env: { OPENAI_KEY: 'sk-backend', ANTHROPIC_KEY: 'sk-ant-backend', HOOK_TOKEN: 'hook-secret' },
+      env: { OPENAI_KEY: 'sk-backend', ANTHROPIC_KEY: 'sk-ant-backend', HOOK_TOKEN: 'hook-secret', AIGW_ADMIN_TOKEN: ADMIN_TOKEN },
       config: {
         callers: [
           { name: 'e2e', keyHash: hashApiKey(TEST_KEY), team: 'team-e2e', project: 'p' },
@@ -99,6 +100,7 @@ describeE2E('guardrails', () => {
           { name: 'gpt-4o', backends: [{ backend: 'openai' }] },
           { name: 'claude-x', backends: [{ backend: 'anthropic' }] },
         ],
+        admin: { token: { env: 'AIGW_ADMIN_TOKEN' }, store: 'memory' },
         guardrails: {
           detectors: [{ name: 'banned', keywords: ['nerve agent'] }],
           webhooks: [
@@ -205,6 +207,25 @@ describeE2E('guardrails', () => {
   test('a team policy overrides the default for its detector and inherits the rest', async () => {
     await as(FINANCE_KEY).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'card 4111 1111 1111 1111 of jane@example.com' }] });
     expect((gpt.received[0].json as { messages: unknown }).messages).toEqual([{ role: 'user', content: 'card 4111 1111 1111 1111 of [EMAIL_1]' }]);
+  });
+
+  test('the admin API gives a caller or team another policy at runtime, caller before team, and takes it back', async () => {
+    const card = (): Promise<unknown> => openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'card 4111 1111 1111 1111' }] }).catch((e: unknown) => e);
+    expect(await adminCall(stack, ADMIN_TOKEN, 'PUT', '/admin/teams/team-e2e/guardrails', { policy: 'finance' })).toEqual({
+      status: 200,
+      body: { scope: 'team', name: 'team-e2e', policy: 'finance', source: 'admin', storage: 'memory' },
+    });
+    await card();
+    expect((gpt.received[0].json as { messages: unknown }).messages).toEqual([{ role: 'user', content: 'card 4111 1111 1111 1111' }]);
+    await adminCall(stack, ADMIN_TOKEN, 'PUT', '/admin/callers/e2e/guardrails', { policy: 'default' });
+    expect(((await card()) as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    const unknown = await adminCall(stack, ADMIN_TOKEN, 'PUT', '/admin/teams/team-e2e/guardrails', { policy: 'lenient' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ error: { message: 'Invalid request body: policy: "lenient" is not a guardrail policy of the config (known: default, finance, open, closed, judged, none).' } });
+    await adminCall(stack, ADMIN_TOKEN, 'DELETE', '/admin/callers/e2e/guardrails');
+    await adminCall(stack, ADMIN_TOKEN, 'DELETE', '/admin/teams/team-e2e/guardrails');
+    expect(((await card()) as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect(gpt.received).toHaveLength(1);
   });
 
   test('PII in a streamed OpenAI response is redacted when split across chunks at every position', async () => {

@@ -6,6 +6,7 @@ import { errorBody, handleAdmin, tokenMatches } from './admin-router';
 import type { AdminStore } from './admin-store';
 import type { AdminAuditSink } from './audit-sink';
 import { CATALOG_ROUTES } from './catalog-routes';
+import { GUARDRAIL_ROUTES } from './guardrail-routes';
 import { KEY_ROUTES } from './key-routes';
 import { ADMIN_OPENAPI } from './openapi';
 
@@ -16,6 +17,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...KEY_ROUTES,
   ...CATALOG_ROUTES,
+  ...GUARDRAIL_ROUTES,
   { method: 'GET', path: '/admin/openapi.json', handle: async () => ({ status: 200, body: ADMIN_OPENAPI, raw: true }) },
 ];
 

@@ -24,12 +24,15 @@ export const ModelSettingSchema = z.object({ enabled: z.boolean() }).strict();
 /** A team's allowed models; without `models`, every model (explicitly overriding a config profile). */
 export const ProfileSchema = z.object({ models: z.array(z.string().min(1)).optional() }).strict();
 
+/** The guardrail policy a team or caller gets at runtime: a configured policy's name, `default`, or `none`. */
+export const GuardrailAssignmentSchema = z.object({ policy: z.string().min(1) }).strict();
+
 export type Limits = z.output<typeof LimitsSchema>;
 export type ModelSetting = z.output<typeof ModelSettingSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
 
 /** The kinds of record the store holds, each a map from id to JSON. */
-export const RECORD_KINDS = ['keys', 'key-limits', 'team-limits', 'models', 'profiles'] as const;
+export const RECORD_KINDS = ['keys', 'key-limits', 'team-limits', 'models', 'profiles', 'guardrails'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 const SCHEMAS = {
@@ -38,6 +41,7 @@ const SCHEMAS = {
   'team-limits': LimitsSchema,
   models: ModelSettingSchema,
   profiles: ProfileSchema,
+  guardrails: GuardrailAssignmentSchema,
 } as const;
 
 /** The validated records of one kind, by id. */
@@ -51,6 +55,8 @@ export interface AdminSnapshot {
   readonly teamLimits: ReadonlyMap<string, Limits>;
   readonly models: ReadonlyMap<string, ModelSetting>;
   readonly profiles: ReadonlyMap<string, Profile>;
+  /** Guardrail policy names by `team:<team>` or `caller:<name>`. */
+  readonly guardrails: ReadonlyMap<string, string>;
   /** Records that failed validation (written by a newer or broken writer): skipped, counted. */
   readonly skipped: number;
 }
@@ -60,7 +66,7 @@ export type RawRecords = Record<RecordKind, ReadonlyMap<string, string>>;
 
 /** An empty raw record set. */
 export function emptyRaw(): Record<RecordKind, Map<string, string>> {
-  return { keys: new Map(), 'key-limits': new Map(), 'team-limits': new Map(), models: new Map(), profiles: new Map() };
+  return { keys: new Map(), 'key-limits': new Map(), 'team-limits': new Map(), models: new Map(), profiles: new Map(), guardrails: new Map() };
 }
 
 function parseKind<T>(schema: z.ZodType<T>, raw: ReadonlyMap<string, string>, counter: { skipped: number }): Map<string, T> {
@@ -101,6 +107,7 @@ export function buildSnapshot(raw: RawRecords): AdminSnapshot {
     teamLimits: parseKind(SCHEMAS['team-limits'], raw['team-limits'], counter),
     models: parseKind(SCHEMAS.models, raw.models, counter),
     profiles: parseKind(SCHEMAS.profiles, raw.profiles, counter),
+    guardrails: new Map([...parseKind(SCHEMAS.guardrails, raw.guardrails, counter)].map(([id, value]) => [id, value.policy])),
     skipped: counter.skipped,
   };
 }

@@ -12,6 +12,20 @@ const errors = (...statuses: number[]): Record<string, Schema> =>
   Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
 const common = errors(401, 403);
 
+/** GET/PUT/DELETE of a team's or caller's guardrail policy. */
+function guardrailPaths(parameter: Schema, scope: string): Schema {
+  return {
+    parameters: [parameter],
+    get: { summary: `A ${scope}'s guardrail policy set at runtime (null: the config's policies apply)`, responses: { '200': json(ref('GuardrailAssignment'), 'Assignment'), ...common } },
+    put: {
+      summary: `Give a ${scope} a guardrail policy of the config, \`default\`, or \`none\` (before the config's matching; caller before team)`,
+      requestBody: json({ type: 'object', required: ['policy'], properties: { policy: { type: 'string' } }, additionalProperties: false }, 'Policy'),
+      responses: { '200': json(ref('GuardrailAssignment'), 'Assignment'), ...common, ...errors(400, 503) },
+    },
+    delete: { summary: 'Drop the assignment (the config decides again)', responses: { '200': json(ref('GuardrailAssignment'), 'Assignment'), ...common, ...errors(503) } },
+  };
+}
+
 const id = param('id', 'The key id (key_…)');
 const team = param('team', 'A team name');
 const model = param('name', 'A model name of the catalog');
@@ -82,6 +96,8 @@ export const ADMIN_OPENAPI = {
       },
       delete: { summary: 'Drop the runtime profile (the config profile applies again)', responses: { '200': json(ref('Profile'), 'Profile'), ...common, ...errors(503) } },
     },
+    '/admin/teams/{team}/guardrails': guardrailPaths(team, 'team'),
+    '/admin/callers/{name}/guardrails': guardrailPaths(param('name', 'A caller: a config caller or a runtime key name'), 'caller'),
     '/admin/models': {
       get: { summary: 'The catalog with each model enabled or not', responses: { '200': json({ type: 'object', properties: { data: { type: 'array', items: ref('Model') } } }, 'Models'), ...common } },
     },
@@ -144,6 +160,10 @@ export const ADMIN_OPENAPI = {
       KeyLimits: { type: 'object', properties: { id: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
       TeamLimits: { type: 'object', properties: { team: { type: 'string' }, limits: ref('Limits'), enforced: ENFORCED } },
       Model: { type: 'object', properties: { name: { type: 'string' }, enabled: { type: 'boolean' } } },
+      GuardrailAssignment: {
+        type: 'object',
+        properties: { scope: { enum: ['team', 'caller'] }, name: { type: 'string' }, policy: { type: ['string', 'null'] }, source: { enum: ['admin', 'config'] } },
+      },
       Profile: {
         type: 'object',
         properties: { team: { type: 'string' }, models: { type: ['array', 'null'], items: { type: 'string' } }, source: { enum: ['admin', 'config', 'none'] } },

@@ -194,7 +194,7 @@ export class RouterProcessor implements StreamProcessor {
       this.context.metrics.routingDecisions.inc({ rule, model: model.name });
     }
     state.model = model;
-    const policy = this.config.guardrails?.policyFor(identity, model.name);
+    const policy = this.config.guardrails?.policyFor(identity, model.name, this.access.guardrails);
     if (!policy) return this.route(state, request, model);
     const context = { requestId: state.id, caller: identity.caller, team: identity.team, project: identity.project, model: model.name, api: request.api, policy: policy.name };
     this.guardrails = new GuardrailRun(policy, context, this.context);

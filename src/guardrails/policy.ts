@@ -34,13 +34,31 @@ interface Matcher {
 
 /** Every configured policy; picks the one for a request. */
 export class RuntimeGuardrails {
+  private readonly byName = new Map<string, RuntimePolicy>();
+
   constructor(
     private readonly policies: ReadonlyArray<{ readonly match: Matcher; readonly policy: RuntimePolicy }>,
     private readonly fallback: RuntimePolicy | undefined,
-  ) {}
+  ) {
+    if (fallback) this.byName.set(fallback.name, fallback);
+    for (const { policy } of policies) this.byName.set(policy.name, policy);
+  }
 
-  /** The first policy whose every condition holds, else the default; undefined when neither has anything to do. */
-  policyFor(identity: Identity, model: string): RuntimePolicy | undefined {
+  /** Names a runtime assignment may use. */
+  policyNames(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /**
+   * The request's policy: a runtime assignment (admin API: the caller's, then the team's;
+   * `none` for no guardrails), else the first configured policy whose every condition holds,
+   * else the default; undefined when that has nothing to do.
+   */
+  policyFor(identity: Identity, model: string, assigned?: ReadonlyMap<string, string>): RuntimePolicy | undefined {
+    const name = assigned?.get(`caller:${identity.caller}`) ?? assigned?.get(`team:${identity.team}`);
+    if (name === 'none') return undefined;
+    const chosen = name === undefined ? undefined : this.byName.get(name);
+    if (chosen) return isEmpty(chosen) ? undefined : chosen;
     for (const { match, policy } of this.policies) {
       if (match.callers && !match.callers.has(identity.caller)) continue;
       if (match.teams && !match.teams.has(identity.team)) continue;
