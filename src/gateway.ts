@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdminServer } from './admin/admin-server';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
+import { McpService } from './mcp/mcp-service';
 import { createLimiter } from './ratelimit/create-limiter';
 import type { Limiter } from './ratelimit/limiter';
 import { RateLimitService } from './ratelimit/rate-limit-service';
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   adminAddress?: string | null;
   /** The rate-limit counters; default: the store config.rateLimits names. */
   limiter?: Limiter;
+  /** Override config.server.mcp (tests bind port 0); used only when the config has `mcp:`. */
+  mcpAddress?: string;
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */
@@ -39,6 +42,8 @@ export class Gateway {
     readonly adminPort: number | undefined,
     /** The rate-limit counters, when limits are configured. */
     readonly limiter: Limiter | undefined,
+    /** The MCP gateway, when the config has an `mcp:` section. */
+    readonly mcp: McpService | undefined,
   ) {}
 
   /** Binds every listener, then reports ready. */
@@ -69,12 +74,18 @@ export class Gateway {
       );
       bound.push(address.startsWith('unix:') ? address : address.replace(/:\d+$/, `:${port}`));
     }
+    const mcpConfig = options.config.mcp;
+    const mcpAddress = options.mcpAddress ?? options.config.source.server.mcp;
+    const mcp = mcpConfig ? await McpService.start({ config: options.config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
     const readiness = { ready: false };
     if (adminAddress !== null) {
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready });
+      adminServer = createAdminServer(metrics, {
+        ready: () => readiness.ready,
+        mcpApprovals: mcp && mcpConfig ? { pins: mcp.pins, adminToken: mcpConfig.adminToken, logger } : undefined,
+      });
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -83,9 +94,13 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, mcp);
     readiness.ready = true;
-    logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
+    logger.info('aigw started', {
+      grpc: bound,
+      admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}`,
+      ...(mcp ? { mcp: `${mcpAddress.replace(/:\d+$/, '')}:${mcp.port}` } : {}),
+    });
     for (const warning of options.config.warnings) logger.warn(warning);
     return gateway;
   }
@@ -113,6 +128,7 @@ export class Gateway {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    await this.mcp?.stop();
     await this.limiter?.close();
     this.logger.info('aigw stopped');
   }

@@ -6,6 +6,8 @@ import type { EntraIdClientProof } from '../credentials/entra-id-token-source';
 import { gcpTokenSource } from '../credentials/gcp-token-source';
 import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
+import { compileMcp } from '../mcp/runtime-mcp';
+import type { RuntimeMcp } from '../mcp/runtime-mcp';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
 import { Secret } from './secret';
@@ -98,6 +100,8 @@ export interface RuntimeConfig {
   readonly prices: PriceTable;
   /** Token quotas, request limits and budgets; undefined when none are configured. */
   readonly rateLimits?: RuntimeRateLimits;
+  /** The MCP gateway; undefined when the config has no `mcp:` section. */
+  readonly mcp?: RuntimeMcp;
 }
 
 /** Where each provider API expects its key. */
@@ -140,7 +144,7 @@ function resolveCredential(
 }
 
 /** Reads one secret from env or file; undefined with a problem (naming the source, never the value). */
-function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
+export function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
   if (source.env !== undefined) {
     const value = env[source.env];
     return value ? { secret: new Secret(value) } : { problem: `environment variable ${source.env} is not set` };
@@ -285,5 +289,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     const unpriced = [...models.keys()].filter((name) => !models.get(name)?.backends.some((entry) => prices.priceOf(name, entry.backend.name)));
     if (unpriced.length > 0) warnings.push(`prices: none for ${unpriced.join(', ')}; their requests count $0 against budgets`);
   }
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits });
+  const mcp = config.mcp ? compileMcp(config.mcp, new Set(config.callers.map((caller) => caller.name)), env, warnings) : undefined;
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, mcp });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { McpConfigSchema } from '../mcp/config-schema';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
 
 /**
@@ -254,6 +255,8 @@ export const AigwConfigSchema = z
       .object({
         grpc: z.array(ListenAddressSchema).min(1).default(['127.0.0.1:50051']),
         admin: ListenAddressSchema.default('127.0.0.1:9090'),
+        /** aigw's MCP gateway (plain HTTP, reached through Envoy's /mcp route); used only with an `mcp:` section. */
+        mcp: ListenAddressSchema.refine((address) => !address.startsWith('unix:'), 'must be host:port').default('127.0.0.1:9092'),
         /** Seconds SIGTERM waits for in-flight streams before closing them. */
         drainSeconds: z.number().min(0).max(3600).default(30),
       })
@@ -274,6 +277,8 @@ export const AigwConfigSchema = z
     prices: z.array(PriceSchema).default([]),
     /** Token quotas, request limits and dollar budgets, enforced through Envoy's ratelimit filter. */
     rateLimits: RateLimitsSchema.optional(),
+    /** The MCP gateway: upstream MCP servers, per-caller tool profiles, sessions and tool pinning. */
+    mcp: McpConfigSchema.optional(),
   })
   .strict()
   .strict();

@@ -1,0 +1,72 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RuntimeConfig } from '../config/runtime';
+import type { Logger } from '../telemetry/logger';
+import type { GatewayMetrics } from '../telemetry/metrics';
+import { McpSessions } from './mcp-gateway';
+import { McpHttpHandler } from './mcp-http';
+import type { McpAuthenticator } from './mcp-http';
+import { McpMethods } from './mcp-methods';
+import type { RuntimeMcp } from './runtime-mcp';
+import { SessionCipher } from './session-token';
+import { ToolPins } from './tool-pins';
+import type { PinStore } from './tool-pins';
+import { UpstreamPool } from './upstream-pool';
+
+/** Options for the MCP gateway's HTTP listener. */
+export interface McpServiceOptions {
+  readonly config: RuntimeConfig;
+  readonly mcp: RuntimeMcp;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly pinStore?: PinStore;
+  readonly authenticator?: McpAuthenticator;
+}
+
+/** The MCP gateway: its HTTP listener, upstream clients and tool pins. */
+export class McpService {
+  private constructor(
+    private readonly server: Server,
+    private readonly pool: UpstreamPool,
+    /** Tool pins, for the admin API's approvals. */
+    readonly pins: ToolPins,
+    /** The bound port. */
+    readonly port: number,
+  ) {}
+
+  /** Listens on host:port (port 0 picks a free one). */
+  static async start(options: McpServiceOptions, address: string): Promise<McpService> {
+    const { config, mcp, logger, metrics } = options;
+    const pool = new UpstreamPool(logger);
+    const pins = new ToolPins(mcp.pinning, options.pinStore);
+    const deps = { mcp, pool, pins, logger, metrics };
+    const sessions = new McpSessions(deps);
+    const handler = new McpHttpHandler({
+      config: () => config,
+      sessions,
+      methods: new McpMethods(deps, sessions),
+      cipher: new SessionCipher(mcp.sessionKey),
+      logger,
+      authenticator: options.authenticator,
+    });
+    const server = createServer(handler.listener);
+    // Long tool calls stream progress for minutes; Envoy owns the client-facing timeouts.
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 65_000;
+    const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+    if (!match) throw new Error(`server.mcp: not a host:port address: ${address}`);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(match[2]), match[1], () => resolve());
+    });
+    return new McpService(server, pool, pins, (server.address() as AddressInfo).port);
+  }
+
+  /** Stops listening and closes upstream clients (their sessions stay valid for other replicas). */
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../telemetry/logger';
+import type { RuntimeMcpServer } from './runtime-mcp';
+import type { UpstreamSession } from './session-token';
+
+/** What opening a new upstream session learned. */
+export interface OpenedUpstream {
+  readonly client: Client;
+  readonly session: UpstreamSession;
+  readonly capabilities: InitializeResult['capabilities'];
+  readonly instructions?: string;
+}
+
+/** Clients kept per process; the oldest is closed beyond this (its upstream session stays valid). */
+const MAX_CLIENTS = 5_000;
+
+/** The client's own Authorization header, for servers configured to receive it. */
+export type ClientToken = string | undefined;
+
+/**
+ * SDK clients for the upstream MCP servers, one per upstream session, kept for reuse. A
+ * client for a session another replica opened is built from the session id alone (the SDK
+ * skips initialize when the transport already has one), so nothing has to be shared between
+ * replicas but the session id itself. Closing a client here never ends its upstream session.
+ */
+export class UpstreamPool {
+  readonly #clients = new Map<string, Promise<Client>>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Opens a new upstream session (initialize + initialized) and keeps its client. */
+  async open(server: RuntimeMcpServer, token: ClientToken, signal: AbortSignal): Promise<OpenedUpstream> {
+    const client = newClient();
+    const transport = new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) } });
+    await client.connect(transport, { signal, timeout: server.timeoutMs });
+    const protocolVersion = transport.protocolVersion ?? '';
+    const session: UpstreamSession = { sessionId: transport.sessionId, protocolVersion };
+    this.#keep(clientKey(server, session, token), Promise.resolve(client));
+    return { client, session, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() };
+  }
+
+  /**
+   * The client for an upstream session: the kept one, or a new one resuming it. A server that
+   * issued no session id (stateless) gets one shared client per credential.
+   */
+  async resume(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken, signal: AbortSignal): Promise<Client> {
+    const key = clientKey(server, session, token);
+    const kept = this.#clients.get(key);
+    if (kept) return kept;
+    const created = (async () => {
+      const client = newClient();
+      const transport = new StreamableHTTPClientTransport(server.url, {
+        requestInit: { headers: upstreamHeaders(server, token) },
+        sessionId: session.sessionId,
+      });
+      if (session.sessionId !== undefined) {
+        // Resuming: the SDK skips initialize, so the negotiated version is set by hand.
+        transport.setProtocolVersion(session.protocolVersion);
+        await client.connect(transport);
+      } else {
+        await client.connect(transport, { signal, timeout: server.timeoutMs });
+      }
+      return client;
+    })();
+    this.#keep(key, created);
+    created.catch(() => this.#clients.delete(key));
+    return created;
+  }
+
+  /** Ends an upstream session (the client sent DELETE); failures are only logged. */
+  async terminate(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken): Promise<void> {
+    if (session.sessionId === undefined) return;
+    const key = clientKey(server, session, token);
+    const transport = new StreamableHTTPClientTransport(server.url, {
+      requestInit: { headers: upstreamHeaders(server, token) },
+      sessionId: session.sessionId,
+    });
+    transport.setProtocolVersion(session.protocolVersion);
+    try {
+      await transport.terminateSession();
+    } catch (error) {
+      this.logger.warn('mcp upstream session could not be ended', { server: server.name, error: (error as Error).message });
+    }
+    const kept = this.#clients.get(key);
+    this.#clients.delete(key);
+    await kept?.then((client) => client.close()).catch(() => undefined);
+  }
+
+  /** Forgets a client whose upstream session is gone (the server answered 404). */
+  forget(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken): void {
+    const key = clientKey(server, session, token);
+    const kept = this.#clients.get(key);
+    this.#clients.delete(key);
+    void kept?.then((client) => client.close()).catch(() => undefined);
+  }
+
+  /** Closes every client (process shutdown); upstream sessions stay valid for other replicas. */
+  async close(): Promise<void> {
+    const all = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.all(all.map((pending) => pending.then((client) => client.close()).catch(() => undefined)));
+  }
+
+  #keep(key: string, client: Promise<Client>): void {
+    this.#clients.set(key, client);
+    if (this.#clients.size > MAX_CLIENTS) {
+      const [oldestKey, oldest] = this.#clients.entries().next().value as [string, Promise<Client>];
+      this.#clients.delete(oldestKey);
+      void oldest.then((value) => value.close()).catch(() => undefined);
+    }
+  }
+}
+
+function newClient(): Client {
+  // No client capabilities: sampling, elicitation and roots are not relayed to upstream servers.
+  return new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
+}
+
+/** The gateway's credential for the server and, only when configured, the client's own token. */
+export function upstreamHeaders(server: RuntimeMcpServer, token: ClientToken): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (server.forwardClientToken && token !== undefined) headers.authorization = token;
+  if (server.credential) headers[server.credential.header] = `${server.credential.prefix}${server.credential.secret.reveal()}`;
+  return headers;
+}
+
+function clientKey(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken): string {
+  // A forwarded token is part of the key so two callers never share a client (and its headers).
+  const tokenPart = server.forwardClientToken && token !== undefined ? createHash('sha256').update(token).digest('base64url') : '';
+  return `${server.name}\u0000${session.sessionId ?? ''}\u0000${tokenPart}`;
+}
