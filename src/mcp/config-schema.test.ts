@@ -1,0 +1,128 @@
+import { ConfigError, validateConfig } from '../config/load';
+import { compileConfig } from '../config/runtime';
+import { deriveSessionKey } from './session-token';
+
+const LLM = {
+  backends: [{ name: 'b', kind: 'openai', baseUrl: 'https://api.openai.com/v1' }],
+  models: [{ name: 'm', backends: [{ backend: 'b' }] }],
+  callers: [{ name: 'agent', keyHash: `sha256:${'a'.repeat(64)}`, team: 't', project: 'p' }],
+};
+const SECRET = 'a-session-secret-of-at-least-32-bytes';
+
+function problems(mcp: unknown): string[] {
+  try {
+    validateConfig({ ...LLM, mcp });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((problem) => `${problem.path}: ${problem.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('mcp config schema', () => {
+  test('defaults', () => {
+    const config = validateConfig({ ...LLM, mcp: { servers: [{ name: 'github', url: 'https://mcp.example.com/mcp' }], sessionSecret: { env: 'S' } } });
+    expect(config.server.mcp).toBe('127.0.0.1:9092');
+    expect(config.mcp).toEqual({
+      servers: [{ name: 'github', url: 'https://mcp.example.com/mcp', timeoutMs: 5000, callTimeoutMs: 300000, forwardClientToken: false }],
+      separator: '__',
+      sessionSecret: { env: 'S' },
+      pinning: 'warn',
+      authorizationServers: [],
+      scopes: [],
+    });
+  });
+
+  test('every problem with its path', () => {
+    expect(
+      problems({
+        servers: [
+          { name: 'github', url: 'ftp://x' },
+          { name: 'gitlab', url: 'http://a/mcp' },
+          { name: 'github', url: 'http://b/mcp', credential: { env: 'T' }, forwardClientToken: true },
+          { name: 'x', url: 'http://c/mcp', timeoutMs: 1, extra: 1 },
+        ],
+        profiles: [{ name: 'p', callers: ['agent'], allow: [{ server: 'gitlab' }] }, { name: 'q', allow: [{ server: 'github' }] }],
+        sessionSecret: { env: 'S', file: '/f' },
+        pinning: 'strict',
+      }),
+    ).toEqual([
+      'mcp.pinning: Invalid option: expected one of "off"|"warn"|"enforce"',
+      'mcp.profiles[1].callers: name at least one caller or team',
+      'mcp.servers[0].url: must start with http:// or https://',
+      'mcp.servers[2].forwardClientToken: forwardClientToken sends the client\'s Authorization header: the credential needs another header',
+      'mcp.servers[3]: unknown key(s): extra',
+      'mcp.servers[3].timeoutMs: Too small: expected number to be >=10',
+      'mcp.sessionSecret: set exactly one of env or file',
+    ]);
+  });
+
+  test('cross-checks: duplicate servers, the separator inside a name, unknown servers in profiles', () => {
+    expect(
+      problems({
+        servers: [
+          { name: 'github', url: 'http://a/mcp' },
+          { name: 'my-server', url: 'http://a/mcp' },
+          { name: 'github', url: 'http://b/mcp' },
+        ],
+        profiles: [{ name: 'p', callers: ['agent'], allow: [{ server: 'gitlab' }] }],
+        separator: '-',
+        sessionSecret: { env: 'S' },
+      }),
+    ).toEqual([
+      'mcp.profiles[0].allow[0].server: unknown server "gitlab"',
+      'mcp.servers[1].name: must not contain the separator "-"',
+      'mcp.servers[2].name: duplicate server name "github"',
+    ]);
+  });
+});
+
+describe('compiled mcp config', () => {
+  const raw = {
+    ...LLM,
+    mcp: {
+      servers: [
+        { name: 'github', url: 'https://mcp.example.com/mcp', credential: { env: 'GH' } },
+        { name: 'docs', url: 'http://docs:8000/mcp', credential: { env: 'DOCS', header: 'x-api-key' }, forwardClientToken: true },
+      ],
+      profiles: [{ name: 'p', callers: ['agent', 'ghost'], allow: [{ server: 'github', include: ['list_*'] }] }],
+      sessionSecret: { env: 'S' },
+      adminToken: { env: 'ADMIN' },
+      pinning: 'enforce',
+    },
+  };
+
+  test('secrets read once, the session key derived once, credentials with their default prefix', () => {
+    const runtime = compileConfig(validateConfig(raw), { GH: 'gh-secret', DOCS: 'docs-secret', S: SECRET, ADMIN: 'admin' });
+    const mcp = runtime.mcp;
+    expect(mcp?.sessionKey.equals(deriveSessionKey(SECRET))).toBe(true);
+    expect(mcp?.adminToken?.reveal()).toBe('admin');
+    const github = mcp?.servers.get('github');
+    expect(github?.credential && { header: github.credential.header, prefix: github.credential.prefix, secret: github.credential.secret.reveal() }).toEqual({
+      header: 'authorization',
+      prefix: 'Bearer ',
+      secret: 'gh-secret',
+    });
+    expect(mcp?.servers.get('docs')?.credential?.prefix).toBe('');
+    expect(mcp?.profiles?.map((profile) => profile.name)).toEqual(['p']);
+    expect(runtime.warnings).toEqual(['mcp.profiles[0].callers[1]: no caller is named "ghost"']);
+    expect(JSON.stringify(github)).not.toContain('gh-secret');
+  });
+
+  test('missing or short secrets are warnings: a random session key, the admin API off', () => {
+    const missing = compileConfig(validateConfig(raw), { S: 'short' });
+    expect(missing.warnings).toEqual([
+      'mcp.servers[0].credential: environment variable GH is not set; requests to MCP server "github" go without it',
+      'mcp.servers[1].credential: environment variable DOCS is not set; requests to MCP server "docs" go without it',
+      'mcp.sessionSecret: is shorter than 32 bytes; MCP sessions use a random key and end when this process does',
+      'mcp.adminToken: environment variable ADMIN is not set; the MCP admin endpoint is off',
+      'mcp.profiles[0].callers[1]: no caller is named "ghost"',
+    ]);
+    expect(missing.mcp?.sessionKey).toHaveLength(32);
+    expect(missing.mcp?.adminToken).toBeUndefined();
+  });
+
+  test('no mcp section, no MCP gateway', () => {
+    expect(compileConfig(validateConfig(LLM), {}).mcp).toBeUndefined();
+  });
+});
