@@ -8,7 +8,7 @@ import { validateConfig } from '../src/config/load';
 import { renderEnvoyYaml } from '../src/config/render-envoy';
 import { compileConfig } from '../src/config/runtime';
 import { Gateway } from '../src/gateway';
-import { createLogger, silentLogger } from '../src/telemetry/logger';
+import { createLogger } from '../src/telemetry/logger';
 import type { Logger } from '../src/telemetry/logger';
 import { GatewayMetrics } from '../src/telemetry/metrics';
 import { EnvoyProcess, REFUSED_PORT, freePort } from './harness';
