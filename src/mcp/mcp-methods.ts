@@ -9,7 +9,8 @@ import {
   McpError,
   ReadResourceResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Prompt, Resource, ResourceTemplate, Result, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import type { CallToolResult, ClientRequest, Prompt, Resource, ResourceTemplate, Result, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { performance } from 'node:perf_hooks';
 import { auditToolCall } from './audit';
 import type { CallOutcome } from './audit';
@@ -120,7 +121,7 @@ export class McpMethods {
   }
 
   /** prompts/get (and any other call routed by a prefixed `name`). */
-  async #routedByName<S extends typeof GetPromptResultSchema>(params: Params, context: McpRequestContext, method: string, schema: S): Promise<Result> {
+  async #routedByName(params: Params, context: McpRequestContext, method: string, schema: typeof GetPromptResultSchema): Promise<Result> {
     const name = typeof params?.name === 'string' ? params.name : '';
     const target = splitPrefixedName(name, this.deps.mcp.separator, this.deps.mcp.serverNames);
     if (!target || !serverAllowed(context.profile, target.server)) {
@@ -134,41 +135,37 @@ export class McpMethods {
    * One request to one server, with its call timeout, the client's cancellation, and progress
    * relayed back under the client's own progress token.
    */
-  async #routed<S extends { parse(value: unknown): unknown }>(
+  async #routed<S extends AnySchema>(
     server: RuntimeMcpServer,
     context: McpRequestContext,
     method: string,
     tool: string | undefined,
     params: Record<string, unknown>,
     schema: S,
-    isToolError?: (result: ReturnType<S['parse']>) => boolean,
-  ): Promise<ReturnType<S['parse']>> {
-    // The SDK puts its own progress token in _meta when asked for progress; the client's stays here.
-    const meta = typeof params._meta === 'object' && params._meta !== null ? { ...(params._meta as Record<string, unknown>) } : undefined;
-    delete meta?.progressToken;
-    const upstreamParams = { ...params, ...(meta && Object.keys(meta).length > 0 ? { _meta: meta } : { _meta: undefined }) };
-    if (upstreamParams._meta === undefined) delete upstreamParams._meta;
+    isToolError?: (result: SchemaOutput<S>) => boolean,
+  ): Promise<SchemaOutput<S>> {
+    const upstreamParams = withoutProgressToken(params);
     return timed(
       this.deps.metrics,
       { server: server.name, method, tool },
       () =>
         this.sessions.withClient(server, context, context.signal, (client) =>
-          client.request({ method, params: upstreamParams }, schema as never, {
+          client.request(upstreamRequest(method, upstreamParams), schema, {
             signal: context.signal,
             timeout: server.callTimeoutMs,
             ...(context.progress ? { onprogress: context.progress, resetTimeoutOnProgress: false } : {}),
           }),
-        ) as Promise<ReturnType<S['parse']>>,
+        ),
       isToolError,
     );
   }
 
   /** A list from every reachable server, mapped item by item (prefixing, namespacing). */
-  async #list<R, T, U>(
+  async #list<S extends AnySchema, T, U>(
     context: McpRequestContext,
     method: string,
-    schema: { parse(value: unknown): R },
-    itemsOf: (result: R) => readonly T[],
+    schema: S,
+    itemsOf: (result: SchemaOutput<S>) => readonly T[],
     map: (server: string, item: T) => U,
   ): Promise<U[]> {
     const perServer = await this.#fetchAll(context, method, schema, itemsOf);
@@ -176,12 +173,12 @@ export class McpMethods {
   }
 
   /** Fans a list method out with paging; servers that fail or are slow are left out. */
-  #fetchAll<R, T>(context: McpRequestContext, method: string, schema: { parse(value: unknown): R }, itemsOf: (result: R) => readonly T[]) {
+  #fetchAll<S extends AnySchema, T>(context: McpRequestContext, method: string, schema: S, itemsOf: (result: SchemaOutput<S>) => readonly T[]) {
     return fanOut(this.sessions.serversFor(context.profile), method, context.signal, this.deps, (server, signal) =>
       timed(this.deps.metrics, { server: server.name, method }, () =>
         this.sessions.withClient(server, context, signal, (client) =>
           allPages(async (cursor) => {
-            const result = (await client.request({ method, params: cursor ? { cursor } : {} }, schema as never, { signal, timeout: server.timeoutMs })) as R;
+            const result = await client.request(upstreamRequest(method, cursor ? { cursor } : {}), schema, { signal, timeout: server.timeoutMs });
             return { items: itemsOf(result), nextCursor: (result as { nextCursor?: string }).nextCursor };
           }),
         ),
@@ -194,6 +191,27 @@ export class McpMethods {
     if (!server) throw new McpError(ErrorCode.InternalError, `unknown server ${name}`); // names were checked against the config
     return server;
   }
+}
+
+/**
+ * The client's params without its progress token: the SDK asks the upstream for progress with
+ * a token of its own, and the gateway maps progress back to the client's token.
+ */
+export function withoutProgressToken(params: Record<string, unknown>): Record<string, unknown> {
+  const { _meta: meta, ...rest } = params;
+  if (typeof meta !== 'object' || meta === null) return rest;
+  const otherMeta = { ...(meta as Record<string, unknown>) };
+  delete otherMeta.progressToken;
+  return Object.keys(otherMeta).length > 0 ? { ...rest, _meta: otherMeta } : rest;
+}
+
+/**
+ * A request relayed to an upstream server. The method is one the gateway routes (checked in
+ * handle()), and the params are the client's, already validated as JSON-RPC by the HTTP
+ * layer; the SDK's ClientRequest union cannot be narrowed from a runtime method string.
+ */
+function upstreamRequest(method: string, params: Record<string, unknown>): ClientRequest {
+  return { method, params } as ClientRequest;
 }
 
 function prefixPrompt(deps: McpGatewayDeps): (server: string, prompt: Prompt) => Prompt {
