@@ -1,4 +1,5 @@
-import { ConfigError, validateConfig } from '../config/load';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, validateConfig } from '../config/load';
 import { compileConfig } from '../config/runtime';
 import { deriveSessionKey } from './session-token';
 
@@ -124,5 +125,14 @@ describe('compiled mcp config', () => {
 
   test('no mcp section, no MCP gateway', () => {
     expect(compileConfig(validateConfig(LLM), {}).mcp).toBeUndefined();
+  });
+});
+
+describe('examples/mcp.yaml', () => {
+  test('is valid, with its two servers and profiles', () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', 'examples', 'mcp.yaml'));
+    expect(config.mcp?.servers.map((server) => server.name)).toEqual(['github', 'docs']);
+    expect(config.mcp?.profiles?.map((profile) => profile.name)).toEqual(['triage', 'platform']);
+    expect(config.server.mcp).toBe('127.0.0.1:9092');
   });
 });
