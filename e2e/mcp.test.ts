@@ -28,6 +28,13 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     return connected;
   };
   const names = (tools: Array<{ name: string }>): string[] => tools.map((tool) => tool.name);
+  const waitFor = async (what: string, condition: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 5000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
 
   beforeAll(async () => {
     github = await TestMcpServer.start({
@@ -211,6 +218,18 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
       { progress: 2, total: 3 },
       { progress: 3, total: 3 },
     ]);
+  });
+
+  test('a cancelled call is cancelled upstream too', async () => {
+    const { client } = await connect(KEYS.admin);
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'github__list_issues', arguments: { text: 'hang' } }, undefined, { signal: controller.signal });
+    await waitFor('the call to reach the server', () => JSON.stringify(github.callsOf('list_issues').at(-1)?.params?.arguments) === '{"text":"hang"}');
+    controller.abort('the agent changed its mind');
+    await expect(call).rejects.toThrow();
+    await waitFor('the server to see the cancellation', () => github.cancelled.includes('list_issues'));
+    const upstreamId = github.received.filter((message) => message.method === 'notifications/cancelled').at(-1)?.params?.requestId;
+    expect(typeof upstreamId).toBe('number');
   });
 
   test('a session continues on a second aigw instance with the same secret (and on none with another)', async () => {

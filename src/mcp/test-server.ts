@@ -130,6 +130,15 @@ export class TestMcpServer {
     await transport.handleRequest(request, response, body);
   }
 
+  /** Tools whose call saw its cancellation (the client's notifications/cancelled reached the server). */
+  readonly cancelled: string[] = [];
+
+  /** Waits (at most 10 s) for the request's abort signal, as a long-running tool would. */
+  async #untilAborted(signal: AbortSignal, tool: string): Promise<void> {
+    if (!signal.aborted) await Promise.race([new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })), this.#sleep(10_000)]);
+    if (signal.aborted) this.cancelled.push(tool);
+  }
+
   /** A delay that close() cuts short, so no timer outlives the server. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -151,6 +160,7 @@ export class TestMcpServer {
         for (let step = 1; step <= (args.steps ?? 0); step += 1) {
           if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, total: args.steps } });
         }
+        if (args.text === 'hang') await this.#untilAborted(extra.signal, tool.name);
         if (args.text === 'fail') return { content: [{ type: 'text', text: `${tool.name} failed` }], isError: true };
         return { content: [{ type: 'text', text: `${name}/${tool.name}: ${args.text ?? ''}` }] };
       });
