@@ -25,7 +25,7 @@ describe('mcp config schema', () => {
     const config = validateConfig({ ...LLM, mcp: { servers: [{ name: 'github', url: 'https://mcp.example.com/mcp' }], sessionSecret: { env: 'S' } } });
     expect(config.server.mcp).toBe('127.0.0.1:9092');
     expect(config.mcp).toEqual({
-      servers: [{ name: 'github', url: 'https://mcp.example.com/mcp', timeoutMs: 5000, callTimeoutMs: 300000, forwardClientToken: false }],
+      servers: [{ name: 'github', url: 'https://mcp.example.com/mcp', env: {}, passEnv: [], timeoutMs: 5000, callTimeoutMs: 300000, forwardClientToken: false }],
       separator: '__',
       sessionSecret: { env: 'S' },
       pinning: 'warn',
@@ -78,6 +78,28 @@ describe('mcp config schema', () => {
   });
 });
 
+test('stdio servers: a command instead of a url; headers only for url servers', () => {
+  expect(
+    problems({
+      servers: [
+        { name: 'a', command: ['node', 'server.js'], passEnv: ['TOKEN'], env: { MODE: 'x' }, cwd: '/srv' },
+        { name: 'b', url: 'http://b/mcp', command: ['x'] },
+        { name: 'c' },
+        { name: 'd', command: ['x'], credential: { env: 'T' } },
+        { name: 'e', url: 'http://e/mcp', passEnv: ['TOKEN'] },
+        { name: 'f', command: [] },
+      ],
+      sessionSecret: { env: 'S' },
+    }),
+  ).toEqual([
+    'mcp.servers[1].url: set exactly one of url or command',
+    'mcp.servers[2].url: set exactly one of url or command',
+    'mcp.servers[3].credential: credential and forwardClientToken are HTTP headers: for url servers (a stdio server gets secrets through passEnv)',
+    'mcp.servers[4].command: cwd, env and passEnv are for stdio servers (command)',
+    'mcp.servers[5].command: Too small: expected array to have >=1 items',
+  ]);
+});
+
 describe('compiled mcp config', () => {
   const raw = {
     ...LLM,
@@ -121,6 +143,19 @@ describe('compiled mcp config', () => {
     ]);
     expect(missing.mcp?.sessionKey).toHaveLength(32);
     expect(missing.mcp?.adminToken).toBeUndefined();
+  });
+
+  test('a stdio server: command split, the SDK\'s default environment plus env and passEnv', () => {
+    const runtime = compileConfig(
+      validateConfig({ ...LLM, mcp: { servers: [{ name: 'local', command: ['node', 'server.js', '--quiet'], env: { MODE: 'x' }, passEnv: ['TOKEN', 'MISSING'] }], sessionSecret: { env: 'S' } } }),
+      { S: SECRET, TOKEN: 'passed' },
+    );
+    const stdio = runtime.mcp?.servers.get('local')?.stdio;
+    expect(stdio?.command).toBe('node');
+    expect(stdio?.args).toEqual(['server.js', '--quiet']);
+    expect(stdio?.env).toMatchObject({ MODE: 'x', TOKEN: 'passed' });
+    expect(stdio?.env.PATH).toBe(process.env.PATH);
+    expect(runtime.warnings).toEqual(['mcp.servers[0].passEnv: environment variable MISSING is not set']);
   });
 
   test('no mcp section, no MCP gateway', () => {

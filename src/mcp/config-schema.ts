@@ -30,14 +30,25 @@ export const McpCredentialSchema = z
   .strict()
   .refine((source) => (source.env === undefined) !== (source.file === undefined), { message: 'set exactly one of env or file' });
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const McpServerSchema = z
   .object({
     name: z.string().regex(SERVER_NAME, 'must start with a letter and hold only letters, digits and "-" (at most 63)'),
-    /** The server's Streamable HTTP endpoint. */
+    /** The server's Streamable HTTP endpoint (or `command` for a local stdio server). */
     url: z
       .string()
       .url()
-      .refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://'),
+      .refine((url) => /^https?:\/\//.test(url), 'must start with http:// or https://')
+      .optional(),
+    /** A local server speaking MCP on stdio: program and arguments, started by aigw on first use (one process per aigw). */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** stdio: working directory of the child. */
+    cwd: z.string().min(1).optional(),
+    /** stdio: environment of the child, besides the SDK's safe defaults (HOME, PATH, …). Values are literal: not for secrets. */
+    env: z.record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string()).default({}),
+    /** stdio: aigw's own environment variables passed to the child (the way to hand it a secret). */
+    passEnv: z.array(z.string().regex(ENV_NAME, 'must be an environment variable name')).default([]),
     /** Milliseconds to wait for this server in initialize and the list fan-outs before leaving it out. */
     timeoutMs: z.number().int().min(10).max(120_000).default(5_000),
     /** Milliseconds a tools/call, prompts/get or resources/read may take (progress does not extend it). */
@@ -47,6 +58,15 @@ export const McpServerSchema = z
     forwardClientToken: z.boolean().default(false),
   })
   .strict()
+  .refine((server) => (server.url === undefined) !== (server.command === undefined), { message: 'set exactly one of url or command', path: ['url'] })
+  .refine((server) => server.command !== undefined || (server.cwd === undefined && Object.keys(server.env).length === 0 && server.passEnv.length === 0), {
+    message: 'cwd, env and passEnv are for stdio servers (command)',
+    path: ['command'],
+  })
+  .refine((server) => server.url !== undefined || (server.credential === undefined && !server.forwardClientToken), {
+    message: 'credential and forwardClientToken are HTTP headers: for url servers (a stdio server gets secrets through passEnv)',
+    path: ['credential'],
+  })
   .refine((server) => !(server.forwardClientToken && server.credential?.header === 'authorization'), {
     message: 'forwardClientToken sends the client\'s Authorization header: the credential needs another header',
     path: ['forwardClientToken'],

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { readSecret } from '../config/runtime';
 import type { Secret } from '../config/secret';
 import type { McpConfig, McpServerConfig } from './config-schema';
@@ -9,7 +10,10 @@ import { deriveSessionKey } from './session-token';
 /** One upstream MCP server, ready for requests. */
 export interface RuntimeMcpServer {
   readonly name: string;
-  readonly url: URL;
+  /** Streamable HTTP servers: the endpoint. */
+  readonly url?: URL;
+  /** stdio servers: the child to start (environment resolved once; it may hold passed secrets, never log it). */
+  readonly stdio?: { readonly command: string; readonly args: readonly string[]; readonly cwd?: string; readonly env: Readonly<Record<string, string>> };
   readonly timeoutMs: number;
   readonly callTimeoutMs: number;
   /** The header the gateway adds upstream, with its value; never logged. */
@@ -36,10 +40,10 @@ export interface RuntimeMcp {
 /** Sessions need real entropy: a short secret would make the derived key guessable. */
 const MIN_SESSION_SECRET_BYTES = 32;
 
-function compileServer(server: McpServerConfig, env: NodeJS.ProcessEnv, warnings: string[], index: number): RuntimeMcpServer {
+function compileServer(server: McpServerConfig, processEnv: NodeJS.ProcessEnv, warnings: string[], index: number): RuntimeMcpServer {
   let credential: RuntimeMcpServer['credential'];
   if (server.credential) {
-    const { secret, problem } = readSecret(server.credential, env);
+    const { secret, problem } = readSecret(server.credential, processEnv);
     if (secret) {
       const prefix = server.credential.prefix ?? (server.credential.header === 'authorization' ? 'Bearer ' : '');
       credential = { header: server.credential.header, prefix, secret };
@@ -47,9 +51,21 @@ function compileServer(server: McpServerConfig, env: NodeJS.ProcessEnv, warnings
       warnings.push(`mcp.servers[${index}].credential: ${problem}; requests to MCP server "${server.name}" go without it`);
     }
   }
+  let stdio: RuntimeMcpServer['stdio'];
+  if (server.command) {
+    const env: Record<string, string> = { ...getDefaultEnvironment(), ...server.env };
+    for (const name of server.passEnv) {
+      const value = processEnv[name];
+      if (value === undefined) warnings.push(`mcp.servers[${index}].passEnv: environment variable ${name} is not set`);
+      else env[name] = value;
+    }
+    const [command, ...args] = server.command;
+    stdio = { command, args, cwd: server.cwd, env };
+  }
   return {
     name: server.name,
-    url: new URL(server.url),
+    url: server.url === undefined ? undefined : new URL(server.url),
+    stdio,
     timeoutMs: server.timeoutMs,
     callTimeoutMs: server.callTimeoutMs,
     credential,

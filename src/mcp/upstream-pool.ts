@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../telemetry/logger';
@@ -25,6 +26,7 @@ export type ClientToken = string | undefined;
  * client for a session another replica opened is built from the session id alone (the SDK
  * skips initialize when the transport already has one), so nothing has to be shared between
  * replicas but the session id itself. Closing a client here never ends its upstream session.
+ * A stdio server is one child process per aigw, shared by every session (stdio has no sessions).
  */
 export class UpstreamPool {
   readonly #clients = new Map<string, Promise<Client>>();
@@ -33,18 +35,21 @@ export class UpstreamPool {
 
   /** Opens a new upstream session (initialize + initialized) and keeps its client. */
   async open(server: RuntimeMcpServer, token: ClientToken, signal: AbortSignal): Promise<OpenedUpstream> {
+    if (server.stdio) {
+      const client = await this.resume(server, { protocolVersion: '' }, token, signal);
+      return { client, session: { protocolVersion: '' }, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() };
+    }
     const client = newClient();
-    const transport = new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) } });
+    const transport = httpTransport(server, token);
     await client.connect(transport, { signal, timeout: server.timeoutMs });
-    const protocolVersion = transport.protocolVersion ?? '';
-    const session: UpstreamSession = { sessionId: transport.sessionId, protocolVersion };
+    const session: UpstreamSession = { sessionId: transport.sessionId, protocolVersion: transport.protocolVersion ?? '' };
     this.#keep(clientKey(server, session, token), Promise.resolve(client));
     return { client, session, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() };
   }
 
   /**
    * The client for an upstream session: the kept one, or a new one resuming it. A server that
-   * issued no session id (stateless) gets one shared client per credential.
+   * issued no session id (stateless, or stdio) gets one shared client per credential.
    */
   async resume(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken, signal: AbortSignal): Promise<Client> {
     const key = clientKey(server, session, token);
@@ -52,10 +57,14 @@ export class UpstreamPool {
     if (kept) return kept;
     const created = (async () => {
       const client = newClient();
-      const transport = new StreamableHTTPClientTransport(server.url, {
-        requestInit: { headers: upstreamHeaders(server, token) },
-        sessionId: session.sessionId,
-      });
+      if (server.stdio) {
+        const transport = this.#stdioTransport(server);
+        // The child exited: forget it, so the next request starts a new one.
+        client.onclose = () => this.#clients.delete(key);
+        await client.connect(transport, { signal, timeout: server.timeoutMs });
+        return client;
+      }
+      const transport = httpTransport(server, token, session.sessionId);
       if (session.sessionId !== undefined) {
         // Resuming: the SDK skips initialize, so the negotiated version is set by hand.
         transport.setProtocolVersion(session.protocolVersion);
@@ -72,24 +81,18 @@ export class UpstreamPool {
 
   /** Ends an upstream session (the client sent DELETE); failures are only logged. */
   async terminate(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken): Promise<void> {
-    if (session.sessionId === undefined) return;
-    const key = clientKey(server, session, token);
-    const transport = new StreamableHTTPClientTransport(server.url, {
-      requestInit: { headers: upstreamHeaders(server, token) },
-      sessionId: session.sessionId,
-    });
+    if (session.sessionId === undefined || !server.url) return;
+    const transport = httpTransport(server, token, session.sessionId);
     transport.setProtocolVersion(session.protocolVersion);
     try {
       await transport.terminateSession();
     } catch (error) {
       this.logger.warn('mcp upstream session could not be ended', { server: server.name, error: (error as Error).message });
     }
-    const kept = this.#clients.get(key);
-    this.#clients.delete(key);
-    await kept?.then((client) => client.close()).catch(() => undefined);
+    this.forget(server, session, token);
   }
 
-  /** Forgets a client whose upstream session is gone (the server answered 404). */
+  /** Forgets (and closes) a client whose upstream session is gone. */
   forget(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken): void {
     const key = clientKey(server, session, token);
     const kept = this.#clients.get(key);
@@ -97,7 +100,7 @@ export class UpstreamPool {
     void kept?.then((client) => client.close()).catch(() => undefined);
   }
 
-  /** Closes every client (process shutdown); upstream sessions stay valid for other replicas. */
+  /** Closes every client (process shutdown; stdio children end); HTTP upstream sessions stay valid for other replicas. */
   async close(): Promise<void> {
     const all = [...this.#clients.values()];
     this.#clients.clear();
@@ -112,11 +115,30 @@ export class UpstreamPool {
       void oldest.then((value) => value.close()).catch(() => undefined);
     }
   }
+
+  #stdioTransport(server: RuntimeMcpServer): StdioClientTransport {
+    const stdio = server.stdio;
+    if (!stdio) throw new Error(`${server.name} is not a stdio server`);
+    const transport = new StdioClientTransport({ command: stdio.command, args: [...stdio.args], cwd: stdio.cwd, env: { ...stdio.env }, stderr: 'pipe' });
+    // The child's stderr goes to aigw's log line by line, not raw onto aigw's own stderr.
+    let pending = '';
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.logger.info('mcp stdio server stderr', { server: server.name, line: line.slice(0, 2000) });
+    });
+    return transport;
+  }
 }
 
 function newClient(): Client {
   // No client capabilities: sampling, elicitation and roots are not relayed to upstream servers.
   return new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
+}
+
+function httpTransport(server: RuntimeMcpServer, token: ClientToken, sessionId?: string): StreamableHTTPClientTransport {
+  if (!server.url) throw new Error(`${server.name} has no url`);
+  return new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) }, sessionId });
 }
 
 /** The gateway's credential for the server and, only when configured, the client's own token. */
