@@ -72,8 +72,8 @@ export class McpStack {
   }
 
   /** An SDK client connected through Envoy with `key` (a new session, or `sessionId` continued). */
-  async connect(key: string, sessionId?: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-    const transport = new StreamableHTTPClientTransport(this.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${key}` } }, sessionId });
+  async connect(key: string, sessionId?: string, headers: Record<string, string> = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+    const transport = new StreamableHTTPClientTransport(this.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${key}`, ...headers } }, sessionId });
     const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
     await client.connect(transport);
     return { client, transport };

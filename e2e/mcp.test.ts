@@ -22,8 +22,8 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
   let mcpSection: Record<string, unknown>;
   const clients: Client[] = [];
 
-  const connect = async (key: string, target: McpStack = stack, sessionId?: string) => {
-    const connected = await target.connect(key, sessionId);
+  const connect = async (key: string, target: McpStack = stack, sessionId?: string, headers: Record<string, string> = {}) => {
+    const connected = await target.connect(key, sessionId, headers);
     clients.push(connected.client);
     return connected;
   };
@@ -101,12 +101,14 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
   });
 
   test('tools/call goes to the right server under its own name, with the gateway credential and never the client key', async () => {
-    const { client } = await connect(KEYS.admin);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const { client } = await connect(KEYS.admin, stack, undefined, { traceparent });
     const result = await client.callTool({ name: 'github__create_issue', arguments: { text: 'hello' } });
     expect(result).toEqual({ content: [{ type: 'text', text: 'github/create_issue: hello' }] });
     const upstream = github.callsOf('create_issue').at(-1);
     expect(upstream?.params).toEqual({ name: 'create_issue', arguments: { text: 'hello' } });
     expect(upstream?.authorization).toBe('Bearer gh-upstream-secret');
+    expect(upstream?.traceparent).toBe(traceparent);
 
     await client.callTool({ name: 'docs__search', arguments: { text: 'envoy' } });
     const docsCall = docs.callsOf('search').at(-1);
@@ -121,6 +123,7 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
       server: 'github',
       tool: 'create_issue',
       outcome: 'ok',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       // sha256 of the canonical JSON {"text":"hello"}
       arguments_sha256: 'cbbbdcd27692344de5dbab3abcaba413fb0f45307267de7081401576df1cb176',
     });

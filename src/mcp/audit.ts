@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Identity } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
 import { canonicalJson } from './tool-pins';
+import { currentTraceContext, traceIdOf } from './trace-context';
 
 /** How a tools/call ended, for the audit record. */
 export type CallOutcome = 'ok' | 'tool_error' | 'error' | 'refused';
@@ -39,5 +40,12 @@ export function auditToolCall(logger: Logger, audit: ToolCallAudit): void {
     outcome: audit.outcome,
     latency_ms: Math.round(audit.latencyMs * 1000) / 1000,
     ...(audit.reason !== undefined ? { reason: audit.reason } : {}),
+    ...traceField(),
   });
+}
+
+/** The caller's trace id, so an audit line can be found from a trace and back. */
+function traceField(): { trace_id?: string } {
+  const traceId = traceIdOf(currentTraceContext().traceparent);
+  return traceId === undefined ? {} : { trace_id: traceId };
 }

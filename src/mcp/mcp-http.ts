@@ -11,6 +11,7 @@ import { MCP_PATH, METADATA_PREFIX, protectedResourceMetadata, resourceUrl, wwwA
 import { openProfile, profileFor } from './profiles';
 import type { McpProfile } from './profiles';
 import type { SessionCipher, SessionState } from './session-token';
+import { traceContextOf, withTraceContext } from './trace-context';
 
 /** Bodies above this are refused: MCP messages are small, tool arguments included. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -75,7 +76,8 @@ export class McpHttpHandler {
     }
     const profile = mcp.profiles ? profileFor(mcp.profiles, identity) : openProfile([...mcp.serverNames]);
     if (!profile) return sendJson(response, 403, rpcError(null, ErrorCode.InvalidRequest, `caller "${identity.caller}" has no MCP profile`));
-    if (request.method === 'POST') return this.#post(request, response, identity, profile, headers);
+    // Upstream requests made while serving this one carry the caller's trace context.
+    if (request.method === 'POST') return withTraceContext(traceContextOf(headers), () => this.#post(request, response, identity, profile, headers));
     if (request.method === 'DELETE') return this.#delete(response, identity, profile, headers);
     sendJson(response, 405, rpcError(null, ErrorCode.InvalidRequest, 'use POST (GET streams are not offered)'), { allow: 'POST, DELETE' });
   }

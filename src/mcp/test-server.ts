@@ -34,6 +34,7 @@ export interface ReceivedMessage {
   readonly sessionId?: string;
   readonly authorization?: string;
   readonly credential?: string;
+  readonly traceparent?: string;
 }
 
 const inputSchema = { text: z.string().optional(), steps: z.number().int().min(0).max(20).optional() };
@@ -105,7 +106,7 @@ export class TestMcpServer {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const message = body as { method?: string; params?: Record<string, unknown> };
       const header = (name: string): string | undefined => request.headers[name] as string | undefined;
-      this.received.push({ method: message.method, params: message.params, sessionId: header('mcp-session-id'), authorization: header('authorization'), credential: header('x-upstream-key') });
+      this.received.push({ method: message.method, params: message.params, sessionId: header('mcp-session-id'), authorization: header('authorization'), credential: header('x-upstream-key'), traceparent: header('traceparent') });
       if (this.listDelayMs > 0 && message.method?.endsWith('/list')) await this.#sleep(this.listDelayMs);
     }
     const sessionId = request.headers['mcp-session-id'] as string | undefined;

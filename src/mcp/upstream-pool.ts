@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../telemetry/logger';
 import type { RuntimeMcpServer } from './runtime-mcp';
+import { tracingFetch } from './trace-context';
 import type { UpstreamSession } from './session-token';
 
 /** What opening a new upstream session learned. */
@@ -138,7 +139,7 @@ function newClient(): Client {
 
 function httpTransport(server: RuntimeMcpServer, token: ClientToken, sessionId?: string): StreamableHTTPClientTransport {
   if (!server.url) throw new Error(`${server.name} has no url`);
-  return new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) }, sessionId });
+  return new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) }, sessionId, fetch: tracingFetch });
 }
 
 /** The gateway's credential for the server and, only when configured, the client's own token. */
