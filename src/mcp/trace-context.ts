@@ -43,12 +43,14 @@ export function currentTraceContext(): TraceContext {
   return storage.getStore() ?? {};
 }
 
-/** A fetch that adds the current trace headers: the transport of every upstream HTTP server uses it. */
-export const tracingFetch: typeof fetch = (input, init) => {
-  const { traceparent, tracestate } = currentTraceContext();
-  if (traceparent === undefined) return fetch(input, init);
-  const headers = new Headers(init?.headers);
-  headers.set('traceparent', traceparent);
-  if (tracestate !== undefined) headers.set('tracestate', tracestate);
-  return fetch(input, { ...init, headers });
-};
+/** Wraps a fetch so it adds the current trace headers: the transport of every upstream HTTP server uses it. */
+export function tracingFetch(inner: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const { traceparent, tracestate } = currentTraceContext();
+    if (traceparent === undefined) return inner(input, init);
+    const headers = new Headers(init?.headers);
+    headers.set('traceparent', traceparent);
+    if (tracestate !== undefined) headers.set('tracestate', tracestate);
+    return inner(input, { ...init, headers });
+  };
+}

@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../telemetry/logger';
 import type { RuntimeMcpServer } from './runtime-mcp';
+import { createNodeFetch } from './node-fetch';
 import { tracingFetch } from './trace-context';
 import type { UpstreamSession } from './session-token';
 
@@ -137,9 +138,12 @@ function newClient(): Client {
   return new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
 }
 
+/** One fetch (and its keep-alive connections) for every upstream HTTP server of the process. */
+const upstreamFetch = tracingFetch(createNodeFetch());
+
 function httpTransport(server: RuntimeMcpServer, token: ClientToken, sessionId?: string): StreamableHTTPClientTransport {
   if (!server.url) throw new Error(`${server.name} has no url`);
-  return new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) }, sessionId, fetch: tracingFetch });
+  return new StreamableHTTPClientTransport(server.url, { requestInit: { headers: upstreamHeaders(server, token) }, sessionId, fetch: upstreamFetch });
 }
 
 /** The gateway's credential for the server and, only when configured, the client's own token. */
