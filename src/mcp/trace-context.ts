@@ -33,8 +33,13 @@ export function traceContextOf(headers: ReadonlyMap<string, string>): TraceConte
   return { traceparent: traceparent?.trim(), ...(tracestate && tracestate.length <= 512 ? { tracestate } : {}) };
 }
 
-/** Runs `work` with `context` as the current trace context. */
+/**
+ * Runs `work` with `context` as the current trace context. Without a traceparent it runs
+ * as is: AsyncLocalStorage turns on Node's async hooks (a cost on every promise in the
+ * process) the first time it is used, so untraced traffic never switches them on.
+ */
 export function withTraceContext<T>(context: TraceContext, work: () => T): T {
+  if (context.traceparent === undefined && storage.getStore() === undefined) return work();
   return storage.run(context, work);
 }
 
