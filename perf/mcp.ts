@@ -8,12 +8,15 @@
  * started again with --upstream, so it has its own process and event loop). Three targets,
  * each an SDK Client + StreamableHTTPClientTransport in this process with one session:
  * - direct: the client talks to the upstream server;
+ * - node proxy: through a bare pass-through Node HTTP proxy (this script with --proxy): the
+ *   floor of any gateway written in Node, one extra hop and no MCP work;
  * - aigw: the client talks to aigw's MCP listener (no Envoy);
  * - envoy+aigw: the client talks to Envoy's /mcp, routed to aigw (the deployed path).
  * Calls are sequential (unloaded), in interleaved blocks so drift hits every target alike.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -33,7 +36,7 @@ import { cliPath } from './setup';
 
 const USAGE = 'usage: npm run bench:mcp -- [--calls 2000] [--quick]';
 const KEY = 'sk-bench-mcp';
-const TARGETS = ['direct', 'aigw', 'envoy+aigw'] as const;
+const TARGETS = ['direct', 'node proxy', 'aigw', 'envoy+aigw'] as const;
 type Target = (typeof TARGETS)[number];
 
 function parseArgs(argv: readonly string[]): { calls: number; quick: boolean } {
@@ -46,6 +49,20 @@ function parseArgs(argv: readonly string[]): { calls: number; quick: boolean } {
   const calls = index === -1 ? (quick ? 300 : 2000) : Number(argv[index + 1]);
   if (!Number.isInteger(calls) || calls < 100) throw new UsageError('--calls needs a whole number ≥ 100');
   return { calls, quick };
+}
+
+/** `--proxy <port> <upstream port>`: pipe every request to the upstream and its answer back, nothing else. */
+async function serveProxy(port: number, upstreamPort: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const server = createServer((request, response) => {
+    const upstream = httpRequest({ host: '127.0.0.1', port: upstreamPort, path: request.url, method: request.method, headers: request.headers, agent }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.writeHead(502).end());
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolveListen) => server.listen(port, '127.0.0.1', () => resolveListen()));
 }
 
 /** `--upstream <port>`: serve the upstream MCP server until killed. */
@@ -73,10 +90,11 @@ async function timedCall(client: Client, name: string, index: number): Promise<n
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--upstream') return serveUpstream(Number(argv[1]));
+  if (argv[0] === '--proxy') return serveProxy(Number(argv[1]), Number(argv[2]));
   installCleanup();
   const args = parseArgs(argv);
   const dir = makeTempDir('aigw-bench-mcp-');
-  const [upstreamPort, listener, envoyAdmin, grpc, aigwAdmin, mcpPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const [upstreamPort, listener, envoyAdmin, grpc, aigwAdmin, mcpPort, proxyPort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const raw = {
     listener: { address: '127.0.0.1', port: listener },
     envoy: { adminAddress: '127.0.0.1', adminPort: envoyAdmin, accessLog: '/dev/null' },
@@ -97,25 +115,28 @@ async function main(): Promise<void> {
   writeFileSync(bootstrap, renderEnvoyYaml(compileConfig(validateConfig(raw, 'bench'))));
 
   const upstream = spawnLogged('mcp-upstream', process.execPath, [__filename, '--upstream', String(upstreamPort)], dir);
+  const proxy = spawnLogged('node-proxy', process.execPath, [__filename, '--proxy', String(proxyPort), String(upstreamPort)], dir);
   const aigw = spawnLogged('aigw', process.execPath, [cliPath(), 'serve', '--config', configPath], dir);
   const envoy = spawnLogged('envoy', findEnvoy(), ['-c', bootstrap, '--concurrency', '1', '--disable-hot-restart', '--log-level', 'error', '--base-id', '7311'], dir);
   const clients: Client[] = [];
   try {
     await Promise.all([
       waitUntil('mcp upstream', upstream, async () => (await fetch(`http://127.0.0.1:${upstreamPort}/mcp`, { method: 'GET' })).status > 0),
+      waitUntil('node proxy', proxy, async () => (await fetch(`http://127.0.0.1:${proxyPort}/mcp`, { method: 'GET' })).status > 0),
       waitForAigw(aigw, aigwAdmin),
       waitForEnvoy(envoy, envoyAdmin),
     ]);
     const auth = { authorization: `Bearer ${KEY}` };
     const targets: Record<Target, { client: Client; tool: string }> = {
       direct: { client: await connect(`http://127.0.0.1:${upstreamPort}/mcp`), tool: 'echo' },
+      'node proxy': { client: await connect(`http://127.0.0.1:${proxyPort}/mcp`), tool: 'echo' },
       aigw: { client: await connect(`http://127.0.0.1:${mcpPort}/mcp`, auth), tool: 'bench__echo' },
       'envoy+aigw': { client: await connect(`http://127.0.0.1:${listener}/mcp`, auth), tool: 'bench__echo' },
     };
     clients.push(...Object.values(targets).map((target) => target.client));
     // The gateway's tool list pins the tool (as a client would list before calling).
     await targets.aigw.client.listTools();
-    const samples: Record<Target, number[]> = { direct: [], aigw: [], 'envoy+aigw': [] };
+    const samples: Record<Target, number[]> = { direct: [], 'node proxy': [], aigw: [], 'envoy+aigw': [] };
     const block = 50;
     const warmup = args.quick ? 50 : 200;
     for (const target of TARGETS) for (let index = 0; index < warmup; index += 1) await timedCall(targets[target].client, targets[target].tool, index);
@@ -132,7 +153,7 @@ async function main(): Promise<void> {
       calls: args.calls,
       quick: args.quick,
       latencyMs: summaries,
-      addedMs: { aigw: addedBy('aigw'), 'envoy+aigw': addedBy('envoy+aigw') },
+      addedMs: { 'node proxy': addedBy('node proxy'), aigw: addedBy('aigw'), 'envoy+aigw': addedBy('envoy+aigw') },
       targetP50Ms: 1,
     };
     const resultsDir = resolve(__dirname, '..', '..', 'perf', 'results');
@@ -151,6 +172,7 @@ async function main(): Promise<void> {
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
     await stopChild(envoy);
     await stopChild(aigw);
+    await stopChild(proxy);
     await stopChild(upstream);
   }
 }
