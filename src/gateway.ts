@@ -75,7 +75,7 @@ export class Gateway {
       bound.push(address.startsWith('unix:') ? address : address.replace(/:\d+$/, `:${port}`));
     }
     const mcpConfig = options.config.mcp;
-    const mcpAddress = options.mcpAddress ?? options.config.source.server.mcp;
+    const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
     const mcp = mcpConfig ? await McpService.start({ config: options.config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;

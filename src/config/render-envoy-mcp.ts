@@ -36,9 +36,9 @@ export function mcpRoutes(config: RuntimeConfig): Json[] {
 }
 
 /** The cluster for aigw's MCP listener (plain HTTP/1.1); none without an `mcp:` section. */
-export function mcpClusters(config: RuntimeConfig, target: string = config.source.server.mcp): Json[] {
+export function mcpClusters(config: RuntimeConfig, target?: string): Json[] {
   if (!config.mcp) return [];
-  const [, host, port] = /^\[?([^\]]*?)\]?:(\d+)$/.exec(target) ?? [];
+  const [, host, port] = /^\[?([^\]]*?)\]?:(\d+)$/.exec(target ?? config.mcp.address) ?? [];
   return [
     {
       name: MCP_CLUSTER,

@@ -289,6 +289,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     const unpriced = [...models.keys()].filter((name) => !models.get(name)?.backends.some((entry) => prices.priceOf(name, entry.backend.name)));
     if (unpriced.length > 0) warnings.push(`prices: none for ${unpriced.join(', ')}; their requests count $0 against budgets`);
   }
-  const mcp = config.mcp ? compileMcp(config.mcp, new Set(config.callers.map((caller) => caller.name)), env, warnings) : undefined;
+  const mcp = config.mcp ? compileMcp(config.mcp, config.server.mcp, new Set(config.callers.map((caller) => caller.name)), env, warnings) : undefined;
   return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, mcp });
 }

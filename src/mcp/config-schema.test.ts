@@ -23,7 +23,8 @@ function problems(mcp: unknown): string[] {
 describe('mcp config schema', () => {
   test('defaults', () => {
     const config = validateConfig({ ...LLM, mcp: { servers: [{ name: 'github', url: 'https://mcp.example.com/mcp' }], sessionSecret: { env: 'S' } } });
-    expect(config.server.mcp).toBe('127.0.0.1:9092');
+    expect(config.server.mcp).toBeUndefined();
+    expect(compileConfig(config, {}).mcp?.address).toBe('127.0.0.1:9092');
     expect(config.mcp).toEqual({
       servers: [{ name: 'github', url: 'https://mcp.example.com/mcp', env: {}, passEnv: [], timeoutMs: 5000, callTimeoutMs: 300000, forwardClientToken: false }],
       separator: '__',

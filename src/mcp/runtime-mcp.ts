@@ -23,6 +23,8 @@ export interface RuntimeMcpServer {
 
 /** The compiled `mcp:` section. */
 export interface RuntimeMcp {
+  /** Where aigw's MCP listener binds (server.mcp) and Envoy's aigw_mcp cluster points. */
+  readonly address: string;
   readonly servers: ReadonlyMap<string, RuntimeMcpServer>;
   readonly serverNames: ReadonlySet<string>;
   /** Undefined when none are configured: every authenticated caller reaches everything. */
@@ -36,6 +38,9 @@ export interface RuntimeMcp {
   readonly authorizationServers: readonly string[];
   readonly scopes: readonly string[];
 }
+
+/** server.mcp when the config names none. */
+export const DEFAULT_MCP_ADDRESS = '127.0.0.1:9092';
 
 /** Sessions need real entropy: a short secret would make the derived key guessable. */
 const MIN_SESSION_SECRET_BYTES = 32;
@@ -78,7 +83,13 @@ function compileServer(server: McpServerConfig, processEnv: NodeJS.ProcessEnv, w
  * once. A missing session secret is a warning, not a failure: sessions then use a random key
  * and do not survive a restart or move between replicas.
  */
-export function compileMcp(config: McpConfig, callerNames: ReadonlySet<string>, env: NodeJS.ProcessEnv, warnings: string[]): RuntimeMcp {
+export function compileMcp(
+  config: McpConfig,
+  address: string | undefined,
+  callerNames: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): RuntimeMcp {
   const servers = new Map(config.servers.map((server, index) => [server.name, compileServer(server, env, warnings, index)]));
   const session = readSecret(config.sessionSecret, env);
   let sessionKey: Buffer;
@@ -101,6 +112,7 @@ export function compileMcp(config: McpConfig, callerNames: ReadonlySet<string>, 
     });
   });
   return Object.freeze({
+    address: address ?? DEFAULT_MCP_ADDRESS,
     servers,
     serverNames: new Set(servers.keys()),
     profiles: config.profiles ? compileProfiles(config.profiles) : undefined,
