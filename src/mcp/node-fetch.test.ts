@@ -15,7 +15,11 @@ describe('node:http fetch for upstream transports', () => {
       request.on('end', () => {
         seen.push({ method: request.method, headers: request.headers, body });
         if (request.url === '/accepted') return void response.writeHead(202).end();
-        if (request.url === '/slow') return void setTimeout(() => response.writeHead(200).end('late'), 2000);
+        if (request.url === '/slow') {
+          const timer = setTimeout(() => response.writeHead(200).end('late'), 2000);
+          response.on('close', () => clearTimeout(timer)); // the client aborted
+          return;
+        }
         response.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'abc' });
         response.write('event: message\ndata: {"a":1}\n\n');
         response.end('event: message\ndata: {"b":2}\n\n');
