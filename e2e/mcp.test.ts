@@ -76,6 +76,7 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
       adminToken: { env: 'MCP_ADMIN_TOKEN' },
       pinning: 'enforce',
       authorizationServers: ['https://auth.example.com'],
+      allowedOrigins: ['https://console.example.com'],
     };
     stack = await McpStack.start(mcpSection, env);
   });
@@ -175,6 +176,12 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
       bearer_methods_supported: ['header'],
       resource_name: 'aigw MCP gateway',
     });
+    const foreign = await post({ authorization: `Bearer ${KEYS.admin}`, origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'origin https://evil.example is not allowed' } });
+    expect((await post({ authorization: `Bearer ${KEYS.admin}`, origin: 'https://console.example.com' })).status).toBe(200);
+    const oldVersion = await post({ authorization: `Bearer ${KEYS.admin}`, 'mcp-protocol-version': '2023-01-01' });
+    expect(oldVersion.status).toBe(400);
     const stranger = await post({ authorization: `Bearer ${KEYS.stranger}` });
     expect(stranger.status).toBe(403);
     expect(await stranger.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'caller "stranger" has no MCP profile' } });

@@ -32,6 +32,7 @@ describe('mcp config schema', () => {
       pinning: 'warn',
       authorizationServers: [],
       scopes: [],
+      allowedOrigins: [],
     });
   });
 

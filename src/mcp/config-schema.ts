@@ -120,6 +120,8 @@ export const McpConfigSchema = z
     authorizationServers: z.array(z.string().url()).default([]),
     /** Scopes listed in the metadata document. */
     scopes: z.array(z.string().min(1)).default([]),
+    /** Browser origins allowed to call /mcp (a request with any other Origin header is refused: DNS rebinding). */
+    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://app.example.com')).default([]),
   })
   .strict()
   .superRefine((mcp, context) => {

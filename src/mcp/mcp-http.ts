@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, JSONRPCMessageSchema, McpError, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, JSONRPCMessageSchema, McpError, SUPPORTED_PROTOCOL_VERSIONS, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { authenticate, presentedKey } from '../auth/api-keys';
 import type { Identity, RuntimeConfig } from '../config/runtime';
@@ -67,6 +67,14 @@ export class McpHttpHandler {
     }
     if (path !== MCP_PATH) return sendJson(response, 404, { error: 'not found' });
     const headers = headerMap(request);
+    // Streamable HTTP: servers must check Origin (DNS rebinding). SDK and agent clients send
+    // none; a browser's must be listed in mcp.allowedOrigins.
+    const origin = headers.get('origin');
+    if (origin !== undefined && !mcp.allowedOrigins.includes(origin)) return sendJson(response, 403, rpcError(null, ErrorCode.InvalidRequest, `origin ${origin} is not allowed`));
+    const version = headers.get('mcp-protocol-version');
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return sendJson(response, 400, rpcError(null, ErrorCode.InvalidRequest, `unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`));
+    }
     const identity = (this.deps.authenticator ?? apiKeyAuthenticator)(this.deps.config(), headers);
     if (!identity) {
       const presented = headers.has('authorization') || headers.has('x-api-key');

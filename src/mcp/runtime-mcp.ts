@@ -37,6 +37,7 @@ export interface RuntimeMcp {
   readonly resource?: string;
   readonly authorizationServers: readonly string[];
   readonly scopes: readonly string[];
+  readonly allowedOrigins: readonly string[];
 }
 
 /** server.mcp when the config names none. */
@@ -123,5 +124,6 @@ export function compileMcp(
     resource: config.resource,
     authorizationServers: config.authorizationServers,
     scopes: config.scopes,
+    allowedOrigins: config.allowedOrigins,
   });
 }
