@@ -1,5 +1,6 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { REFUSED_PORT, describeE2E, metricValue } from './harness';
 import { KEYS, McpStack } from './mcp-harness';
@@ -228,6 +229,36 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
       { progress: 2, total: 3 },
       { progress: 3, total: 3 },
     ]);
+  });
+
+  test('a server-to-client request (elicitation) during a call is relayed to the client and its answer back', async () => {
+    const transport = new StreamableHTTPClientTransport(stack.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${KEYS.admin}` } } });
+    const client = new Client({ name: 'asking-agent', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: unknown[] = [];
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params);
+      return { action: 'accept', content: { repo: 'envoyproxy/envoy' } };
+    });
+    await client.connect(transport);
+    clients.push(client);
+    const result = await client.callTool({ name: 'github__create_issue', arguments: { text: 'ask' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'github/create_issue: accept {"repo":"envoyproxy/envoy"}' }]);
+    expect(asked).toEqual([{ message: 'Which repository?', requestedSchema: { type: 'object', properties: { repo: { type: 'string' } }, required: ['repo'] } }]);
+    // The upstream was told the gateway answers elicitation (because this client does).
+    const initialize = github.received.filter((message) => message.method === 'initialize').at(-1);
+    expect(initialize?.params?.capabilities).toEqual({ elicitation: {} });
+  });
+
+  test('a client that declared no elicitation: the upstream is not offered it either', async () => {
+    const { client } = await connect(KEYS.admin);
+    await client.listTools();
+    const initialize = github.received.filter((message) => message.method === 'initialize').at(-1);
+    expect(initialize?.params?.capabilities).toEqual({});
+    // The upstream's request is answered "method not found" by the gateway; the SDK server turns that into a tool error.
+    expect(await client.callTool({ name: 'github__create_issue', arguments: { text: 'ask' } })).toEqual({
+      content: [{ type: 'text', text: 'MCP error -32601: Method not found' }],
+      isError: true,
+    });
   });
 
   test('a cancelled call is cancelled upstream too', async () => {

@@ -1,7 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import type { InitializeResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, InitializeResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { randomBytes } from 'node:crypto';
 import type { Identity } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
@@ -9,16 +10,18 @@ import { serverAllowed } from './profiles';
 import type { McpProfile } from './profiles';
 import type { RuntimeMcp, RuntimeMcpServer } from './runtime-mcp';
 import type { SessionState, UpstreamSession } from './session-token';
+import { relayedCapabilities } from './client-relay';
+import type { ClientRelay } from './client-relay';
 import type { ToolPins } from './tool-pins';
 import { fanOut } from './upstream-calls';
-import type { ClientToken, UpstreamPool } from './upstream-pool';
+import type { ClientToken, RelayTarget, UpstreamPool } from './upstream-pool';
 
 /** Everything one client request carries into the gateway. */
 export interface McpRequestContext {
   readonly identity: Identity;
   readonly profile: McpProfile;
   readonly state: SessionState;
-  /** A digest of the client's session id: keys per-session state kept in this process. */
+  /** The session's random id (state.id): keys per-session state kept in this process. */
   readonly sessionKey: string;
   readonly token: ClientToken;
   readonly signal: AbortSignal;
@@ -31,6 +34,7 @@ export interface McpGatewayDeps {
   readonly mcp: RuntimeMcp;
   readonly pool: UpstreamPool;
   readonly pins: ToolPins;
+  readonly relay: ClientRelay;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
 }
@@ -59,13 +63,17 @@ export class McpSessions {
   async initialize(
     identity: Identity,
     profile: McpProfile,
-    requestedVersion: unknown,
+    requested: { protocolVersion?: unknown; capabilities?: ClientCapabilities },
     token: ClientToken,
     signal: AbortSignal,
   ): Promise<{ result: InitializeResult; state: SessionState }> {
+    const id = randomBytes(16).toString('base64url');
+    const clientCapabilities = relayedCapabilities(requested.capabilities);
+    const target = this.#relayTarget(id, clientCapabilities);
     const opened = await fanOut(this.serversFor(profile), 'initialize', signal, this.deps, async (server, serverSignal) => [
-      await this.deps.pool.open(server, token, serverSignal),
+      await this.deps.pool.open(server, token, serverSignal, target),
     ]);
+    const requestedVersion = requested.protocolVersion;
     const upstreams: Record<string, UpstreamSession> = {};
     for (const { server, items } of opened) upstreams[server.name] = items[0].session;
     const protocolVersion =
@@ -80,7 +88,7 @@ export class McpSessions {
       serverInfo: { name: 'aigw', version: '0.1.0' },
       ...(instructions ? { instructions } : {}),
     };
-    return { result, state: { caller: identity.caller, protocolVersion, upstreams, createdAt: Date.now() } };
+    return { result, state: { id, caller: identity.caller, protocolVersion, upstreams, clientCapabilities, createdAt: Date.now() } };
   }
 
   /**
@@ -91,7 +99,7 @@ export class McpSessions {
     const session = this.#sessionOf(server, context);
     if (session === undefined) return run(await this.#openLate(server, context, signal));
     try {
-      return await run(await this.deps.pool.resume(server, session, context.token, signal));
+      return await run(await this.deps.pool.resume(server, session, context.token, signal, this.#relayTarget(context.sessionKey, context.state.clientCapabilities)));
     } catch (error) {
       if (!(error instanceof StreamableHTTPError && error.code === 404)) throw error;
       this.deps.pool.forget(server, session, context.token);
@@ -111,12 +119,17 @@ export class McpSessions {
     );
   }
 
+  /** Where upstream requests of this session go; none when the client can answer none. */
+  #relayTarget(sessionKey: string, capabilities: ClientCapabilities): RelayTarget | undefined {
+    return Object.keys(capabilities).length > 0 ? { sessionKey, capabilities, relay: this.deps.relay } : undefined;
+  }
+
   #sessionOf(server: RuntimeMcpServer, context: McpRequestContext): UpstreamSession | undefined {
     return this.#late.get(lateKey(context, server)) ?? context.state.upstreams[server.name];
   }
 
   async #openLate(server: RuntimeMcpServer, context: McpRequestContext, signal: AbortSignal): Promise<Client> {
-    const opened = await this.deps.pool.open(server, context.token, signal);
+    const opened = await this.deps.pool.open(server, context.token, signal, this.#relayTarget(context.sessionKey, context.state.clientCapabilities));
     this.#late.set(lateKey(context, server), opened.session);
     if (this.#late.size > MAX_LATE_SESSIONS) this.#late.delete(this.#late.keys().next().value as string);
     return opened.client;

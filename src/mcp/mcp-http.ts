@@ -1,7 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, JSONRPCMessageSchema, McpError, SUPPORTED_PROTOCOL_VERSIONS, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  JSONRPCMessageSchema,
+  McpError,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientRelay } from './client-relay';
 import { authenticate, presentedKey } from '../auth/api-keys';
 import type { Identity, RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
@@ -12,6 +21,9 @@ import { openProfile, profileFor } from './profiles';
 import type { McpProfile } from './profiles';
 import type { SessionCipher, SessionState } from './session-token';
 import { traceContextOf, withTraceContext } from './trace-context';
+
+/** Methods routed to one upstream server, during which it may send requests to the client. */
+const ROUTED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Bodies above this are refused: MCP messages are small, tool arguments included. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -32,6 +44,7 @@ export interface McpHttpDeps {
   readonly sessions: McpSessions;
   readonly methods: McpMethods;
   readonly cipher: SessionCipher;
+  readonly relay: ClientRelay;
   readonly logger: Logger;
   readonly authenticator?: McpAuthenticator;
 }
@@ -110,7 +123,8 @@ export class McpHttpHandler {
     });
 
     if (isJSONRPCRequest(message) && message.method === 'initialize') {
-      const { result, state } = await this.deps.sessions.initialize(identity, profile, message.params?.protocolVersion, token, controller.signal);
+      const requested = message.params as { protocolVersion?: unknown; capabilities?: ClientCapabilities } | undefined;
+      const { result, state } = await this.deps.sessions.initialize(identity, profile, requested ?? {}, token, controller.signal);
       const sessionId = this.deps.cipher.seal(state);
       return sendJson(response, 200, { jsonrpc: '2.0', id: message.id, result }, { 'mcp-session-id': sessionId });
     }
@@ -119,18 +133,24 @@ export class McpHttpHandler {
     const state = this.deps.cipher.open(sessionId);
     // A session sealed for another caller is as unknown to this one as a forged id.
     if (!state || state.caller !== identity.caller) return sendJson(response, 404, rpcError(isJSONRPCRequest(message) ? message.id : null, -32001, 'session not found'));
-    const sessionKey = createHash('sha256').update(sessionId).digest('base64url');
+    const sessionKey = state.id;
 
     if (!isJSONRPCRequest(message)) {
       if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled') {
         const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
         if (id !== undefined) this.#inFlight.get(inFlightKey(sessionKey, id))?.abort();
       }
+      // The client's answer to a request relayed from an upstream server.
+      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.deps.relay.answer(sessionKey, message);
       response.writeHead(202).end();
       return;
     }
     const progressToken = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
-    const stream = (typeof progressToken === 'string' || typeof progressToken === 'number') && (headers.get('accept') ?? '').includes('text/event-stream');
+    const acceptsEvents = (headers.get('accept') ?? '').includes('text/event-stream');
+    // An SSE answer when there is something to send before the result: progress, or requests
+    // an upstream may make while serving a routed call (the client declared it answers some).
+    const relays = ROUTED_METHODS.has(message.method) && Object.keys(state.clientCapabilities).length > 0;
+    const stream = acceptsEvents && (typeof progressToken === 'string' || typeof progressToken === 'number' || relays);
     const context: McpRequestContext = {
       identity,
       profile,
@@ -142,6 +162,7 @@ export class McpHttpHandler {
     };
     const key = inFlightKey(sessionKey, message.id);
     this.#inFlight.set(key, controller);
+    const closeChannel = stream && relays ? this.deps.relay.open(sessionKey, { send: (event) => writeEvent(response, event) }) : undefined;
     let answer: Record<string, unknown>;
     try {
       answer = { jsonrpc: '2.0', id: message.id, result: await this.deps.methods.handle(message.method, message.params, context) };
@@ -149,6 +170,7 @@ export class McpHttpHandler {
       answer = errorAnswer(message.id, error, this.deps.logger);
     } finally {
       this.#inFlight.delete(key);
+      closeChannel?.();
     }
     if (controller.signal.aborted && response.destroyed) return;
     if (stream) {
@@ -164,7 +186,7 @@ export class McpHttpHandler {
     const sessionId = headers.get('mcp-session-id');
     const state: SessionState | undefined = sessionId === undefined ? undefined : this.deps.cipher.open(sessionId);
     if (!sessionId || !state || state.caller !== identity.caller) return sendJson(response, 404, rpcError(null, -32001, 'session not found'));
-    const sessionKey = createHash('sha256').update(sessionId).digest('base64url');
+    const sessionKey = state.id;
     const signal = AbortSignal.timeout(10_000);
     await this.deps.sessions.terminate({ identity, profile, state, sessionKey, token: headers.get('authorization'), signal });
     response.writeHead(200).end();

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
+import { ClientRelay } from './client-relay';
 import { McpSessions } from './mcp-gateway';
 import { McpHttpHandler } from './mcp-http';
 import type { McpAuthenticator } from './mcp-http';
@@ -40,13 +41,15 @@ export class McpService {
     const { config, mcp, logger, metrics } = options;
     const pool = new UpstreamPool(logger);
     const pins = new ToolPins(mcp.pinning, options.pinStore);
-    const deps = { mcp, pool, pins, logger, metrics };
+    const relay = new ClientRelay();
+    const deps = { mcp, pool, pins, relay, logger, metrics };
     const sessions = new McpSessions(deps);
     const handler = new McpHttpHandler({
       config: () => config,
       sessions,
       methods: new McpMethods(deps, sessions),
       cipher: new SessionCipher(mcp.sessionKey),
+      relay,
       logger,
       authenticator: options.authenticator,
     });

@@ -2,9 +2,11 @@ import { SessionCipher, deriveSessionKey } from './session-token';
 import type { SessionState } from './session-token';
 
 const state: SessionState = {
+  id: 'q9Xr2m0bS1yT3uV4wX5yZ6',
   caller: 'agent-7',
   protocolVersion: '2025-11-25',
   upstreams: { github: { sessionId: '5b1c6a52-0d8f-4f1e-9a39-6f1f4a0b2c11', protocolVersion: '2025-11-25' }, docs: { protocolVersion: '2025-06-18' } },
+  clientCapabilities: { elicitation: {} },
   createdAt: 1_764_700_000_000,
 };
 

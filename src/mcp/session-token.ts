@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * The Mcp-Session-Id a client sees: the session's state, encrypted and authenticated with
@@ -10,12 +11,16 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 
 /** What a session carries. */
 export interface SessionState {
+  /** A random id (base64url) keying what this process keeps for the session. */
+  readonly id: string;
   /** The caller that initialized the session; a request from anyone else is refused. */
   readonly caller: string;
   /** The protocol version negotiated with the client. */
   readonly protocolVersion: string;
   /** Per upstream server: its session id (if it issued one) and the protocol version it speaks. */
   readonly upstreams: Readonly<Record<string, UpstreamSession>>;
+  /** What the client can answer (elicitation, sampling, roots), relayed to the upstream servers. */
+  readonly clientCapabilities: ClientCapabilities;
   /** Creation time (ms since the epoch). */
   readonly createdAt: number;
 }
@@ -75,7 +80,8 @@ export class SessionCipher {
 function parseState(value: unknown): SessionState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const state = value as Record<string, unknown>;
-  if (typeof state.caller !== 'string' || typeof state.protocolVersion !== 'string' || typeof state.createdAt !== 'number') return undefined;
+  if (typeof state.id !== 'string' || typeof state.caller !== 'string' || typeof state.protocolVersion !== 'string' || typeof state.createdAt !== 'number') return undefined;
   if (typeof state.upstreams !== 'object' || state.upstreams === null) return undefined;
+  if (typeof state.clientCapabilities !== 'object' || state.clientCapabilities === null) return undefined;
   return value as SessionState;
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
@@ -162,6 +163,14 @@ export class TestMcpServer {
           if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, total: args.steps } });
         }
         if (args.text === 'hang') await this.#untilAborted(extra.signal, tool.name);
+        if (args.text === 'ask') {
+          // A server-to-client request in the middle of the call (it goes back on the call's stream).
+          const answer = await extra.sendRequest(
+            { method: 'elicitation/create', params: { message: 'Which repository?', requestedSchema: { type: 'object', properties: { repo: { type: 'string' } }, required: ['repo'] } } },
+            ElicitResultSchema,
+          );
+          return { content: [{ type: 'text', text: `${name}/${tool.name}: ${answer.action} ${JSON.stringify(answer.content ?? {})}` }] };
+        }
         if (args.text === 'fail') return { content: [{ type: 'text', text: `${tool.name} failed` }], isError: true };
         return { content: [{ type: 'text', text: `${name}/${tool.name}: ${args.text ?? ''}` }] };
       });

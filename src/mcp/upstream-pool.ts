@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { InitializeResult } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, CreateMessageResultSchema, ElicitRequestSchema, ElicitResultSchema, ListRootsRequestSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, InitializeResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientRelay } from './client-relay';
 import type { Logger } from '../telemetry/logger';
 import type { RuntimeMcpServer } from './runtime-mcp';
 import { createNodeFetch } from './node-fetch';
@@ -23,6 +25,13 @@ const MAX_CLIENTS = 5_000;
 /** The client's own Authorization header, for servers configured to receive it. */
 export type ClientToken = string | undefined;
 
+/** Where an upstream session's server-to-client requests go: its client session, through the relay. */
+export interface RelayTarget {
+  readonly sessionKey: string;
+  readonly capabilities: ClientCapabilities;
+  readonly relay: ClientRelay;
+}
+
 /**
  * SDK clients for the upstream MCP servers, one per upstream session, kept for reuse. A
  * client for a session another replica opened is built from the session id alone (the SDK
@@ -36,12 +45,12 @@ export class UpstreamPool {
   constructor(private readonly logger: Logger) {}
 
   /** Opens a new upstream session (initialize + initialized) and keeps its client. */
-  async open(server: RuntimeMcpServer, token: ClientToken, signal: AbortSignal): Promise<OpenedUpstream> {
+  async open(server: RuntimeMcpServer, token: ClientToken, signal: AbortSignal, target?: RelayTarget): Promise<OpenedUpstream> {
     if (server.stdio) {
       const client = await this.resume(server, { protocolVersion: '' }, token, signal);
       return { client, session: { protocolVersion: '' }, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() };
     }
-    const client = newClient();
+    const client = newClient(target);
     const transport = httpTransport(server, token);
     await client.connect(transport, { signal, timeout: server.timeoutMs });
     const session: UpstreamSession = { sessionId: transport.sessionId, protocolVersion: transport.protocolVersion ?? '' };
@@ -53,12 +62,13 @@ export class UpstreamPool {
    * The client for an upstream session: the kept one, or a new one resuming it. A server that
    * issued no session id (stateless, or stdio) gets one shared client per credential.
    */
-  async resume(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken, signal: AbortSignal): Promise<Client> {
+  async resume(server: RuntimeMcpServer, session: UpstreamSession, token: ClientToken, signal: AbortSignal, target?: RelayTarget): Promise<Client> {
     const key = clientKey(server, session, token);
     const kept = this.#clients.get(key);
     if (kept) return kept;
     const created = (async () => {
-      const client = newClient();
+      // Shared clients (stdio, servers without sessions) serve many client sessions: nothing to relay to.
+      const client = newClient(server.stdio || session.sessionId === undefined ? undefined : target);
       if (server.stdio) {
         const transport = this.#stdioTransport(server);
         // The child exited: forget it, so the next request starts a new one.
@@ -133,9 +143,19 @@ export class UpstreamPool {
   }
 }
 
-function newClient(): Client {
-  // No client capabilities: sampling, elicitation and roots are not relayed to upstream servers.
-  return new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities: {} });
+/**
+ * An SDK client declaring, upstream, what the client session can answer; the server's
+ * requests for those are relayed to the client and its answers checked against the SDK's schemas.
+ */
+function newClient(target?: RelayTarget): Client {
+  const capabilities = target?.capabilities ?? {};
+  const client = new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities });
+  if (!target) return client;
+  const relay = (method: string, params: unknown, signal: AbortSignal) => target.relay.request(target.sessionKey, method, params, signal);
+  if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, async (request, extra) => ElicitResultSchema.parse(await relay(request.method, request.params, extra.signal)));
+  if (capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => CreateMessageResultSchema.parse(await relay(request.method, request.params, extra.signal)));
+  if (capabilities.roots) client.setRequestHandler(ListRootsRequestSchema, async (request, extra) => ListRootsResultSchema.parse(await relay(request.method, request.params, extra.signal)));
+  return client;
 }
 
 /** One fetch (and its keep-alive connections) for every upstream HTTP server of the process. */
