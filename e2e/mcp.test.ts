@@ -244,6 +244,10 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     const result = await client.callTool({ name: 'github__create_issue', arguments: { text: 'ask' } });
     expect(result.content).toEqual([{ type: 'text', text: 'github/create_issue: accept {"repo":"envoyproxy/envoy"}' }]);
     expect(asked).toEqual([{ message: 'Which repository?', requestedSchema: { type: 'object', properties: { repo: { type: 'string' } }, required: ['repo'] } }]);
+    // Calls of this client are answered over SSE (for relaying), with no progress it did not ask for.
+    const plain = await client.callTool({ name: 'github__list_issues', arguments: { text: 'plain' } });
+    expect(plain).toEqual({ content: [{ type: 'text', text: 'github/list_issues: plain' }] });
+    expect(github.callsOf('list_issues').at(-1)?.params?._meta).toBeUndefined();
     // The upstream was told the gateway answers elicitation (because this client does).
     const initialize = github.received.filter((message) => message.method === 'initialize').at(-1);
     expect(initialize?.params?.capabilities).toEqual({ elicitation: {} });

@@ -9,7 +9,7 @@ import {
   isJSONRPCRequest,
   isJSONRPCResultResponse,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ClientCapabilities, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientRelay } from './client-relay';
 import { authenticate, presentedKey } from '../auth/api-keys';
 import type { Identity, RuntimeConfig } from '../config/runtime';
@@ -145,24 +145,30 @@ export class McpHttpHandler {
       response.writeHead(202).end();
       return;
     }
-    const progressToken = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
+    await this.#answer(message, response, { identity, profile, state, sessionKey, token, signal: controller.signal }, headers, controller);
+  }
+
+  /**
+   * Answers one request after initialize: JSON, or SSE when there is something to send before
+   * the result (progress the client asked for, or requests an upstream may make during a
+   * routed call when the client declared it answers some).
+   */
+  async #answer(message: JSONRPCRequest, response: ServerResponse, base: McpRequestContext, headers: ReadonlyMap<string, string>, controller: AbortController): Promise<void> {
+    const { sessionKey, state } = base;
+    const token = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
+    const progressToken = typeof token === 'string' || typeof token === 'number' ? token : undefined;
     const acceptsEvents = (headers.get('accept') ?? '').includes('text/event-stream');
-    // An SSE answer when there is something to send before the result: progress, or requests
-    // an upstream may make while serving a routed call (the client declared it answers some).
-    const relays = ROUTED_METHODS.has(message.method) && Object.keys(state.clientCapabilities).length > 0;
-    const stream = acceptsEvents && (typeof progressToken === 'string' || typeof progressToken === 'number' || relays);
+    const relays = acceptsEvents && ROUTED_METHODS.has(message.method) && Object.keys(state.clientCapabilities).length > 0;
+    const stream = relays || (acceptsEvents && progressToken !== undefined);
     const context: McpRequestContext = {
-      identity,
-      profile,
-      state,
-      sessionKey,
-      token,
-      signal: controller.signal,
-      ...(stream ? { progress: (progress) => writeEvent(response, { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...progress } }) } : {}),
+      ...base,
+      ...(stream && progressToken !== undefined
+        ? { progress: (progress) => writeEvent(response, { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...progress } }) }
+        : {}),
     };
     const key = inFlightKey(sessionKey, message.id);
     this.#inFlight.set(key, controller);
-    const closeChannel = stream && relays ? this.deps.relay.open(sessionKey, { send: (event) => writeEvent(response, event) }) : undefined;
+    const closeChannel = relays ? this.deps.relay.open(sessionKey, { send: (event) => writeEvent(response, event) }) : undefined;
     let answer: Record<string, unknown>;
     try {
       answer = { jsonrpc: '2.0', id: message.id, result: await this.deps.methods.handle(message.method, message.params, context) };
