@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError, loadConfigFile, validateConfig } from '../config/load';
 import { compileConfig } from '../config/runtime';
 import { deriveSessionKey } from './session-token';
@@ -29,6 +31,7 @@ describe('mcp config schema', () => {
       servers: [{ name: 'github', url: 'https://mcp.example.com/mcp', env: {}, passEnv: [], timeoutMs: 5000, callTimeoutMs: 300000, forwardClientToken: false }],
       separator: '__',
       sessionSecret: { env: 'S' },
+      sessionTtlSeconds: 86400,
       pinning: 'warn',
       authorizationServers: [],
       scopes: [],
@@ -170,6 +173,18 @@ describe('examples/mcp.yaml', () => {
     const config = loadConfigFile(join(__dirname, '..', '..', 'examples', 'mcp.yaml'));
     expect(config.mcp?.servers.map((server) => server.name)).toEqual(['github', 'docs']);
     expect(config.mcp?.profiles?.map((profile) => profile.name)).toEqual(['triage', 'platform']);
+    expect(config.server.mcp).toBe('127.0.0.1:9092');
+  });
+});
+
+describe('README, section "MCP gateway"', () => {
+  test('its config example is a valid mcp section', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## MCP gateway'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const written = parse(yaml) as Record<string, unknown>;
+    const config = validateConfig({ ...LLM, ...written });
+    expect(config.mcp?.servers.map((server) => server.name)).toEqual(['github', 'docs', 'files']);
     expect(config.server.mcp).toBe('127.0.0.1:9092');
   });
 });

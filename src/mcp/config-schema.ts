@@ -110,6 +110,8 @@ export const McpConfigSchema = z
       .default('__'),
     /** Encrypts the Mcp-Session-Id (at least 32 bytes); every aigw replica needs the same. */
     sessionSecret: McpSecretSourceSchema,
+    /** Seconds a session stays valid after initialize; then the client gets 404 and initializes again. */
+    sessionTtlSeconds: z.number().int().min(60).max(30 * 86400).default(86400),
     /** off: no hashes kept; warn: changes are flagged; enforce: changed tools are hidden until approved. */
     pinning: z.enum(['off', 'warn', 'enforce']).default('warn'),
     /** Bearer token for POST /admin/mcp/tools/approve on the admin server; the endpoint is off without it. */

@@ -19,6 +19,7 @@ import type { McpRequestContext, McpSessions } from './mcp-gateway';
 import { MCP_PATH, METADATA_PREFIX, protectedResourceMetadata, resourceUrl, wwwAuthenticate } from './oauth-metadata';
 import { openProfile, profileFor } from './profiles';
 import type { McpProfile } from './profiles';
+import { sessionExpired } from './session-token';
 import type { SessionCipher, SessionState } from './session-token';
 import { traceContextOf, withTraceContext } from './trace-context';
 
@@ -132,7 +133,9 @@ export class McpHttpHandler {
     if (sessionId === undefined) return sendJson(response, 400, rpcError(isJSONRPCRequest(message) ? message.id : null, ErrorCode.InvalidRequest, 'Mcp-Session-Id is required: initialize first'));
     const state = this.deps.cipher.open(sessionId);
     // A session sealed for another caller is as unknown to this one as a forged id.
-    if (!state || state.caller !== identity.caller) return sendJson(response, 404, rpcError(isJSONRPCRequest(message) ? message.id : null, -32001, 'session not found'));
+    if (!state || state.caller !== identity.caller || sessionExpired(state, this.deps.config().mcp?.sessionTtlSeconds ?? 0)) {
+      return sendJson(response, 404, rpcError(isJSONRPCRequest(message) ? message.id : null, -32001, 'session not found'));
+    }
     const sessionKey = state.id;
 
     if (!isJSONRPCRequest(message)) {

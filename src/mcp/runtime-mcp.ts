@@ -32,6 +32,7 @@ export interface RuntimeMcp {
   readonly separator: string;
   /** AES-256 key for session ids, derived once from the session secret. */
   readonly sessionKey: Buffer;
+  readonly sessionTtlSeconds: number;
   readonly pinning: McpConfig['pinning'];
   readonly adminToken?: Secret;
   readonly resource?: string;
@@ -119,6 +120,7 @@ export function compileMcp(
     profiles: config.profiles ? compileProfiles(config.profiles) : undefined,
     separator: config.separator,
     sessionKey,
+    sessionTtlSeconds: config.sessionTtlSeconds,
     pinning: config.pinning,
     adminToken,
     resource: config.resource,

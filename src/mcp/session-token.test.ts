@@ -1,4 +1,4 @@
-import { SessionCipher, deriveSessionKey } from './session-token';
+import { SessionCipher, deriveSessionKey, sessionExpired } from './session-token';
 import type { SessionState } from './session-token';
 
 const state: SessionState = {
@@ -40,6 +40,12 @@ describe('session ids', () => {
     expect(new SessionCipher(key).open(id.slice(0, 20))).toBeUndefined();
     expect(new SessionCipher(key).open('not a session id')).toBeUndefined();
     expect(new SessionCipher(key).open('')).toBeUndefined();
+  });
+
+  test('sessions expire after their time to live (and one from the future is not trusted)', () => {
+    expect(sessionExpired(state, 3600, state.createdAt + 3_600_000)).toBe(false);
+    expect(sessionExpired(state, 3600, state.createdAt + 3_600_001)).toBe(true);
+    expect(sessionExpired(state, 3600, state.createdAt - 120_000)).toBe(true);
   });
 
   test('a sealed value of the wrong shape is refused', () => {

@@ -76,6 +76,11 @@ export class SessionCipher {
   }
 }
 
+/** Whether a session is past its time to live (a client then initializes again). */
+export function sessionExpired(state: SessionState, ttlSeconds: number, now = Date.now()): boolean {
+  return now - state.createdAt > ttlSeconds * 1000 || state.createdAt > now + 60_000;
+}
+
 /** Checks the decrypted shape (a sealed state from an older layout must not crash a request). */
 function parseState(value: unknown): SessionState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
