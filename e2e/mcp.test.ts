@@ -347,6 +347,16 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     expect((await client.callTool({ name: 'docs__fetch_page', arguments: { text: 'p' } })).content).toEqual([{ type: 'text', text: 'docs/fetch_page: p' }]);
   });
 
+  test('a call to a server that is down is a JSON-RPC error, counted and audited', async () => {
+    const { client } = await connect(KEYS.admin);
+    const before = metricValue(await stack.metricsText(), 'aigw_mcp_upstream_errors_total{server="down",method="tools/call",tool="anything",kind="error"}');
+    const failed = client.callTool({ name: 'down__anything', arguments: { text: 'x' } });
+    await expect(failed).rejects.toBeInstanceOf(McpError);
+    await expect(failed).rejects.toMatchObject({ code: -32603 });
+    expect(metricValue(await stack.metricsText(), 'aigw_mcp_upstream_errors_total{server="down",method="tools/call",tool="anything",kind="error"}')).toBe(before + 1);
+    expect(stack.audits('mcp_tool_call').filter((entry) => entry.server === 'down').map((entry) => entry.outcome)).toEqual(['error']);
+  });
+
   test('metrics: per server/tool/method latency and errors', async () => {
     const { client } = await connect(KEYS.admin);
     const sample = (name: string) => `aigw_mcp_upstream_request_duration_seconds_count{server="github",method="tools/call",tool="${name}"}`;
