@@ -231,6 +231,21 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     ]);
   });
 
+  test('the SSE answer is not buffered: each progress event arrives when it is sent', async () => {
+    const { client } = await connect(KEYS.admin);
+    const started = Date.now();
+    const arrivals: number[] = [];
+    await client.callTool({ name: 'github__create_issue', arguments: { text: 'slowly', steps: 3, pauseMs: 300 } }, undefined, {
+      onprogress: () => arrivals.push(Date.now() - started),
+    });
+    const done = Date.now() - started;
+    expect(arrivals).toHaveLength(3);
+    // Three pauses of 300 ms: the first event comes after one pause, not with the result.
+    expect(arrivals[0]).toBeGreaterThanOrEqual(250);
+    expect(arrivals[0]).toBeLessThan(done - 450);
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(250);
+  });
+
   test('a server-to-client request (elicitation) during a call is relayed to the client and its answer back', async () => {
     const transport = new StreamableHTTPClientTransport(stack.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${KEYS.admin}` } } });
     const client = new Client({ name: 'asking-agent', version: '1.0.0' }, { capabilities: { elicitation: {} } });

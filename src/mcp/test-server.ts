@@ -15,7 +15,7 @@ import { z } from 'zod';
  * reaches it, can be slowed down, and can change a tool's description while running.
  */
 
-/** One tool the server offers; every tool takes `{ text?, steps? }`. */
+/** One tool the server offers; every tool takes `{ text?, steps?, pauseMs? }` (progress steps, a pause before each). */
 export interface TestTool {
   readonly name: string;
   readonly description: string;
@@ -38,7 +38,7 @@ export interface ReceivedMessage {
   readonly traceparent?: string;
 }
 
-const inputSchema = { text: z.string().optional(), steps: z.number().int().min(0).max(20).optional() };
+const inputSchema = { text: z.string().optional(), steps: z.number().int().min(0).max(20).optional(), pauseMs: z.number().int().min(0).max(5000).optional() };
 
 export class TestMcpServer {
   /** Every JSON-RPC message received, in order. */
@@ -160,6 +160,7 @@ export class TestMcpServer {
       const registered = mcp.registerTool(tool.name, { description: this.#descriptions.get(tool.name), inputSchema }, async (args, extra): Promise<CallToolResult> => {
         const token = extra._meta?.progressToken;
         for (let step = 1; step <= (args.steps ?? 0); step += 1) {
+          if (args.pauseMs) await this.#sleep(args.pauseMs);
           if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, total: args.steps } });
         }
         if (args.text === 'hang') await this.#untilAborted(extra.signal, tool.name);
