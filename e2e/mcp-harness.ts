@@ -39,8 +39,10 @@ export class McpStack {
     private readonly dir: string,
   ) {}
 
-  static async start(mcp: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<McpStack> {
+  /** `unixSocket`: Envoy reaches aigw's MCP listener over a Unix socket instead of TCP. */
+  static async start(mcp: Record<string, unknown>, env: NodeJS.ProcessEnv, options: { unixSocket?: boolean } = {}): Promise<McpStack> {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-mcp-e2e-'));
+    const mcpAddress = options.unixSocket ? `unix:${join(dir, 'mcp.sock')}` : '127.0.0.1:0';
     const [listenerPort, adminPort] = [await freePort(), await freePort()];
     const raw = {
       ...LLM_PART,
@@ -48,7 +50,7 @@ export class McpStack {
       mcp,
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: ['127.0.0.1:0'], admin: '127.0.0.1:0', mcp: '127.0.0.1:0' },
+      server: { grpc: ['127.0.0.1:0'], admin: '127.0.0.1:0', mcp: mcpAddress },
     };
     const runtime = compileConfig(validateConfig(raw, 'mcp-e2e'), env);
     const logLines: string[] = [];
@@ -56,7 +58,7 @@ export class McpStack {
     const logger: Logger = process.env.E2E_LOG ? createLogger('debug') : capture;
     const gateway = await Gateway.start({ config: runtime, logger, metrics: new GatewayMetrics({ defaultMetrics: false }) });
     const bootstrapPath = join(dir, 'envoy.yaml');
-    writeFileSync(bootstrapPath, renderEnvoyYaml(runtime, { extprocTarget: gateway.grpcAddresses[0], mcpTarget: `127.0.0.1:${gateway.mcp?.port}` }));
+    writeFileSync(bootstrapPath, renderEnvoyYaml(runtime, { extprocTarget: gateway.grpcAddresses[0], mcpTarget: options.unixSocket ? mcpAddress : `127.0.0.1:${gateway.mcp?.port}` }));
     try {
       const envoy = await EnvoyProcess.start(bootstrapPath, adminPort);
       return new McpStack(envoy, gateway, `http://127.0.0.1:${listenerPort}`, logLines, dir);

@@ -23,6 +23,8 @@ describeE2E('MCP gateway: a local stdio server beside an HTTP one', () => {
         sessionSecret: { env: 'MCP_SESSION_SECRET' },
       },
       { MCP_SESSION_SECRET: 'a-stdio-e2e-session-secret-of-32-bytes+', LOCAL_TOOL_TOKEN: 'local-secret' },
+      // This stack also checks Envoy → aigw over a Unix socket.
+      { unixSocket: true },
     );
   });
 

@@ -99,7 +99,7 @@ export class Gateway {
     logger.info('aigw started', {
       grpc: bound,
       admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}`,
-      ...(mcp ? { mcp: `${mcpAddress.replace(/:\d+$/, '')}:${mcp.port}` } : {}),
+      ...(mcp ? { mcp: mcp.port === undefined ? mcpAddress : `${mcpAddress.replace(/:\d+$/, '')}:${mcp.port}` } : {}),
     });
     for (const warning of options.config.warnings) logger.warn(warning);
     return gateway;

@@ -58,5 +58,9 @@ describe('MCP routes and cluster', () => {
     });
     expect(cluster(render({ ...BASE, mcp: MCP, server: { mcp: 'aigw:9300' } }))?.type).toBe('STRICT_DNS');
     expect(JSON.stringify(cluster(render({ ...BASE, mcp: MCP }, '127.0.0.1:4567')))).toContain('"port_value":4567');
+    expect(cluster(render({ ...BASE, mcp: MCP, server: { mcp: 'unix:/run/aigw/mcp.sock' } }))?.load_assignment).toEqual({
+      cluster_name: 'aigw_mcp',
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/run/aigw/mcp.sock' } } } }] }],
+    });
   });
 });

@@ -35,10 +35,22 @@ export function mcpRoutes(config: RuntimeConfig): Json[] {
   ];
 }
 
-/** The cluster for aigw's MCP listener (plain HTTP/1.1); none without an `mcp:` section. */
+/** The cluster for aigw's MCP listener (plain HTTP/1.1, TCP or a Unix socket); none without an `mcp:` section. */
 export function mcpClusters(config: RuntimeConfig, target?: string): Json[] {
   if (!config.mcp) return [];
-  const [, host, port] = /^\[?([^\]]*?)\]?:(\d+)$/.exec(target ?? config.mcp.address) ?? [];
+  const address = target ?? config.mcp.address;
+  if (address.startsWith('unix:')) {
+    return [
+      {
+        name: MCP_CLUSTER,
+        type: 'STATIC',
+        connect_timeout: '1s',
+        circuit_breakers: { thresholds: [{ max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }] },
+        load_assignment: { cluster_name: MCP_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: address.slice('unix:'.length) } } } }] }] },
+      },
+    ];
+  }
+  const [, host, port] = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address) ?? [];
   return [
     {
       name: MCP_CLUSTER,

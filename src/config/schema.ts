@@ -255,8 +255,8 @@ export const AigwConfigSchema = z
       .object({
         grpc: z.array(ListenAddressSchema).min(1).default(['127.0.0.1:50051']),
         admin: ListenAddressSchema.default('127.0.0.1:9090'),
-        /** aigw's MCP gateway (plain HTTP, reached through Envoy's /mcp route; default 127.0.0.1:9092); used only with an `mcp:` section. */
-        mcp: ListenAddressSchema.refine((address) => !address.startsWith('unix:'), 'must be host:port').optional(),
+        /** aigw's MCP gateway (plain HTTP, reached through Envoy's /mcp route; default 127.0.0.1:9092, or unix:/path); used only with an `mcp:` section. */
+        mcp: ListenAddressSchema.optional(),
         /** Seconds SIGTERM waits for in-flight streams before closing them. */
         drainSeconds: z.number().min(0).max(3600).default(30),
       })

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,24 @@ import { SessionCipher } from './session-token';
 import { ToolPins } from './tool-pins';
 import type { PinStore } from './tool-pins';
 import { UpstreamPool } from './upstream-pool';
+
+/** Binds host:port (port 0 picks a free one) or unix:/path (a socket left by a previous run is removed first). */
+async function listen(server: Server, address: string): Promise<void> {
+  const bound = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => resolve());
+  });
+  if (address.startsWith('unix:')) {
+    const path = address.slice('unix:'.length);
+    rmSync(path, { force: true });
+    server.listen(path);
+  } else {
+    const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+    if (!match) throw new Error(`server.mcp: not a host:port address: ${address}`);
+    server.listen(Number(match[2]), match[1]);
+  }
+  return bound;
+}
 
 /** Options for the MCP gateway's HTTP listener. */
 export interface McpServiceOptions {
@@ -32,8 +51,8 @@ export class McpService {
     private readonly pool: UpstreamPool,
     /** Tool pins, for the admin API's approvals. */
     readonly pins: ToolPins,
-    /** The bound port. */
-    readonly port: number,
+    /** The bound port (undefined on a Unix socket). */
+    readonly port: number | undefined,
   ) {}
 
   /** Listens on host:port (port 0 picks a free one). */
@@ -57,13 +76,9 @@ export class McpService {
     // Long tool calls stream progress for minutes; Envoy owns the client-facing timeouts.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
-    const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
-    if (!match) throw new Error(`server.mcp: not a host:port address: ${address}`);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(Number(match[2]), match[1], () => resolve());
-    });
-    return new McpService(server, pool, pins, (server.address() as AddressInfo).port);
+    await listen(server, address);
+    const bound = server.address();
+    return new McpService(server, pool, pins, typeof bound === 'object' && bound !== null ? (bound as AddressInfo).port : undefined);
   }
 
   /** Stops listening and closes upstream clients (their sessions stay valid for other replicas). */
