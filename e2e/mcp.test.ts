@@ -367,7 +367,8 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     const before = metricValue(await stack.metricsText(), 'aigw_mcp_upstream_errors_total{server="down",method="tools/call",tool="anything",kind="error"}');
     const failed = client.callTool({ name: 'down__anything', arguments: { text: 'x' } });
     await expect(failed).rejects.toBeInstanceOf(McpError);
-    await expect(failed).rejects.toMatchObject({ code: -32603 });
+    await expect(failed).rejects.toMatchObject({ code: -32603, message: 'MCP error -32603: upstream server error (see the gateway log)' });
+    expect(stack.logLines.some((line) => line.includes('"message":"mcp upstream request failed"') && line.includes('ECONNREFUSED'))).toBe(true);
     expect(metricValue(await stack.metricsText(), 'aigw_mcp_upstream_errors_total{server="down",method="tools/call",tool="anything",kind="error"}')).toBe(before + 1);
     expect(stack.audits('mcp_tool_call').filter((entry) => entry.server === 'down').map((entry) => entry.outcome)).toEqual(['error']);
   });

@@ -209,8 +209,9 @@ function errorAnswer(id: RequestId, error: unknown, logger: Logger): Record<stri
     const message = error.message.replace(/^MCP error -?\d+: /, '');
     return rpcError(id, error.code, message, error.data);
   }
+  // Transport errors name internal hosts and echo upstream bodies: logged here, not sent to the client.
   logger.warn('mcp upstream request failed', { error: (error as Error).message });
-  return rpcError(id, ErrorCode.InternalError, `upstream server error: ${(error as Error).message}`);
+  return rpcError(id, ErrorCode.InternalError, 'upstream server error (see the gateway log)');
 }
 
 function rpcError(id: RequestId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
