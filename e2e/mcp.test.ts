@@ -100,6 +100,8 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     const text = await stack.metricsText();
     expect(metricValue(text, 'aigw_mcp_servers_left_out_total{server="down",method="tools/list"}')).toBe(before + 1);
     expect(stack.logLines.some((line) => line.includes('"message":"mcp server left out"') && line.includes('"server":"down"'))).toBe(true);
+    // The gateway opens no standalone GET streams upstream (it relays nothing outside requests).
+    expect(github.standaloneStreams).toBe(0);
   });
 
   test('tools/call goes to the right server under its own name, with the gateway credential and never the client key', async () => {

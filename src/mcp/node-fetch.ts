@@ -9,9 +9,11 @@ import { Readable } from 'node:stream';
  * per request on this path, more than the rest of the gateway's work on a tools/call.
  * Only what the transport uses is supported: string bodies, header maps, abort signals.
  */
-export function createNodeFetch(options: { maxSockets?: number } = {}): typeof fetch {
-  const http = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 256 });
-  const https = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 256 });
+export function createNodeFetch(): typeof fetch {
+  // No cap on sockets per host: a call streaming progress holds its connection for as long as
+  // it runs, and a cap would queue every other call behind such streams.
+  const http = new HttpAgent({ keepAlive: true });
+  const https = new HttpsAgent({ keepAlive: true });
   return (input, init) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));

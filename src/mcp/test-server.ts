@@ -43,6 +43,8 @@ const inputSchema = { text: z.string().optional(), steps: z.number().int().min(0
 export class TestMcpServer {
   /** Every JSON-RPC message received, in order. */
   readonly received: ReceivedMessage[] = [];
+  /** GET requests received (standalone server-to-client streams). */
+  standaloneStreams = 0;
   /** Milliseconds to wait before answering any list method (a slow server). */
   listDelayMs = 0;
   readonly #transports = new Map<string, StreamableHTTPServerTransport>();
@@ -101,6 +103,7 @@ export class TestMcpServer {
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let body: unknown;
+    if (request.method === 'GET') this.standaloneStreams += 1;
     if (request.method === 'POST') {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);

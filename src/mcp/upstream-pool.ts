@@ -158,8 +158,18 @@ function newClient(target?: RelayTarget): Client {
   return client;
 }
 
+/**
+ * The SDK client opens a standalone GET stream per upstream session after initialize, for
+ * messages the server sends outside any request. The gateway relays none of those (it has no
+ * stream to the client to put them on), so the GET is answered 405 here, as a server without
+ * such streams would: no idle connection per session and server, on either side.
+ */
+function withoutStandaloneStreams(inner: typeof fetch): typeof fetch {
+  return (input, init) => ((init?.method ?? 'GET') === 'GET' ? Promise.resolve(new Response(null, { status: 405 })) : inner(input, init));
+}
+
 /** One fetch (and its keep-alive connections) for every upstream HTTP server of the process. */
-const upstreamFetch = tracingFetch(createNodeFetch());
+const upstreamFetch = withoutStandaloneStreams(tracingFetch(createNodeFetch()));
 
 function httpTransport(server: RuntimeMcpServer, token: ClientToken, sessionId?: string): StreamableHTTPClientTransport {
   if (!server.url) throw new Error(`${server.name} has no url`);
