@@ -185,8 +185,13 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     expect((await post({ authorization: `Bearer ${KEYS.admin}`, origin: 'https://console.example.com' })).status).toBe(200);
     const oldVersion = await post({ authorization: `Bearer ${KEYS.admin}`, 'mcp-protocol-version': '2023-01-01' });
     expect(oldVersion.status).toBe(400);
+    const before = await stack.metricsText();
     const stranger = await post({ authorization: `Bearer ${KEYS.stranger}` });
     expect(stranger.status).toBe(403);
+    await post({});
+    const after = await stack.metricsText();
+    const count = (text: string, status: number) => metricValue(text, `aigw_mcp_http_responses_total{status="${status}"}`);
+    expect([count(after, 403) - count(before, 403), count(after, 401) - count(before, 401)]).toEqual([1, 1]);
     expect(await stranger.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'caller "stranger" has no MCP profile' } });
   });
 
@@ -388,5 +393,8 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     expect(metricValue(after, 'aigw_mcp_upstream_errors_total{server="github",method="tools/call",tool="delete_repo",kind="tool_error"}')).toBe(1);
     expect(metricValue(after, 'aigw_mcp_upstream_request_duration_seconds_count{server="docs",method="tools/list",tool=""}')).toBeGreaterThanOrEqual(1);
     expect(stack.audits('mcp_tool_call').filter((entry) => entry.tool === 'delete_repo' && entry.caller === 'admin').map((entry) => entry.outcome)).toEqual(['ok', 'ok', 'tool_error']);
+    // A tool error is a JSON-RPC result: three results more for tools/call.
+    const results = (text: string) => metricValue(text, 'aigw_mcp_requests_total{method="tools/call",outcome="result"}');
+    expect(results(after) - results(before)).toBe(3);
   });
 });

@@ -14,6 +14,7 @@ import type { ClientRelay } from './client-relay';
 import { authenticate, presentedKey } from '../auth/api-keys';
 import type { Identity, RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
+import type { GatewayMetrics } from '../telemetry/metrics';
 import type { McpMethods } from './mcp-methods';
 import type { McpRequestContext, McpSessions } from './mcp-gateway';
 import { MCP_PATH, METADATA_PREFIX, protectedResourceMetadata, resourceUrl, wwwAuthenticate } from './oauth-metadata';
@@ -22,6 +23,9 @@ import type { McpProfile } from './profiles';
 import { sessionExpired } from './session-token';
 import type { SessionCipher, SessionState } from './session-token';
 import { traceContextOf, withTraceContext } from './trace-context';
+
+/** Methods with their own metric label; anything else a client sends counts as "other". */
+const KNOWN_METHODS = new Set(['ping', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read']);
 
 /** Methods routed to one upstream server, during which it may send requests to the client. */
 const ROUTED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -47,6 +51,7 @@ export interface McpHttpDeps {
   readonly cipher: SessionCipher;
   readonly relay: ClientRelay;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
   readonly authenticator?: McpAuthenticator;
 }
 
@@ -64,6 +69,7 @@ export class McpHttpHandler {
 
   /** The node:http request listener. */
   readonly listener = (request: IncomingMessage, response: ServerResponse): void => {
+    response.once('finish', () => this.deps.metrics.mcpHttpResponses.inc({ status: String(response.statusCode) }));
     this.#route(request, response).catch((error: Error) => {
       this.deps.logger.error('mcp request failed', { error: error.message });
       if (!response.headersSent) sendJson(response, 500, rpcError(null, ErrorCode.InternalError, 'internal error'));
@@ -181,6 +187,7 @@ export class McpHttpHandler {
       this.#inFlight.delete(key);
       closeChannel?.();
     }
+    this.deps.metrics.mcpRequests.inc({ method: KNOWN_METHODS.has(message.method) ? message.method : 'other', outcome: 'error' in answer ? 'error' : 'result' });
     if (controller.signal.aborted && response.destroyed) return;
     if (stream) {
       if (!response.headersSent) startEvents(response);

@@ -70,6 +70,7 @@ export class McpService {
       cipher: new SessionCipher(mcp.sessionKey),
       relay,
       logger,
+      metrics,
       authenticator: options.authenticator,
     });
     const server = createServer(handler.listener);

@@ -96,6 +96,18 @@ export class GatewayMetrics {
     labelNames: ['method', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly mcpHttpResponses = new Counter({
+    name: 'aigw_mcp_http_responses_total',
+    help: 'HTTP answers of the MCP endpoint, by status (401: unauthenticated, 403: no profile or origin, 404: unknown session).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpRequests = new Counter({
+    name: 'aigw_mcp_requests_total',
+    help: 'JSON-RPC requests the MCP gateway answered, by method ("other" for unknown ones) and outcome (result or error).',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly mcpToolChanges = new Counter({
     name: 'aigw_mcp_tool_definition_changes_total',
     help: 'Tool definitions (description or input schema) that changed after they were pinned, by server and tool.',
