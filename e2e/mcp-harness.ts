@@ -39,13 +39,17 @@ export class McpStack {
     private readonly dir: string,
   ) {}
 
-  /** `unixSocket`: Envoy reaches aigw's MCP listener over a Unix socket instead of TCP. */
-  static async start(mcp: Record<string, unknown>, env: NodeJS.ProcessEnv, options: { unixSocket?: boolean } = {}): Promise<McpStack> {
+  /**
+   * `unixSocket`: Envoy reaches aigw's MCP listener over a Unix socket instead of TCP;
+   * `extra`: more top-level config sections (e.g. rateLimits).
+   */
+  static async start(mcp: Record<string, unknown>, env: NodeJS.ProcessEnv, options: { unixSocket?: boolean; extra?: Record<string, unknown> } = {}): Promise<McpStack> {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-mcp-e2e-'));
     const mcpAddress = options.unixSocket ? `unix:${join(dir, 'mcp.sock')}` : '127.0.0.1:0';
     const [listenerPort, adminPort] = [await freePort(), await freePort()];
     const raw = {
       ...LLM_PART,
+      ...options.extra,
       callers: MCP_CALLERS,
       mcp,
       listener: { address: '127.0.0.1', port: listenerPort },

@@ -35,7 +35,7 @@ export async function handleApprove(request: IncomingMessage, response: ServerRe
   if (typeof body.server !== 'string' || typeof body.tool !== 'string' || (body.sha256 !== undefined && typeof body.sha256 !== 'string')) {
     return json(400, { error: 'server and tool must be strings (sha256 optional)' });
   }
-  const outcome = deps.pins.approve(body.server, body.tool, body.sha256 as string | undefined);
+  const outcome = await deps.pins.approve(body.server, body.tool, body.sha256 as string | undefined);
   if ('problem' in outcome) return json(409, { error: outcome.problem });
   deps.logger.info('mcp tool definition approved', { audit: 'mcp_tool_approved', server: body.server, tool: body.tool, sha256: outcome.approved });
   json(200, { server: body.server, tool: body.tool, approved: outcome.approved });

@@ -63,34 +63,48 @@ export class McpMethods {
 
   /** Every tool the caller may call right now, prefixed; pins are checked (and changes flagged) on the way. */
   async listTools(context: McpRequestContext): Promise<Tool[]> {
-    const { mcp, pins, metrics, logger } = this.deps;
+    const { mcp } = this.deps;
     const perServer = await this.#fetchAll(context, 'tools/list', ListToolsResultSchema, (result) => result.tools);
-    const tools: Tool[] = [];
-    for (const { server, items } of perServer) {
-      for (const tool of items) {
-        const hash = toolDefinitionHash(tool);
-        const verdict = pins.observe(server.name, tool.name, hash);
-        if (verdict === 'changed') {
-          metrics.mcpToolChanges.inc({ server: server.name, tool: tool.name });
-          logger.warn('mcp tool definition changed', { audit: 'mcp_tool_changed', server: server.name, tool: tool.name, sha256: hash, pinning: pins.mode });
-        }
-        if (!toolAllowed(context.profile, server.name, tool.name) || pins.blocked(server.name, tool.name)) continue;
-        tools.push({ ...tool, name: prefixName(server.name, tool.name, mcp.separator) });
-      }
+    const perServerTools = await Promise.all(perServer.map(({ server, items }) => this.#pinned(server.name, items)));
+    return perServerTools.flatMap((tools, index) => {
+      const server = perServer[index].server.name;
+      return tools.filter((tool) => toolAllowed(context.profile, server, tool.name)).map((tool) => ({ ...tool, name: prefixName(server, tool.name, mcp.separator) }));
+    });
+  }
+
+  /**
+   * One server's tools checked against their pins: a change is flagged (metric and audit line),
+   * and under enforce the changed tools are left out. When the pin store cannot be read, enforce
+   * leaves the server's tools out (fail closed) and warn keeps them.
+   */
+  async #pinned(server: string, tools: readonly Tool[]): Promise<Tool[]> {
+    const { pins, metrics, logger } = this.deps;
+    const hashes = tools.map((tool) => ({ name: tool.name, hash: toolDefinitionHash(tool) }));
+    let verdicts: Awaited<ReturnType<typeof pins.observe>>;
+    try {
+      verdicts = await pins.observe(server, hashes);
+    } catch (error) {
+      logger.error('mcp pin store failed', { server, error: (error as Error).message, pinning: pins.mode });
+      return pins.mode === 'enforce' ? [] : [...tools];
     }
-    return tools;
+    for (const { name, hash } of hashes) {
+      if (verdicts.get(name)?.verdict !== 'changed') continue;
+      metrics.mcpToolChanges.inc({ server, tool: name });
+      logger.warn('mcp tool definition changed', { audit: 'mcp_tool_changed', server, tool: name, sha256: hash, pinning: pins.mode });
+    }
+    return tools.filter((tool) => !verdicts.get(tool.name)?.hidden);
   }
 
   /** Routes a tools/call, refusing (and auditing) what the profile or pinning does not allow. */
   async callTool(params: Params, context: McpRequestContext): Promise<CallToolResult> {
-    const { mcp, pins, metrics, logger } = this.deps;
+    const { mcp, metrics, logger } = this.deps;
     const started = performance.now();
     const name = typeof params?.name === 'string' ? params.name : undefined;
     if (name === undefined) throw new McpError(ErrorCode.InvalidParams, 'tools/call needs a string name');
     const target = splitPrefixedName(name, mcp.separator, mcp.serverNames);
     const audit = (server: string, tool: string, outcome: CallOutcome, reason?: string): void =>
       auditToolCall(logger, { identity: context.identity, server, tool, arguments: params?.arguments, outcome, latencyMs: performance.now() - started, reason });
-    const refusal = !target ? 'unknown_name' : !toolAllowed(context.profile, target.server, target.name) ? 'profile' : pins.blocked(target.server, target.name) ? 'pinning' : undefined;
+    const refusal = !target ? 'unknown_name' : !toolAllowed(context.profile, target.server, target.name) ? 'profile' : (await this.#blocked(target.server, target.name)) ? 'pinning' : undefined;
     if (refusal || !target) {
       metrics.mcpRefusals.inc({ method: 'tools/call', reason: refusal ?? 'unknown_name' });
       audit(target?.server ?? 'unknown', target?.name ?? name, 'refused', refusal);
@@ -104,6 +118,16 @@ export class McpMethods {
     } catch (error) {
       audit(server.name, target.name, 'error', (error as Error).message);
       throw error;
+    }
+  }
+
+  /** Whether pinning refuses a call; a pin store that cannot be read refuses under enforce (fail closed). */
+  async #blocked(server: string, tool: string): Promise<boolean> {
+    try {
+      return await this.deps.pins.blocked(server, tool);
+    } catch (error) {
+      this.deps.logger.error('mcp pin store failed', { server, error: (error as Error).message, pinning: this.deps.pins.mode });
+      return true;
     }
   }
 

@@ -12,7 +12,8 @@ import type { McpAuthenticator } from './mcp-http';
 import { McpMethods } from './mcp-methods';
 import type { RuntimeMcp } from './runtime-mcp';
 import { SessionCipher } from './session-token';
-import { ToolPins } from './tool-pins';
+import { RedisPinStore } from './redis-pin-store';
+import { MemoryPinStore, ToolPins } from './tool-pins';
 import type { PinStore } from './tool-pins';
 import { UpstreamPool } from './upstream-pool';
 
@@ -32,6 +33,17 @@ async function listen(server: Server, address: string): Promise<void> {
     server.listen(Number(match[2]), match[1]);
   }
   return bound;
+}
+
+/**
+ * Pins live where the rate-limit counters do: with a Redis store the fleet shares them (a
+ * change is flagged once, one approval counts everywhere); otherwise in this process.
+ */
+export function pinStoreFor(config: RuntimeConfig): PinStore {
+  const store = config.rateLimits?.store;
+  if (store === undefined || store === 'memory') return new MemoryPinStore();
+  // Rate-limit timeouts are tuned for the request path (tens of ms); a list can wait a little longer.
+  return new RedisPinStore({ url: store.redis.url, timeoutMs: Math.max(store.redis.timeoutMs, 200), keyPrefix: store.redis.keyPrefix });
 }
 
 /** Options for the MCP gateway's HTTP listener. */
@@ -59,7 +71,7 @@ export class McpService {
   static async start(options: McpServiceOptions, address: string): Promise<McpService> {
     const { config, mcp, logger, metrics } = options;
     const pool = new UpstreamPool(logger);
-    const pins = new ToolPins(mcp.pinning, options.pinStore);
+    const pins = new ToolPins(mcp.pinning, options.pinStore ?? pinStoreFor(config));
     const relay = new ClientRelay();
     const deps = { mcp, pool, pins, relay, logger, metrics };
     const sessions = new McpSessions(deps);
@@ -87,5 +99,6 @@ export class McpService {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.pool.close();
+    await this.pins.store.close();
   }
 }

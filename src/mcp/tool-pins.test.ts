@@ -1,5 +1,5 @@
 import { argumentsHash } from './audit';
-import { ToolPins, canonicalJson, toolDefinitionHash } from './tool-pins';
+import { ToolPins, canonicalJson, judge, toolDefinitionHash } from './tool-pins';
 
 describe('canonical JSON and hashes', () => {
   test('keys sorted at every level; arrays keep their order; undefined dropped', () => {
@@ -22,37 +22,58 @@ describe('canonical JSON and hashes', () => {
 });
 
 describe('pins', () => {
-  test('first sight pins; a change is flagged once; enforce blocks until approved', () => {
+  const verdictOf = async (pins: ToolPins, server: string, tool: string, hash: string) => (await pins.observe(server, [{ name: tool, hash }])).get(tool);
+
+  test('first sight pins; a change is flagged once; enforce hides and blocks until approved', async () => {
     const pins = new ToolPins('enforce');
-    expect(pins.observe('github', 'list', 'h1')).toBe('first-seen');
-    expect(pins.observe('github', 'list', 'h1')).toBe('pinned');
-    expect(pins.blocked('github', 'list')).toBe(false);
-    expect(pins.observe('github', 'list', 'h2')).toBe('changed');
-    expect(pins.observe('github', 'list', 'h2')).toBe('still-changed');
-    expect(pins.blocked('github', 'list')).toBe(true);
-    expect(pins.approve('github', 'list', 'h3')).toEqual({ problem: 'the pending definition is sha256 h2, not h3' });
-    expect(pins.approve('github', 'list', 'h2')).toEqual({ approved: 'h2' });
-    expect(pins.blocked('github', 'list')).toBe(false);
-    expect(pins.observe('github', 'list', 'h2')).toBe('pinned');
-    expect(pins.approve('github', 'list')).toEqual({ problem: 'nothing to approve: the tool has not changed' });
-    expect(pins.approve('github', 'unknown')).toEqual({ problem: 'no such tool has been seen' });
+    expect(await verdictOf(pins, 'github', 'list', 'h1')).toEqual({ verdict: 'first-seen', hidden: false });
+    expect(await verdictOf(pins, 'github', 'list', 'h1')).toEqual({ verdict: 'pinned', hidden: false });
+    expect(await pins.blocked('github', 'list')).toBe(false);
+    expect(await verdictOf(pins, 'github', 'list', 'h2')).toEqual({ verdict: 'changed', hidden: true });
+    expect(await verdictOf(pins, 'github', 'list', 'h2')).toEqual({ verdict: 'still-changed', hidden: true });
+    expect(await pins.blocked('github', 'list')).toBe(true);
+    expect(await pins.approve('github', 'list', 'h3')).toEqual({ problem: 'the pending definition is sha256 h2, not h3' });
+    expect(await pins.approve('github', 'list', 'h2')).toEqual({ approved: 'h2' });
+    expect(await pins.blocked('github', 'list')).toBe(false);
+    expect(await verdictOf(pins, 'github', 'list', 'h2')).toEqual({ verdict: 'pinned', hidden: false });
+    expect(await pins.approve('github', 'list')).toEqual({ problem: 'nothing to approve: the tool has not changed' });
+    expect(await pins.approve('github', 'unknown')).toEqual({ problem: 'no such tool has been seen' });
   });
 
-  test('a server going back to the approved definition clears the pending change', () => {
+  test('one observe per server list: every tool judged against one read', async () => {
     const pins = new ToolPins('enforce');
-    pins.observe('s', 't', 'h1');
-    pins.observe('s', 't', 'h2');
-    expect(pins.observe('s', 't', 'h1')).toBe('pinned');
-    expect(pins.blocked('s', 't')).toBe(false);
+    await pins.observe('s', [{ name: 'a', hash: '1' }, { name: 'b', hash: '1' }]);
+    const verdicts = await pins.observe('s', [{ name: 'a', hash: '1' }, { name: 'b', hash: '2' }, { name: 'c', hash: '1' }]);
+    expect(Object.fromEntries(verdicts)).toEqual({
+      a: { verdict: 'pinned', hidden: false },
+      b: { verdict: 'changed', hidden: true },
+      c: { verdict: 'first-seen', hidden: false },
+    });
   });
 
-  test('warn flags but never blocks; off keeps nothing', () => {
+  test('a server going back to the approved definition clears the pending change', async () => {
+    const pins = new ToolPins('enforce');
+    await verdictOf(pins, 's', 't', 'h1');
+    await verdictOf(pins, 's', 't', 'h2');
+    expect(await verdictOf(pins, 's', 't', 'h1')).toEqual({ verdict: 'pinned', hidden: false });
+    expect(await pins.blocked('s', 't')).toBe(false);
+  });
+
+  test('warn flags but never hides or blocks; off keeps nothing', async () => {
     const warn = new ToolPins('warn');
-    warn.observe('s', 't', 'h1');
-    expect(warn.observe('s', 't', 'h2')).toBe('changed');
-    expect(warn.blocked('s', 't')).toBe(false);
+    await verdictOf(warn, 's', 't', 'h1');
+    expect(await verdictOf(warn, 's', 't', 'h2')).toEqual({ verdict: 'changed', hidden: false });
+    expect(await warn.blocked('s', 't')).toBe(false);
     const off = new ToolPins('off');
-    expect(off.observe('s', 't', 'h1')).toBe('pinned');
-    expect(off.observe('s', 't', 'h2')).toBe('pinned');
+    expect(await verdictOf(off, 's', 't', 'h1')).toEqual({ verdict: 'pinned', hidden: false });
+    expect(await verdictOf(off, 's', 't', 'h2')).toEqual({ verdict: 'pinned', hidden: false });
+  });
+
+  test('judge: the verdict and the pin to store', () => {
+    expect(judge(undefined, 'h')).toEqual({ verdict: 'first-seen', next: { approved: 'h' } });
+    expect(judge({ approved: 'h' }, 'h')).toEqual({ verdict: 'pinned' });
+    expect(judge({ approved: 'h', pending: 'x' }, 'h')).toEqual({ verdict: 'pinned', next: { approved: 'h' } });
+    expect(judge({ approved: 'h', pending: 'x' }, 'x')).toEqual({ verdict: 'still-changed' });
+    expect(judge({ approved: 'h', pending: 'x' }, 'y')).toEqual({ verdict: 'changed', next: { approved: 'h', pending: 'y' } });
   });
 });
