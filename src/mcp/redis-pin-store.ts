@@ -24,7 +24,8 @@ export class RedisPinStore implements PinStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.timeoutMs,
-      lazyConnect: false,
+      // Closing drops a socket the server does not close within this time (default 2 s).
+      disconnectTimeout: 200,
     });
     // Errors reach the commands that fail; the connection's own error events would otherwise crash.
     this.client.on('error', () => undefined);
