@@ -40,8 +40,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
   const notFound = {
     error: { message: 'Unknown request URL.', type: 'invalid_request_error', param: null, code: 'unknown_url' },
   };
-  const routes: Json[] = [...mcpRoutes(config)];
-  routes.push(...models.map((model, index) => ({
+  const routes: Json[] = models.map((model, index) => ({
     match: { prefix: '/', headers: [{ name: HEADER.model, string_match: { exact: model.name } }] },
     route: {
       cluster: clusterNames[index],
@@ -63,7 +62,9 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
         host_selection_retry_max_attempts: 5,
       },
     },
-  })));
+  }));
+  // The MCP routes match by path, before any model route (see render-envoy-mcp.ts).
+  routes.unshift(...mcpRoutes(config));
   routes.push({
     match: { prefix: '/' },
     direct_response: { status: 404, body: { inline_string: JSON.stringify(notFound) } },
