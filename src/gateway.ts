@@ -76,7 +76,7 @@ export class Gateway {
     }
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
-    const mcp = mcpConfig ? await McpService.start({ config: options.config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
+    const mcp = mcpConfig ? await McpService.start({ config: () => config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;

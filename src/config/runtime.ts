@@ -144,7 +144,7 @@ function resolveCredential(
 }
 
 /** Reads one secret from env or file; undefined with a problem (naming the source, never the value). */
-export function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
+function readSecret(source: { env?: string; file?: string }, env: NodeJS.ProcessEnv): { secret?: Secret; problem?: string } {
   if (source.env !== undefined) {
     const value = env[source.env];
     return value ? { secret: new Secret(value) } : { problem: `environment variable ${source.env} is not set` };

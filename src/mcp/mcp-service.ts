@@ -48,7 +48,8 @@ export function pinStoreFor(config: RuntimeConfig): PinStore {
 
 /** Options for the MCP gateway's HTTP listener. */
 export interface McpServiceOptions {
-  readonly config: RuntimeConfig;
+  /** The config new requests get (a reload may swap it; callers, profiles and limits then apply at once). */
+  readonly config: () => RuntimeConfig;
   readonly mcp: RuntimeMcp;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
@@ -71,12 +72,12 @@ export class McpService {
   static async start(options: McpServiceOptions, address: string): Promise<McpService> {
     const { config, mcp, logger, metrics } = options;
     const pool = new UpstreamPool(logger);
-    const pins = new ToolPins(mcp.pinning, options.pinStore ?? pinStoreFor(config));
+    const pins = new ToolPins(mcp.pinning, options.pinStore ?? pinStoreFor(config()));
     const relay = new ClientRelay();
     const deps = { mcp, pool, pins, relay, logger, metrics };
     const sessions = new McpSessions(deps);
     const handler = new McpHttpHandler({
-      config: () => config,
+      config,
       sessions,
       methods: new McpMethods(deps, sessions),
       cipher: new SessionCipher(mcp.sessionKey),

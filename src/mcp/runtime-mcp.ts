@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { readSecret } from '../config/runtime';
+import { readMcpSecret } from './mcp-secrets';
 import type { Secret } from '../config/secret';
 import type { McpConfig, McpServerConfig } from './config-schema';
 import { compileProfiles } from './profiles';
@@ -50,7 +50,7 @@ const MIN_SESSION_SECRET_BYTES = 32;
 function compileServer(server: McpServerConfig, processEnv: NodeJS.ProcessEnv, warnings: string[], index: number): RuntimeMcpServer {
   let credential: RuntimeMcpServer['credential'];
   if (server.credential) {
-    const { secret, problem } = readSecret(server.credential, processEnv);
+    const { secret, problem } = readMcpSecret(server.credential, processEnv);
     if (secret) {
       const prefix = server.credential.prefix ?? (server.credential.header === 'authorization' ? 'Bearer ' : '');
       credential = { header: server.credential.header, prefix, secret };
@@ -93,7 +93,7 @@ export function compileMcp(
   warnings: string[],
 ): RuntimeMcp {
   const servers = new Map(config.servers.map((server, index) => [server.name, compileServer(server, env, warnings, index)]));
-  const session = readSecret(config.sessionSecret, env);
+  const session = readMcpSecret(config.sessionSecret, env);
   let sessionKey: Buffer;
   if (session.secret && Buffer.byteLength(session.secret.reveal(), 'utf8') >= MIN_SESSION_SECRET_BYTES) {
     sessionKey = deriveSessionKey(session.secret.reveal());
@@ -104,7 +104,7 @@ export function compileMcp(
   }
   let adminToken: Secret | undefined;
   if (config.adminToken) {
-    const admin = readSecret(config.adminToken, env);
+    const admin = readMcpSecret(config.adminToken, env);
     if (admin.secret) adminToken = admin.secret;
     else warnings.push(`mcp.adminToken: ${admin.problem}; the MCP admin endpoint is off`);
   }
