@@ -17,7 +17,7 @@ describeE2E('MCP gateway: a local stdio server beside an HTTP one', () => {
     stack = await McpStack.start(
       {
         servers: [
-          { name: 'remote', url: remote.url },
+          { name: 'remote', url: remote.url, forwardClientToken: true },
           { name: 'local', command: [process.execPath, STDIO_SERVER], passEnv: ['LOCAL_TOOL_TOKEN'] },
         ],
         sessionSecret: { env: 'MCP_SESSION_SECRET' },
@@ -33,7 +33,7 @@ describeE2E('MCP gateway: a local stdio server beside an HTTP one', () => {
     await remote?.close();
   });
 
-  test('stdio tools are listed and called like HTTP ones; one child serves every session', async () => {
+  test('stdio tools are listed and called like HTTP ones; one child serves every session; a forwardClientToken server gets the client token', async () => {
     const first = await stack.connect(KEYS.admin);
     const second = await stack.connect(KEYS.reader);
     try {
@@ -45,6 +45,9 @@ describeE2E('MCP gateway: a local stdio server beside an HTTP one', () => {
       const pid = /pid=(\d+)/.exec(text(one))?.[1];
       expect(text(two)).toBe(`pid=${pid} token=local-secret text=b`);
       expect(Number(pid)).not.toBe(process.pid);
+      // forwardClientToken: this server (and only a server configured so) gets the client's own Authorization.
+      await first.client.callTool({ name: 'remote__ping', arguments: {} });
+      expect(remote.callsOf('ping').at(-1)?.authorization).toBe(`Bearer ${KEYS.admin}`);
     } finally {
       await first.client.close();
       await second.client.close();
