@@ -16,7 +16,7 @@ import type { Identity, RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { McpMethods } from './mcp-methods';
-import type { McpRequestContext, McpSessions } from './mcp-gateway';
+import type { McpRequestContext, McpSessions } from './mcp-sessions';
 import { MCP_PATH, METADATA_PREFIX, protectedResourceMetadata, resourceUrl, wwwAuthenticate } from './oauth-metadata';
 import { openProfile, profileFor } from './profiles';
 import type { McpProfile } from './profiles';

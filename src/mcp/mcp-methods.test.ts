@@ -1,5 +1,5 @@
 import { withoutProgressToken } from './mcp-methods';
-import { mergeCapabilities } from './mcp-gateway';
+import { mergeCapabilities } from './mcp-sessions';
 
 describe('relayed params', () => {
   test('the client\'s progress token stays at the gateway; other _meta goes upstream', () => {

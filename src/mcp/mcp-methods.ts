@@ -14,8 +14,8 @@ import type { CallToolResult, ClientRequest, Prompt, Resource, ResourceTemplate,
 import { performance } from 'node:perf_hooks';
 import { auditToolCall } from './audit';
 import type { CallOutcome } from './audit';
-import { notAvailable } from './mcp-gateway';
-import type { McpGatewayDeps, McpRequestContext, McpSessions } from './mcp-gateway';
+import { notAvailable } from './mcp-sessions';
+import type { McpGatewayDeps, McpRequestContext, McpSessions } from './mcp-sessions';
 import { namespaceUri, prefixName, splitNamespacedUri, splitPrefixedName } from './names';
 import { serverAllowed, toolAllowed } from './profiles';
 import type { RuntimeMcpServer } from './runtime-mcp';

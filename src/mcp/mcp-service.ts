@@ -6,7 +6,7 @@ import type { RuntimeConfig } from '../config/runtime';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { ClientRelay } from './client-relay';
-import { McpSessions } from './mcp-gateway';
+import { McpSessions } from './mcp-sessions';
 import { McpHttpHandler } from './mcp-http';
 import type { McpAuthenticator } from './mcp-http';
 import { McpMethods } from './mcp-methods';
