@@ -34,11 +34,12 @@ const ROUTED_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
- * Who is calling, from the request headers. Today: aigw's API keys (the LLM path's callers).
- * JWT and OAuth access-token validation (another issue) plug in here: an authenticator that
- * verifies the bearer token and maps its claims to an Identity.
+ * Who is calling, from the request headers; undefined (or a rejected promise) is a 401.
+ * Today: aigw's API keys (the LLM path's callers). JWT and OAuth access-token validation
+ * (another issue) plug in here: an authenticator that verifies the bearer token (it may be
+ * async, e.g. a JWKS fetch) and maps its claims to an Identity.
  */
-export type McpAuthenticator = (config: RuntimeConfig, headers: ReadonlyMap<string, string>) => Identity | undefined;
+export type McpAuthenticator = (config: RuntimeConfig, headers: ReadonlyMap<string, string>) => Identity | undefined | Promise<Identity | undefined>;
 
 /** The API-key authenticator: `Authorization: Bearer <key>` or `x-api-key`. */
 export const apiKeyAuthenticator: McpAuthenticator = (config, headers) => authenticate(config, presentedKey(headers));
@@ -95,7 +96,7 @@ export class McpHttpHandler {
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       return sendJson(response, 400, rpcError(null, ErrorCode.InvalidRequest, `unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`));
     }
-    const identity = (this.deps.authenticator ?? apiKeyAuthenticator)(this.deps.config(), headers);
+    const identity = await Promise.resolve((this.deps.authenticator ?? apiKeyAuthenticator)(this.deps.config(), headers)).catch(() => undefined);
     if (!identity) {
       const presented = headers.has('authorization') || headers.has('x-api-key');
       response.writeHead(401, { 'www-authenticate': wwwAuthenticate(resourceUrl(mcp, request.headers), presented), 'content-type': 'application/json' });
