@@ -11,6 +11,7 @@ import { auditLogSink, loggingAuditSink } from './admin/audit-sink';
 import { RedisAdminStore } from './admin/redis-admin-store';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
+import { McpService } from './mcp/mcp-service';
 import { createLimiter } from './ratelimit/create-limiter';
 import type { Limiter } from './ratelimit/limiter';
 import { RateLimitService } from './ratelimit/rate-limit-service';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Where admin API changes are recorded; default: the log. */
   auditSink?: AdminAuditSink;
+  /** Override config.server.mcp (tests bind port 0); used only when the config has `mcp:`. */
+  mcpAddress?: string;
 }
 
 /** The admin store config.admin names (undefined when the admin API is off). */
@@ -69,6 +72,8 @@ export class Gateway {
     /** Runtime keys, limits, catalog and profiles, when the admin API is on. */
     readonly adminStore: AdminStore | undefined,
     private readonly live: { config: RuntimeConfig },
+    /** The MCP gateway, when the config has an `mcp:` section. */
+    readonly mcp: McpService | undefined,
   ) {}
 
   /** The config new requests get. */
@@ -119,6 +124,9 @@ export class Gateway {
       );
       bound.push(address.startsWith('unix:') ? address : address.replace(/:\d+$/, `:${port}`));
     }
+    const mcpConfig = options.config.mcp;
+    const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
+    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
@@ -133,7 +141,8 @@ export class Gateway {
         adminStore && options.config.admin
           ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => live.config })
           : undefined;
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend }, adminApi);
+      const mcpApprovals = mcp && mcpConfig ? { pins: mcp.pins, adminToken: mcpConfig.adminToken, logger } : undefined;
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend, mcpApprovals }, adminApi);
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -142,9 +151,13 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore, live);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore, live, mcp);
     readiness.ready = true;
-    logger.info('aigw started', { grpc: bound, admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}` });
+    logger.info('aigw started', {
+      grpc: bound,
+      admin: adminAddress === null ? null : `${adminAddress.replace(/:\d+$/, '')}:${adminPort}`,
+      ...(mcp ? { mcp: mcp.port === undefined ? mcpAddress : `${mcpAddress.replace(/:\d+$/, '')}:${mcp.port}` } : {}),
+    });
     for (const warning of options.config.warnings) logger.warn(warning);
     return gateway;
   }
@@ -172,6 +185,7 @@ export class Gateway {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    await this.mcp?.stop();
     await this.limiter?.close();
     await this.telemetry.tracing?.shutdown().catch((error: Error) => this.logger.warn('trace export at shutdown failed', { error: error.message }));
     await this.telemetry.audit?.close();

@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { APPROVE_PATH, handleApprove } from '../mcp/admin-approve';
+import type { ApproveDeps } from '../mcp/admin-approve';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { SPEND_GROUPS, parseTime } from '../telemetry/spend-report';
 import type { SpendGroup, SpendQuery, SpendReport } from '../telemetry/spend-report';
@@ -10,15 +12,30 @@ export interface AdminStatus {
   ready(): boolean;
   /** Spend from the audit log, when there is one. */
   spend?(query: SpendQuery): Promise<SpendReport>;
+  /** The MCP gateway's tool-approval endpoint, when the MCP gateway runs. */
+  mcpApprovals?: ApproveDeps;
 }
 
 /**
  * Admin HTTP: `/healthz` (the process is alive), `/readyz` (it takes work), `/metrics`
- * (Prometheus text format) and, when configured, the admin API under `/admin/`.
+ * (Prometheus text format), `/spend` with an audit log, the admin API under `/admin/` when
+ * configured, and `POST /admin/mcp/tools/approve` when the MCP gateway runs.
  */
 export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, adminApi?: (request: IncomingMessage, response: ServerResponse) => void): Server {
   return createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path === APPROVE_PATH && status.mcpApprovals) {
+      if (request.method !== 'POST') {
+        response.writeHead(405, { allow: 'POST' }).end();
+        return;
+      }
+      const deps = status.mcpApprovals;
+      handleApprove(request, response, deps).catch((error: Error) => {
+        deps.logger.error('mcp approval failed', { error: error.message });
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' }).end('approval failed\n');
+      });
+      return;
+    }
     if (path === '/admin' || path.startsWith('/admin/')) {
       if (adminApi) return adminApi(request, response);
       response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The admin API is off: set admin.token in the config to turn it on.' } }));

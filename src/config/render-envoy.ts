@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { HEADER } from '../extproc/stream-processor';
 import type { Json } from './render-envoy-clusters';
 import { extprocCluster, extprocFilter, modelCluster, modelClusterName, socketAddress, typed } from './render-envoy-clusters';
+import { mcpClusters, mcpRoutes } from './render-envoy-mcp';
 import { rateLimitFilter } from './render-envoy-ratelimit';
 import { accessLog, localReplyConfig } from './render-envoy-replies';
 import type { RuntimeConfig } from './runtime';
@@ -26,6 +27,8 @@ export interface RenderOptions {
   /** Overrides config.envoy.extprocTarget. */
   extprocTarget?: string;
   accessLogPath?: string;
+  /** Overrides config.server.mcp as the MCP cluster's endpoint. */
+  mcpTarget?: string;
 }
 
 /** The Envoy bootstrap as data. */
@@ -60,6 +63,8 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
       },
     },
   }));
+  // The MCP routes match by path, before any model route (see render-envoy-mcp.ts).
+  routes.unshift(...mcpRoutes(config));
   routes.push({
     match: { prefix: '/' },
     direct_response: { status: 404, body: { inline_string: JSON.stringify(notFound) } },
@@ -100,6 +105,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
       clusters: [
         extprocCluster(options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0]),
         ...models.map((model, index) => modelCluster(model, clusterNames[index], config)),
+        ...mcpClusters(config, options.mcpTarget),
       ],
     },
     // Half-close ext_proc streams and wait for aigw's trailers instead of resetting them.

@@ -14,6 +14,8 @@ import type { TokenSource } from '../credentials/token-source';
 import { PriceTable } from '../pricing/price-table';
 import { compileGuardrails } from '../guardrails/policy';
 import type { RuntimeGuardrails } from '../guardrails/policy';
+import { compileMcp } from '../mcp/runtime-mcp';
+import type { RuntimeMcp } from '../mcp/runtime-mcp';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
 import { RoutingRules } from '../routing/routing-rules';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
@@ -117,6 +119,8 @@ export interface RuntimeConfig {
   readonly jwt?: JwtVerifier;
   /** Static access profiles (the admin API's team profiles override them). */
   readonly accessProfiles: RuntimeAccessProfiles;
+  /** The MCP gateway; undefined when the config has no `mcp:` section. */
+  readonly mcp?: RuntimeMcp;
 }
 
 /** Where each provider API expects its key. */
@@ -295,5 +299,6 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   const admin = compileAdmin(config, env, warnings);
   const jwt = config.jwt ? compileJwt(config.jwt, env, warnings) : undefined;
   const accessProfiles = compileAccessProfiles(config.accessProfiles, new Set(models.keys()), warnings);
-  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, routing, admin, jwt, accessProfiles });
+  const mcp = config.mcp ? compileMcp(config.mcp, config.server.mcp, new Set(config.callers.map((caller) => caller.name)), env, warnings) : undefined;
+  return Object.freeze({ source: config, backends, models, callersByKeyDigest, limits: config.limits, warnings, prices, rateLimits, guardrails, routing, admin, jwt, accessProfiles, mcp });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AccessProfilesSchema, AdminSchema, JwtSchema } from './schema-admin';
 import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
 import { RoutingSchema, routingProblems } from './schema-routing';
+import { McpConfigSchema } from '../mcp/config-schema';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
 
 /**
@@ -257,6 +258,8 @@ export const AigwConfigSchema = z
       .object({
         grpc: z.array(ListenAddressSchema).min(1).default(['127.0.0.1:50051']),
         admin: ListenAddressSchema.default('127.0.0.1:9090'),
+        /** aigw's MCP gateway (plain HTTP, reached through Envoy's /mcp route; default 127.0.0.1:9092, or unix:/path); used only with an `mcp:` section. */
+        mcp: ListenAddressSchema.optional(),
         /** Seconds SIGTERM waits for in-flight streams before closing them. */
         drainSeconds: z.number().min(0).max(3600).default(30),
       })
@@ -309,6 +312,8 @@ export const AigwConfigSchema = z
     jwt: JwtSchema.optional(),
     /** Which models each team or caller may use (the admin API overrides a team's). */
     accessProfiles: AccessProfilesSchema.optional(),
+    /** The MCP gateway: upstream MCP servers, per-caller tool profiles, sessions and tool pinning. */
+    mcp: McpConfigSchema.optional(),
   })
   .strict()
   .strict();

@@ -166,6 +166,51 @@ export class GatewayMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  // MCP gateway. Server and tool labels come from the config and the configured servers' own
+  // tool lists; a name the gateway cannot route is counted under server "unknown".
+  readonly mcpRequestDuration = new Histogram({
+    name: 'aigw_mcp_upstream_request_duration_seconds',
+    help: 'Time of requests aigw sent to upstream MCP servers, by server, method and tool ("" when not tools/call).',
+    labelNames: ['server', 'method', 'tool'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly mcpErrors = new Counter({
+    name: 'aigw_mcp_upstream_errors_total',
+    help: 'Upstream MCP requests that failed, by server, method, tool and kind (timeout, error, tool_error).',
+    labelNames: ['server', 'method', 'tool', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpServersLeftOut = new Counter({
+    name: 'aigw_mcp_servers_left_out_total',
+    help: 'Times an upstream MCP server was left out of an initialize or list fan-out (down, slow or failing), by server and method.',
+    labelNames: ['server', 'method'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpRefusals = new Counter({
+    name: 'aigw_mcp_refused_total',
+    help: 'MCP requests refused by the gateway before any upstream saw them, by reason (profile, pinning, unknown_name).',
+    labelNames: ['method', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpHttpResponses = new Counter({
+    name: 'aigw_mcp_http_responses_total',
+    help: 'HTTP answers of the MCP endpoint, by status (401: unauthenticated, 403: no profile or origin, 404: unknown session).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpRequests = new Counter({
+    name: 'aigw_mcp_requests_total',
+    help: 'JSON-RPC requests the MCP gateway answered, by method ("other" for unknown ones) and outcome (result or error).',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpToolChanges = new Counter({
+    name: 'aigw_mcp_tool_definition_changes_total',
+    help: 'Tool definitions (description or input schema) that changed after they were pinned, by server and tool.',
+    labelNames: ['server', 'tool'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'aigw_process_' });
