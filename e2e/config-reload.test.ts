@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -26,11 +27,25 @@ describeE2E('config reload', () => {
   let admin: string;
   let base: Record<string, unknown>;
 
-  const chat = (model: string): Promise<Response> =>
-    fetch(`${listener}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  /**
+   * One request on a new connection: a kept-alive connection may still reach the Envoy a hot
+   * restart replaced, which serves what it had until it has drained (new connections reach
+   * the new Envoy only).
+   */
+  const chat = (model: string): Promise<{ status: number; statusText: string }> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] });
+      const request = httpRequest(`${listener}/v1/chat/completions`, {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '' }));
+      });
+      request.on('error', reject);
+      request.end(body);
     });
 
   beforeAll(async () => {
@@ -74,7 +89,7 @@ describeE2E('config reload', () => {
     // Requests keep flowing to the old model while Envoy restarts under them.
     const traffic = (async () => {
       while (!stop) {
-        const response = await chat('first').catch((error: Error) => ({ status: 0, statusText: error.message }) as Response);
+        const response = await chat('first').catch((error: Error) => ({ status: 0, statusText: error.message }));
         if (response.status === 200) served++;
         else failures.push(`${response.status} ${response.statusText}`);
       }
