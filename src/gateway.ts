@@ -4,6 +4,10 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHttpHandler } from './admin/admin-api';
 import { createAdminServer } from './admin/admin-server';
+import { EMPTY_SNAPSHOT } from './admin/admin-state';
+import { presentedKey } from './auth/api-keys';
+import { identify } from './auth/identify';
+import type { McpAuthenticator } from './mcp/mcp-http';
 import type { AdminStore } from './admin/admin-store';
 import { MemoryAdminStore } from './admin/admin-store';
 import type { AdminAuditSink } from './admin/audit-sink';
@@ -126,7 +130,9 @@ export class Gateway {
     }
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
-    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics }, mcpAddress) : undefined;
+    // MCP callers authenticate like LLM callers: config keys, runtime keys, JWTs.
+    const authenticator: McpAuthenticator = (config, headers) => identify(config, adminStore?.current() ?? EMPTY_SNAPSHOT, presentedKey(headers));
+    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;
