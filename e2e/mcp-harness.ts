@@ -60,7 +60,7 @@ export class McpStack {
     const logLines: string[] = [];
     const capture = createLogger('info', (line) => logLines.push(line));
     const logger: Logger = process.env.E2E_LOG ? createLogger('debug') : capture;
-    const gateway = await Gateway.start({ config: runtime, logger, metrics: new GatewayMetrics({ defaultMetrics: false }) });
+    const gateway = await Gateway.start({ config: runtime, logger, metrics: new GatewayMetrics({ defaultMetrics: false }), env });
     const bootstrapPath = join(dir, 'envoy.yaml');
     writeFileSync(bootstrapPath, renderEnvoyYaml(runtime, { extprocTarget: gateway.grpcAddresses[0], mcpTarget: options.unixSocket ? mcpAddress : `127.0.0.1:${gateway.mcp?.port}` }));
     try {

@@ -1,7 +1,11 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { describeE2E } from './harness';
 import { McpStack } from './mcp-harness';
+import { attributes, startReceiver } from './otlp-receiver';
 
 /**
  * The MCP gateway takes the LLM path's identities: a JWT whose claims name the team gets that
@@ -10,9 +14,13 @@ import { McpStack } from './mcp-harness';
 describeE2E('MCP gateway with JWT callers', () => {
   let docs: TestMcpServer;
   let stack: McpStack;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let dir: string;
   let sign: (claims: Record<string, unknown>, expiresAt?: number) => Promise<string>;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aigw-mcp-identity-'));
+    receiver = await startReceiver();
     docs = await TestMcpServer.start({ name: 'docs', tools: [{ name: 'search', description: 'Searches' }, { name: 'fetch_page', description: 'Fetches' }] });
     const pair = await generateKeyPair('ES256', { extractable: true });
     const jwk = JSON.stringify({ ...(await exportJWK(pair.publicKey)), kid: 'mcp-1', alg: 'ES256' });
@@ -24,14 +32,16 @@ describeE2E('MCP gateway with JWT callers', () => {
         profiles: [{ name: 'support', teams: ['support'], allow: [{ server: 'docs', include: ['search'] }] }],
         sessionSecret: { env: 'MCP_SESSION_SECRET' },
       },
-      { MCP_SESSION_SECRET: 'x'.repeat(48), JWT_KEY: jwk },
-      { extra: { jwt: { keys: [{ jwk: { env: 'JWT_KEY' } }], issuer: 'https://idp.mcp', audience: 'aigw-mcp', algorithms: ['ES256'], claims: { caller: 'client_id', team: 'team', project: 'project' } } } },
+      { MCP_SESSION_SECRET: 'x'.repeat(48), JWT_KEY: jwk, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' },
+      { extra: { telemetry: { audit: { path: join(dir, 'audit.jsonl') } }, jwt: { keys: [{ jwk: { env: 'JWT_KEY' } }], issuer: 'https://idp.mcp', audience: 'aigw-mcp', algorithms: ['ES256'], claims: { caller: 'client_id', team: 'team', project: 'project' } } } },
     );
   });
 
   afterAll(async () => {
     await stack?.stop();
     await docs?.close();
+    await new Promise((done) => receiver?.server.close(done));
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a JWT caller sees exactly its team's tools", async () => {
@@ -39,6 +49,25 @@ describeE2E('MCP gateway with JWT callers', () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toEqual(['docs__search']);
     await client.close();
+  });
+
+  test('a tools/call is a span under the caller\'s trace, the upstream gets that span as parent, and the audit log has the call', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const { client } = await stack.connect(await sign({ client_id: 'helpdesk-bot', team: 'support', project: 'helpdesk' }), undefined, { traceparent });
+    await client.callTool({ name: 'docs__search', arguments: { text: 'refunds' } });
+    await client.close();
+    await stack.gateway.telemetry.tracing?.forceFlush();
+    const span = receiver.spans.find((s) => s.name === 'mcp tools/call docs__search');
+    if (!span) throw new Error(`no tools/call span in ${JSON.stringify(receiver.spans.map((s) => s.name))}`);
+    expect({ traceId: span.traceId, parent: span.parentSpanId, kind: span.kind }).toEqual({ traceId: '0af7651916cd43dd8448eb211c80319c', parent: 'b7ad6b7169203331', kind: 2 });
+    expect(attributes(span.attributes)).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'docs__search', 'aigw.caller': 'helpdesk-bot', 'aigw.team': 'support' });
+    const upstream = docs.received.find((m) => m.method === 'tools/call');
+    expect(upstream?.traceparent).toBe(`00-0af7651916cd43dd8448eb211c80319c-${span.spanId}-01`);
+    await stack.gateway.telemetry.audit?.flush();
+    const records = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.filter((r) => r.type === 'mcp_tool_call')).toEqual([
+      expect.objectContaining({ caller: 'helpdesk-bot', team: 'support', server: 'docs', tool: 'search', outcome: 'ok', trace_id: '0af7651916cd43dd8448eb211c80319c', arguments_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
   });
 
   test('an expired JWT gets 401 with WWW-Authenticate, and the upstream is never asked', async () => {

@@ -132,7 +132,7 @@ export class Gateway {
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
     // MCP callers authenticate like LLM callers: config keys, runtime keys, JWTs.
     const authenticator: McpAuthenticator = (config, headers) => identify(config, adminStore?.current() ?? EMPTY_SNAPSHOT, presentedKey(headers));
-    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator }, mcpAddress) : undefined;
+    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator, tracing: telemetry.tracing, auditLog: telemetry.audit }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;

@@ -26,10 +26,17 @@ export function argumentsHash(args: unknown): string {
     .digest('hex');
 }
 
-/** Writes the audit line through the gateway's logger (a JSON line, `audit: "mcp_tool_call"`). */
-export function auditToolCall(logger: Logger, audit: ToolCallAudit): void {
-  logger.info('mcp tools/call', {
-    audit: 'mcp_tool_call',
+/** Where audit records go besides the log (the gateway's hash-chained audit log). */
+export interface AuditWriter {
+  write(fields: Record<string, unknown>): void;
+}
+
+/**
+ * Writes the audit line through the gateway's logger (a JSON line, `audit: "mcp_tool_call"`)
+ * and, when there is one, as a `type: "mcp_tool_call"` record of the audit log.
+ */
+export function auditToolCall(logger: Logger, audit: ToolCallAudit, auditLog?: AuditWriter): void {
+  const fields = {
     caller: audit.identity.caller,
     team: audit.identity.team,
     project: audit.identity.project,
@@ -41,7 +48,9 @@ export function auditToolCall(logger: Logger, audit: ToolCallAudit): void {
     latency_ms: Math.round(audit.latencyMs * 1000) / 1000,
     ...(audit.reason !== undefined ? { reason: audit.reason } : {}),
     ...traceField(),
-  });
+  };
+  logger.info('mcp tools/call', { audit: 'mcp_tool_call', ...fields });
+  auditLog?.write({ type: 'mcp_tool_call', time: new Date().toISOString(), ...fields });
 }
 
 /** The caller's trace id, so an audit line can be found from a trace and back. */

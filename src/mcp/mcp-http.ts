@@ -23,6 +23,10 @@ import type { McpProfile } from './profiles';
 import { sessionExpired } from './session-token';
 import type { SessionCipher, SessionState } from './session-token';
 import { traceContextOf, withTraceContext } from './trace-context';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { incomingContext, outgoingHeaders } from '../telemetry/tracing';
+import type { Tracing } from '../telemetry/tracing';
 
 /** Methods with their own metric label; anything else a client sends counts as "other". */
 const KNOWN_METHODS = new Set(['ping', 'tools/list', 'tools/call', 'prompts/list', 'prompts/get', 'resources/list', 'resources/templates/list', 'resources/read']);
@@ -54,6 +58,8 @@ export interface McpHttpDeps {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly authenticator?: McpAuthenticator;
+  /** One span per JSON-RPC request, continuing the caller's trace, when tracing is on. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -158,6 +164,27 @@ export class McpHttpHandler {
     await this.#answer(message, response, { identity, profile, state, sessionKey, token, signal: controller.signal }, headers, controller);
   }
 
+  /** `mcp <method>` (SERVER) under the caller's trace, with the tool for tools/call. */
+  #startSpan(message: JSONRPCRequest, base: McpRequestContext, headers: ReadonlyMap<string, string>): Span | undefined {
+    const tracing = this.deps.tracing;
+    if (!tracing) return undefined;
+    const tool = message.method === 'tools/call' && typeof message.params?.name === 'string' ? message.params.name : undefined;
+    return tracing.tracer.startSpan(
+      tool ? `mcp tools/call ${tool}` : `mcp ${message.method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'mcp.method.name': message.method,
+          'aigw.caller': base.identity.caller,
+          'aigw.team': base.identity.team,
+          'aigw.project': base.identity.project,
+          ...(tool ? { 'gen_ai.tool.name': tool, 'gen_ai.operation.name': 'execute_tool' } : {}),
+        },
+      },
+      incomingContext(headers),
+    );
+  }
+
   /**
    * Answers one request after initialize: JSON, or SSE when there is something to send before
    * the result (progress the client asked for, or requests an upstream may make during a
@@ -179,15 +206,19 @@ export class McpHttpHandler {
     const key = inFlightKey(sessionKey, message.id);
     this.#inFlight.set(key, controller);
     const closeChannel = relays ? this.deps.relay.open(sessionKey, { send: (event) => writeEvent(response, event) }) : undefined;
+    const span = this.#startSpan(message, base, headers);
     let answer: Record<string, unknown>;
     try {
-      answer = { jsonrpc: '2.0', id: message.id, result: await this.deps.methods.handle(message.method, message.params, context) };
+      // Upstream requests this one causes carry our span as their parent.
+      const handle = (): Promise<unknown> => this.deps.methods.handle(message.method, message.params, context);
+      answer = { jsonrpc: '2.0', id: message.id, result: await (span ? withTraceContext(outgoingHeaders(span), handle) : handle()) };
     } catch (error) {
       answer = errorAnswer(message.id, error, this.deps.logger);
     } finally {
       this.#inFlight.delete(key);
       closeChannel?.();
     }
+    if (span) endSpan(span, answer);
     this.deps.metrics.mcpRequests.inc({ method: KNOWN_METHODS.has(message.method) ? message.method : 'other', outcome: 'error' in answer ? 'error' : 'result' });
     if (controller.signal.aborted && response.destroyed) return;
     if (stream) {
@@ -267,4 +298,14 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Ends a request's span: an error answer sets its status and `error.type` (the JSON-RPC code). */
+function endSpan(span: Span, answer: Record<string, unknown>): void {
+  const error = answer.error as { code?: unknown; message?: unknown } | undefined;
+  if (error) {
+    span.setAttribute('error.type', String(error.code ?? 'error'));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof error.message === 'string' ? error.message : undefined });
+  }
+  span.end();
 }

@@ -103,7 +103,7 @@ export class McpMethods {
     if (name === undefined) throw new McpError(ErrorCode.InvalidParams, 'tools/call needs a string name');
     const target = splitPrefixedName(name, mcp.separator, mcp.serverNames);
     const audit = (server: string, tool: string, outcome: CallOutcome, reason?: string): void =>
-      auditToolCall(logger, { identity: context.identity, server, tool, arguments: params?.arguments, outcome, latencyMs: performance.now() - started, reason });
+      auditToolCall(logger, { identity: context.identity, server, tool, arguments: params?.arguments, outcome, latencyMs: performance.now() - started, reason }, this.deps.auditLog);
     const refusal = !target ? 'unknown_name' : !toolAllowed(context.profile, target.server, target.name) ? 'profile' : (await this.#blocked(target.server, target.name)) ? 'pinning' : undefined;
     if (refusal || !target) {
       metrics.mcpRefusals.inc({ method: 'tools/call', reason: refusal ?? 'unknown_name' });

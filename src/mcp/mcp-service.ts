@@ -8,6 +8,8 @@ import type { GatewayMetrics } from '../telemetry/metrics';
 import { ClientRelay } from './client-relay';
 import { McpSessions } from './mcp-sessions';
 import { McpHttpHandler } from './mcp-http';
+import type { Tracing } from '../telemetry/tracing';
+import type { AuditWriter } from './audit';
 import type { McpAuthenticator } from './mcp-http';
 import { McpMethods } from './mcp-methods';
 import type { RuntimeMcp } from './runtime-mcp';
@@ -55,6 +57,9 @@ export interface McpServiceOptions {
   readonly metrics: GatewayMetrics;
   readonly pinStore?: PinStore;
   readonly authenticator?: McpAuthenticator;
+  /** Spans (one per JSON-RPC request, continuing the caller's trace) and the audit log, when configured. */
+  readonly tracing?: Tracing;
+  readonly auditLog?: AuditWriter;
 }
 
 /** The MCP gateway: its HTTP listener, upstream clients and tool pins. */
@@ -74,7 +79,7 @@ export class McpService {
     const pool = new UpstreamPool(logger);
     const pins = new ToolPins(mcp.pinning, options.pinStore ?? pinStoreFor(config()));
     const relay = new ClientRelay();
-    const deps = { mcp, pool, pins, relay, logger, metrics };
+    const deps = { mcp, pool, pins, relay, logger, metrics, auditLog: options.auditLog };
     const sessions = new McpSessions(deps);
     const handler = new McpHttpHandler({
       config,
@@ -85,6 +90,7 @@ export class McpService {
       logger,
       metrics,
       authenticator: options.authenticator,
+      tracing: options.tracing,
     });
     const server = createServer(handler.listener);
     // Long tool calls stream progress for minutes; Envoy owns the client-facing timeouts.

@@ -4,6 +4,7 @@ import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIO
 import type { ClientCapabilities, InitializeResult, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { randomBytes } from 'node:crypto';
 import type { Identity } from '../config/runtime';
+import type { AuditWriter } from './audit';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { serverAllowed } from './profiles';
@@ -37,6 +38,8 @@ export interface McpGatewayDeps {
   readonly relay: ClientRelay;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** The gateway's audit log, when configured: every tools/call is also a chained record there. */
+  readonly auditLog?: AuditWriter;
 }
 
 /** Upstream sessions opened after initialize (a server that was down then), per client session; bounded. */
