@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema, McpError, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { REFUSED_PORT, describeE2E, metricValue } from './harness';
 import { KEYS, McpStack } from './mcp-harness';
@@ -155,6 +155,23 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
     expect(metricValue(text, 'aigw_mcp_refused_total{method="tools/call",reason="profile"}')).toBe(2);
     expect(metricValue(text, 'aigw_mcp_refused_total{method="tools/call",reason="unknown_name"}')).toBe(1);
     expect((await client.callTool({ name: 'github__list_issues', arguments: { text: 'open' } })).content).toEqual([{ type: 'text', text: 'github/list_issues: open' }]);
+  });
+
+  test("a server's notifications during a call reach the client on the call's stream: log messages as sent, resource URIs namespaced", async () => {
+    const { client } = await connect(KEYS.admin);
+    const seen: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      seen.push({ method: notification.method, params: notification.params });
+    });
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+      seen.push({ method: notification.method, params: notification.params });
+    });
+    const result = await client.callTool({ name: 'docs__search', arguments: { text: 'log' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'docs/search: log' }]);
+    expect(seen).toEqual([
+      { method: 'notifications/message', params: { level: 'info', logger: 'docs', data: 'search is working' } },
+      { method: 'notifications/resources/updated', params: { uri: 'docs+file:///docs/readme.md' } },
+    ]);
   });
 
   test('unauthenticated: 401 with WWW-Authenticate naming the metadata document, which lists the authorization servers', async () => {

@@ -131,7 +131,13 @@ export class Gateway {
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
     // MCP callers authenticate like LLM callers: config keys, runtime keys, JWTs.
-    const authenticator: McpAuthenticator = (config, headers) => identify(config, adminStore?.current() ?? EMPTY_SNAPSHOT, presentedKey(headers));
+    const authenticator: McpAuthenticator = (config, headers) => {
+      try {
+        return identify(config, adminStore?.current() ?? EMPTY_SNAPSHOT, presentedKey(headers));
+      } catch {
+        return undefined; // a missing, unknown, revoked or expired key: 401
+      }
+    };
     const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator, tracing: telemetry.tracing, auditLog: telemetry.audit }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;

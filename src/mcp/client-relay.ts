@@ -76,6 +76,17 @@ export class ClientRelay {
     });
   }
 
+  /**
+   * A server's notification to the session's client, on its newest channel; false when no
+   * request of the session is in flight to carry it (the gateway has no standalone stream).
+   */
+  notify(sessionKey: string, message: Record<string, unknown>): boolean {
+    const channel = this.#channels.get(sessionKey)?.at(-1);
+    if (!channel) return false;
+    channel.send({ jsonrpc: '2.0', ...message });
+    return true;
+  }
+
   /** A client's answer to a relayed request; false when nothing waits for it here. */
   answer(sessionKey: string, message: JSONRPCResultResponse | JSONRPCErrorResponse): boolean {
     const pending = this.#pending.get(`${sessionKey}\u0000${String(message.id as RequestId)}`);

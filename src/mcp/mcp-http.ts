@@ -195,7 +195,9 @@ export class McpHttpHandler {
     const token = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
     const progressToken = typeof token === 'string' || typeof token === 'number' ? token : undefined;
     const acceptsEvents = (headers.get('accept') ?? '').includes('text/event-stream');
-    const relays = acceptsEvents && ROUTED_METHODS.has(message.method) && Object.keys(state.clientCapabilities).length > 0;
+    // A routed call opens a channel: the server's requests (when the client declared it answers
+    // them) and its notifications (log messages, list changes) reach the client on this answer.
+    const relays = acceptsEvents && ROUTED_METHODS.has(message.method);
     const stream = relays || (acceptsEvents && progressToken !== undefined);
     const context: McpRequestContext = {
       ...base,
@@ -221,7 +223,7 @@ export class McpHttpHandler {
     if (span) endSpan(span, answer);
     this.deps.metrics.mcpRequests.inc({ method: KNOWN_METHODS.has(message.method) ? message.method : 'other', outcome: 'error' in answer ? 'error' : 'result' });
     if (controller.signal.aborted && response.destroyed) return;
-    if (stream) {
+    if (stream || response.headersSent) {
       if (!response.headersSent) startEvents(response);
       writeEvent(response, answer);
       response.end();

@@ -122,9 +122,9 @@ export class McpSessions {
     );
   }
 
-  /** Where upstream requests of this session go; none when the client can answer none. */
-  #relayTarget(sessionKey: string, capabilities: ClientCapabilities): RelayTarget | undefined {
-    return Object.keys(capabilities).length > 0 ? { sessionKey, capabilities, relay: this.deps.relay } : undefined;
+  /** Where this session's upstream requests (those the client can answer) and notifications go. */
+  #relayTarget(sessionKey: string, capabilities: ClientCapabilities): RelayTarget {
+    return { sessionKey, capabilities, relay: this.deps.relay };
   }
 
   #sessionOf(server: RuntimeMcpServer, context: McpRequestContext): UpstreamSession | undefined {

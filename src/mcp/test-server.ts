@@ -157,7 +157,7 @@ export class TestMcpServer {
 
   #newMcpServer(): McpServer {
     const name = this.options.name;
-    const mcp = new McpServer({ name, version: '1.0.0' }, { instructions: `the ${name} test server` });
+    const mcp = new McpServer({ name, version: '1.0.0' }, { instructions: `the ${name} test server`, capabilities: { logging: {} } });
     const tools = new Map<string, RegisteredTool>();
     for (const tool of this.options.tools) {
       const registered = mcp.registerTool(tool.name, { description: this.#descriptions.get(tool.name), inputSchema }, async (args, extra): Promise<CallToolResult> => {
@@ -174,6 +174,11 @@ export class TestMcpServer {
             ElicitResultSchema,
           );
           return { content: [{ type: 'text', text: `${name}/${tool.name}: ${answer.action} ${JSON.stringify(answer.content ?? {})}` }] };
+        }
+        if (args.text === 'log') {
+          // Notifications in the middle of the call: a log message and a resource change.
+          await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', logger: name, data: `${tool.name} is working` } });
+          if (this.options.promptsAndResources) await extra.sendNotification({ method: 'notifications/resources/updated', params: { uri: `file:///${name}/readme.md` } });
         }
         if (args.text === 'fail') return { content: [{ type: 'text', text: `${tool.name} failed` }], isError: true };
         return { content: [{ type: 'text', text: `${name}/${tool.name}: ${args.text ?? ''}` }] };

@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema, CreateMessageResultSchema, ElicitRequestSchema, ElicitResultSchema, ListRootsRequestSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientCapabilities, InitializeResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientRelay } from './client-relay';
+import { namespaceUri } from './names';
 import type { Logger } from '../telemetry/logger';
 import type { RuntimeMcpServer } from './runtime-mcp';
 import { createNodeFetch } from './node-fetch';
@@ -50,7 +51,7 @@ export class UpstreamPool {
       const client = await this.resume(server, { protocolVersion: '' }, token, signal);
       return { client, session: { protocolVersion: '' }, capabilities: client.getServerCapabilities() ?? {}, instructions: client.getInstructions() };
     }
-    const client = newClient(target);
+    const client = newClient(server.name, target);
     const transport = httpTransport(server, token);
     await client.connect(transport, { signal, timeout: server.timeoutMs });
     const session: UpstreamSession = { sessionId: transport.sessionId, protocolVersion: transport.protocolVersion ?? '' };
@@ -68,7 +69,7 @@ export class UpstreamPool {
     if (kept) return kept;
     const created = (async () => {
       // Shared clients (stdio, servers without sessions) serve many client sessions: nothing to relay to.
-      const client = newClient(server.stdio || session.sessionId === undefined ? undefined : target);
+      const client = newClient(server.name, server.stdio || session.sessionId === undefined ? undefined : target);
       if (server.stdio) {
         const transport = this.#stdioTransport(server);
         // The child exited: forget it, so the next request starts a new one.
@@ -147,10 +148,16 @@ export class UpstreamPool {
  * An SDK client declaring, upstream, what the client session can answer; the server's
  * requests for those are relayed to the client and its answers checked against the SDK's schemas.
  */
-function newClient(target?: RelayTarget): Client {
+function newClient(server: string, target?: RelayTarget): Client {
   const capabilities = target?.capabilities ?? {};
   const client = new Client({ name: 'aigw-mcp-gateway', version: '0.1.0' }, { capabilities });
   if (!target) return client;
+  // Notifications the server sends during a call (log messages, list and resource changes)
+  // go to the client on that call's answer, named as the client knows them.
+  client.fallbackNotificationHandler = async (notification) => {
+    const relayed = relayedNotification(server, notification);
+    if (relayed) target.relay.notify(target.sessionKey, relayed);
+  };
   const relay = (method: string, params: unknown, signal: AbortSignal) => target.relay.request(target.sessionKey, method, params, signal);
   if (capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, async (request, extra) => ElicitResultSchema.parse(await relay(request.method, request.params, extra.signal)));
   if (capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => CreateMessageResultSchema.parse(await relay(request.method, request.params, extra.signal)));
@@ -188,4 +195,21 @@ function clientKey(server: RuntimeMcpServer, session: UpstreamSession, token: Cl
   // A forwarded token is part of the key so two callers never share a client (and its headers).
   const tokenPart = server.forwardClientToken && token !== undefined ? createHash('sha256').update(token).digest('base64url') : '';
   return `${server.name}\u0000${session.sessionId ?? ''}\u0000${tokenPart}`;
+}
+
+/** Server notifications relayed to the client; resource URIs get the server's namespace. Others (unknown methods) are dropped. */
+export function relayedNotification(server: string, notification: { method: string; params?: Record<string, unknown> }): Record<string, unknown> | undefined {
+  switch (notification.method) {
+    case 'notifications/message':
+    case 'notifications/tools/list_changed':
+    case 'notifications/prompts/list_changed':
+    case 'notifications/resources/list_changed':
+      return { method: notification.method, ...(notification.params !== undefined ? { params: notification.params } : {}) };
+    case 'notifications/resources/updated': {
+      const uri = notification.params?.uri;
+      return typeof uri === 'string' ? { method: notification.method, params: { ...notification.params, uri: namespaceUri(server, uri) } } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
