@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { hashApiKey } from '../auth/api-keys';
 import { ConfigError, validateConfig } from '../config/load';
 import type { RoutingRuleConfig } from '../config/schema-routing';
@@ -87,5 +90,17 @@ describe('routing config', () => {
       'routing[1].split[1].to: unknown model "gone"',
       'routing[2]: set exactly one of to or split',
     ]);
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid routing section', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]).find((text) => text.startsWith('routing:'));
+    if (!block) throw new Error('no routing example in the README');
+    const models = ['gpt-4o', 'gpt-4.1-long', 'claude-sonnet', 'gpt-4o-new'].map((name) => ({ name, backends: [{ backend: 'b' }] }));
+    const config = validateConfig({ backends: [{ name: 'b', kind: 'openai', baseUrl: 'http://127.0.0.1:1/v1' }], models, ...(parse(block) as object) });
+    const rules = new RoutingRules(config.routing);
+    expect(rules.decide(input({ model: 'gpt-4o', team: 'research' }))).toEqual({ model: 'claude-sonnet', rule: 'research' });
   });
 });
