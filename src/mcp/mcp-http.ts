@@ -191,7 +191,7 @@ export class McpHttpHandler {
    * routed call when the client declared it answers some).
    */
   async #answer(message: JSONRPCRequest, response: ServerResponse, base: McpRequestContext, headers: ReadonlyMap<string, string>, controller: AbortController): Promise<void> {
-    const { sessionKey, state } = base;
+    const { sessionKey } = base;
     const token = (message.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
     const progressToken = typeof token === 'string' || typeof token === 'number' ? token : undefined;
     const acceptsEvents = (headers.get('accept') ?? '').includes('text/event-stream');
