@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { Stack, TEST_KEY, describeE2E, metricValue } from './harness';
+import { Stack, TEST_KEY, adminCall, describeE2E, metricValue } from './harness';
 import { attributes, startReceiver } from './otlp-receiver';
 import { PrometheusServer } from './prometheus';
 
@@ -167,6 +167,13 @@ describeE2E('metrics, traces, audit log and spend', () => {
     ]);
     const viaAdmin = (await (await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=model`)).json()) as typeof report;
     expect(viaAdmin.total.costUsd).toBeCloseTo(report.total.costUsd, 12);
+    // The same report through the admin API, behind the admin token.
+    const viaApi = await adminCall(stack, ADMIN_TOKEN, 'GET', '/admin/spend?by=model');
+    expect(viaApi.status).toBe(200);
+    expect((viaApi.body as unknown as typeof report).total.costUsd).toBeCloseTo(report.total.costUsd, 12);
+    expect((viaApi.body as unknown as typeof report).rows.map((row) => row.group).sort()).toEqual(['(none)', 'claude-x', 'gpt-4o']);
+    expect((await adminCall(stack, 'wrong-token', 'GET', '/admin/spend')).status).toBe(403);
+    expect((await adminCall(stack, ADMIN_TOKEN, 'GET', '/admin/spend?by=planet')).body).toMatchObject({ error: { message: 'by must be one of team, project, key, model.' } });
     // Every query of the Grafana dashboard runs on the real Prometheus; the token panel has data.
     const dashboard = JSON.parse(readFileSync(resolve(__dirname, '..', 'deploy', 'grafana', 'aigw-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
     for (const panel of dashboard.panels) {

@@ -151,7 +151,7 @@ export class Gateway {
       const auditSink = options.auditSink ?? (audit ? auditLogSink(audit) : loggingAuditSink(logger));
       const adminApi =
         adminStore && options.config.admin
-          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => live.config })
+          ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => live.config, spend })
           : undefined;
       const mcpApprovals = mcp && mcpConfig ? { pins: mcp.pins, adminToken: mcpConfig.adminToken, logger } : undefined;
       adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend, mcpApprovals }, adminApi);

@@ -1,3 +1,4 @@
+import type { SpendQuery, SpendReport } from '../telemetry/spend-report';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RuntimeConfig } from '../config/runtime';
 import type { Secret } from '../config/secret';
@@ -7,6 +8,7 @@ import type { AdminStore } from './admin-store';
 import type { AdminAuditSink } from './audit-sink';
 import { CATALOG_ROUTES } from './catalog-routes';
 import { GUARDRAIL_ROUTES } from './guardrail-routes';
+import { REPORT_ROUTES } from './report-routes';
 import { KEY_ROUTES } from './key-routes';
 import { ADMIN_OPENAPI } from './openapi';
 
@@ -18,6 +20,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...KEY_ROUTES,
   ...CATALOG_ROUTES,
   ...GUARDRAIL_ROUTES,
+  ...REPORT_ROUTES,
   { method: 'GET', path: '/admin/openapi.json', handle: async () => ({ status: 200, body: ADMIN_OPENAPI, raw: true }) },
 ];
 
@@ -28,11 +31,13 @@ export interface AdminApiOptions {
   readonly audit: AdminAuditSink;
   readonly config: () => RuntimeConfig;
   readonly now?: () => number;
+  /** Spend from the audit log, when there is one (`GET /admin/spend`). */
+  readonly spend?: (query: SpendQuery) => Promise<SpendReport>;
 }
 
 /** Answers one call (already parsed): for tests and the HTTP adapter below. */
 export function adminCall(options: AdminApiOptions, request: AdminRequest): Promise<AdminResponse> {
-  const context: AdminContext = { store: options.store, audit: options.audit, config: options.config, now: options.now ?? Date.now };
+  const context: AdminContext = { store: options.store, audit: options.audit, config: options.config, now: options.now ?? Date.now, spend: options.spend };
   return handleAdmin(request, options.token, ADMIN_ROUTES, context);
 }
 
@@ -64,14 +69,16 @@ async function readBody(request: IncomingMessage): Promise<{ body?: unknown; pro
  */
 export function adminHttpHandler(options: AdminApiOptions): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const url = new URL(request.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    const query = url.searchParams;
     const method = request.method ?? 'GET';
     const authorization = request.headers.authorization;
     const answer = async (): Promise<AdminResponse> => {
       // Refused callers get their 401/403 without a body read.
       if (tokenMatches(options.token, authorization) !== 'ok') return adminCall(options, { method, path, authorization });
       const { body, problem } = await readBody(request);
-      return problem ?? adminCall(options, { method, path, authorization, body });
+      return problem ?? adminCall(options, { method, path, authorization, body, query });
     };
     answer().then(
       (result) => send(response, result),

@@ -1,3 +1,4 @@
+import type { SpendQuery, SpendReport } from '../telemetry/spend-report';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RuntimeConfig } from '../config/runtime';
 import type { Secret } from '../config/secret';
@@ -13,6 +14,8 @@ export interface AdminRequest {
   readonly authorization?: string;
   /** The parsed JSON body (undefined when there is none). */
   readonly body?: unknown;
+  /** Query parameters (reports take them). */
+  readonly query?: URLSearchParams;
 }
 
 /** The answer: status, JSON body and extra headers. */
@@ -31,13 +34,15 @@ export interface AdminContext {
   /** The current config (catalog names, config callers). */
   readonly config: () => RuntimeConfig;
   readonly now: () => number;
+  /** Spend from the audit log, when there is one. */
+  readonly spend?: (query: SpendQuery) => Promise<SpendReport>;
 }
 
 /** One route: method, path template with `{param}`s, handler. */
 export interface AdminRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
-  readonly handle: (context: AdminContext, params: Readonly<Record<string, string>>, body: unknown) => Promise<AdminResponse>;
+  readonly handle: (context: AdminContext, params: Readonly<Record<string, string>>, body: unknown, query: URLSearchParams) => Promise<AdminResponse>;
 }
 
 /** A client error with its status, answered as `{"error":{"message"}}`. */
@@ -96,7 +101,7 @@ export async function handleAdmin(request: AdminRequest, token: Secret | undefin
     return { status: 405, body: errorBody(`${request.method} is not allowed on ${request.path}; use ${allowed}.`), headers: { allow: allowed } };
   }
   try {
-    const response = await found.route.handle(context, found.params, request.body);
+    const response = await found.route.handle(context, found.params, request.body, request.query ?? new URLSearchParams());
     return withStorage(response, context.store.storage);
   } catch (error) {
     if (error instanceof AdminError) return { status: error.status, body: errorBody(error.message) };

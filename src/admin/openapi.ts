@@ -110,6 +110,17 @@ export const ADMIN_OPENAPI = {
         responses: { '200': json(ref('Model'), 'Model'), ...common, ...errors(400, 404, 503) },
       },
     },
+    '/admin/spend': {
+      get: {
+        summary: 'Spend and tokens per team, project, key or model from the audit log (what `aigw spend --json` prints)',
+        parameters: [
+          { name: 'by', in: 'query', schema: { enum: ['team', 'project', 'key', 'model'] }, description: 'Grouping (default team)' },
+          { name: 'since', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, inclusive' },
+          { name: 'until', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, exclusive' },
+        ],
+        responses: { '200': json({ type: 'object' }, 'Spend report'), ...common, ...errors(400, 404) },
+      },
+    },
     '/admin/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1'), ...common } } },
   },
   components: {
