@@ -33,6 +33,7 @@ describe('mcp config schema', () => {
       sessionSecret: { env: 'S' },
       sessionTtlSeconds: 86400,
       pinning: 'warn',
+      pinRecheckSeconds: 30,
       authorizationServers: [],
       scopes: [],
       allowedOrigins: [],

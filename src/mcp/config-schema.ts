@@ -114,6 +114,12 @@ export const McpConfigSchema = z
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400).default(86400),
     /** off: no hashes kept; warn: changes are flagged; enforce: changed tools are hidden until approved. */
     pinning: z.enum(['off', 'warn', 'enforce']).default('warn'),
+    /**
+     * A tools/call re-reads its server's tool list (and checks the pins) when the last list of
+     * that server is older than this: a definition swapped after approval is caught even from a
+     * client that never lists again. 0: on every call.
+     */
+    pinRecheckSeconds: z.number().int().min(0).max(86400).default(30),
     /** Bearer token for POST /admin/mcp/tools/approve on the admin server; the endpoint is off without it. */
     adminToken: McpSecretSourceSchema.optional(),
     /** The public URL of the MCP endpoint (the OAuth resource); default: derived from each request's Host. */

@@ -30,6 +30,11 @@ type Params = Record<string, unknown> | undefined;
  * caller's profile reaches and merge; the calls are routed by the name's prefix.
  */
 export class McpMethods {
+  /** When each server's tool list was last checked against the pins (this process). */
+  readonly #listedAt = new Map<string, number>();
+  /** Pin rechecks in flight, one per server. */
+  readonly #rechecks = new Map<string, Promise<void>>();
+
   constructor(
     private readonly deps: McpGatewayDeps,
     private readonly sessions: McpSessions,
@@ -79,6 +84,7 @@ export class McpMethods {
    */
   async #pinned(server: string, tools: readonly Tool[]): Promise<Tool[]> {
     const { pins, metrics, logger } = this.deps;
+    this.#listedAt.set(server, Date.now());
     const hashes = tools.map((tool) => ({ name: tool.name, hash: toolDefinitionHash(tool) }));
     let verdicts: Awaited<ReturnType<typeof pins.observe>>;
     try {
@@ -104,7 +110,9 @@ export class McpMethods {
     const target = splitPrefixedName(name, mcp.separator, mcp.serverNames);
     const audit = (server: string, tool: string, outcome: CallOutcome, reason?: string): void =>
       auditToolCall(logger, { identity: context.identity, server, tool, arguments: params?.arguments, outcome, latencyMs: performance.now() - started, reason }, this.deps.auditLog);
-    const refusal = !target ? 'unknown_name' : !toolAllowed(context.profile, target.server, target.name) ? 'profile' : (await this.#blocked(target.server, target.name)) ? 'pinning' : undefined;
+    const allowed = target !== undefined && toolAllowed(context.profile, target.server, target.name);
+    if (allowed) await this.#recheckPins(target.server, context);
+    const refusal = !target ? 'unknown_name' : !allowed ? 'profile' : (await this.#blocked(target.server, target.name)) ? 'pinning' : undefined;
     if (refusal || !target) {
       metrics.mcpRefusals.inc({ method: 'tools/call', reason: refusal ?? 'unknown_name' });
       audit(target?.server ?? 'unknown', target?.name ?? name, 'refused', refusal);
@@ -119,6 +127,29 @@ export class McpMethods {
       audit(server.name, target.name, 'error', (error as Error).message);
       throw error;
     }
+  }
+
+  /**
+   * Re-reads a server's tool list for the pin check when its last list is older than
+   * mcp.pinRecheckMs (one read at a time per server). A failed read changes nothing: the call
+   * then meets the pins as they are, and its own upstream request reports the server's state.
+   */
+  async #recheckPins(serverName: string, context: McpRequestContext): Promise<void> {
+    const { mcp, pins, logger } = this.deps;
+    if (pins.mode === 'off' || Date.now() - (this.#listedAt.get(serverName) ?? 0) < mcp.pinRecheckMs) return;
+    let reading = this.#rechecks.get(serverName);
+    if (!reading) {
+      const server = this.#server(serverName);
+      reading = this.#routed(server, context, 'tools/list', undefined, {}, ListToolsResultSchema, () => false)
+        .then((result) => this.#pinned(serverName, result.tools))
+        .then(
+          () => undefined,
+          (error: Error) => logger.warn('mcp pin recheck failed', { server: serverName, error: error.message }),
+        )
+        .finally(() => this.#rechecks.delete(serverName));
+      this.#rechecks.set(serverName, reading);
+    }
+    await reading;
   }
 
   /** Whether pinning refuses a call; a pin store that cannot be read refuses under enforce (fail closed). */

@@ -34,6 +34,8 @@ export interface RuntimeMcp {
   readonly sessionKey: Buffer;
   readonly sessionTtlSeconds: number;
   readonly pinning: McpConfig['pinning'];
+  /** Milliseconds after which a tools/call re-reads its server's tool list for the pin check. */
+  readonly pinRecheckMs: number;
   readonly adminToken?: Secret;
   readonly resource?: string;
   readonly authorizationServers: readonly string[];
@@ -122,6 +124,7 @@ export function compileMcp(
     sessionKey,
     sessionTtlSeconds: config.sessionTtlSeconds,
     pinning: config.pinning,
+    pinRecheckMs: config.pinRecheckSeconds * 1000,
     adminToken,
     resource: config.resource,
     authorizationServers: config.authorizationServers,
