@@ -15,7 +15,7 @@ import { auditLogSink, loggingAuditSink } from './admin/audit-sink';
 import { RedisAdminStore } from './admin/redis-admin-store';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
-import { McpService } from './mcp/mcp-service';
+import type { McpService } from './mcp/mcp-service';
 import { createLimiter } from './ratelimit/create-limiter';
 import type { Limiter } from './ratelimit/limiter';
 import { RateLimitService } from './ratelimit/rate-limit-service';
@@ -138,7 +138,8 @@ export class Gateway {
         return undefined; // a missing, unknown, revoked or expired key: 401
       }
     };
-    const mcp = mcpConfig ? await McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator, tracing: telemetry.tracing, auditLog: telemetry.audit }, mcpAddress) : undefined;
+    // The MCP SDK is loaded only by a gateway that serves MCP.
+    const mcp = mcpConfig ? await (await import('./mcp/mcp-service')).McpService.start({ config: () => live.config, mcp: mcpConfig, logger, metrics, authenticator, tracing: telemetry.tracing, auditLog: telemetry.audit }, mcpAddress) : undefined;
     let adminServer: HttpServer | undefined;
     let adminPort: number | undefined;
     const adminAddress = options.adminAddress === undefined ? options.config.source.server.admin : options.adminAddress;

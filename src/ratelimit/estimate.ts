@@ -1,6 +1,19 @@
-import { countTokens } from 'gpt-tokenizer';
+import type * as Tokenizer from 'gpt-tokenizer';
 import type { ClientRequest } from '../api/client-request';
 import type { Price } from '../pricing/price-table';
+
+
+let loaded: typeof Tokenizer | undefined;
+
+/**
+ * The o200k tokenizer, loaded on first use: its tables take ~70 MB, which a gateway that
+ * never estimates a prompt (no token limits or budgets, no prompt-size routing) never pays.
+ */
+function tokenizer(): typeof Tokenizer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous lazy load; import() would make every estimate async
+  loaded ??= require('gpt-tokenizer') as typeof Tokenizer;
+  return loaded;
+}
 
 /** Tokens counted for an image or other inline data: tokenizing base64 would count its bytes, not its cost. */
 const INLINE_DATA_TOKENS = 1600;
@@ -44,7 +57,7 @@ export function estimateInputTokens(request: ClientRequest): number {
   const messages = request.body.messages;
   const overhead = Array.isArray(messages) ? messages.length * MESSAGE_OVERHEAD_TOKENS : 0;
   // Special-token text in a prompt is just text here: count it, never throw.
-  const tokens = texts.length === 0 ? 0 : countTokens(texts.join('\n'), { disallowedSpecial: new Set() });
+  const tokens = texts.length === 0 ? 0 : tokenizer().countTokens(texts.join('\n'), { disallowedSpecial: new Set() });
   return tokens + overhead + counts.inline * INLINE_DATA_TOKENS + counts.tokenIds;
 }
 
