@@ -217,6 +217,15 @@ export function metricValue(text: string, sample: string): number {
   return line ? Number(line.slice(sample.length + 1)) : 0;
 }
 
+/** The sum of every sample of `name` whose labels include all of `labels` (other labels may differ). */
+export function metricSum(text: string, name: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && wanted.every((pair) => line.includes(pair)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 /** A test CA and a server certificate for `names`, made with the openssl CLI. */
 export function makeCertificates(dir: string, names: string[]): { caFile: string; ca: string; key: string; cert: string } {
   const run = (args: string[]): void => {

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { estimateInputTokens } from '../src/ratelimit/estimate';
-import { Stack, TEST_KEY, describeE2E, metricValue } from './harness';
+import { Stack, TEST_KEY, describeE2E, metricSum, metricValue } from './harness';
 
 /** What aigw reserves for a chat request: its o200k prompt estimate plus max_tokens. */
 function reservation(body: Record<string, unknown>): number {
@@ -143,7 +143,7 @@ describeE2E('token quotas and budgets through Envoy', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await expect(ask(20)).resolves.toMatchObject({ object: 'chat.completion' });
     const metrics = await stack.metricsText();
-    expect(metricValue(metrics, 'aigw_spend_usd_total{team="team-e2e",project="project-e2e",model="priced-model"}')).toBeCloseTo(3 * USED * 0.001, 9);
+    expect(metricSum(metrics, 'gen_ai_client_cost_usd_total', { gen_ai_request_model: 'priced-model', team: 'team-e2e', project: 'project-e2e' })).toBeCloseTo(3 * USED * 0.001, 9);
   });
 
   test('a streamed request is charged its real usage at stream end', async () => {

@@ -4,7 +4,6 @@ import { GatewayError } from '../errors';
 import type { TokenUsage } from '../providers/usage';
 import { emptyUsage } from '../providers/usage';
 import { formulaMetadata, settlementFor } from '../ratelimit/request-limits';
-import type { GatewayMetrics } from '../telemetry/metrics';
 import type { RequestState } from './request-store';
 
 /** `GET /v1/models` in the client's shape (Anthropic's SDK sends anthropic-version). */
@@ -38,22 +37,16 @@ export function usageMetadata(usage: TokenUsage): Record<string, number> {
 
 /**
  * What the end of a request puts in dynamic metadata: usage for the access log, what it used
- * for rate-limit settlement and each cost formula, its cost, its guardrail actions. Also
- * counts spend and team tokens.
+ * for rate-limit settlement and each cost formula, its cost, its guardrail actions.
  */
 export function endOfRequestFields(
   config: RuntimeConfig,
   state: RequestState | undefined,
   status: number,
   usage: TokenUsage | undefined,
-  metrics: GatewayMetrics,
   guardrails: string | undefined,
 ): Record<string, number | string> | undefined {
   const settlement = state?.model ? settlementFor(config, state.model.name, state.backend?.name, status, usage) : undefined;
-  if (state?.model && settlement && settlement.usedUsdMicros > 0) {
-    metrics.spend.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, settlement.usedUsdMicros / 1_000_000);
-  }
-  if (state?.model && usage) metrics.teamTokens.inc({ team: state.identity.team, project: state.identity.project, model: state.model.name }, usage.totalTokens);
   if (!usage && !settlement && !guardrails) return undefined;
   const fields: Record<string, number | string> = usage ? usageMetadata(usage) : {};
   if (guardrails) fields.guardrails = guardrails;

@@ -59,19 +59,6 @@ export class GatewayMetrics {
     labelNames: ['domain', 'metric', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly spend = new Counter({
-    name: 'aigw_spend_usd_total',
-    help: 'Cost of answered requests in USD (from the price table), by team, project and model.',
-    labelNames: ['team', 'project', 'model'] as const,
-    registers: [this.registry],
-  });
-  readonly teamTokens = new Counter({
-    name: 'aigw_team_tokens_total',
-    help: 'Tokens used (input + output), by team, project and model.',
-    labelNames: ['team', 'project', 'model'] as const,
-    registers: [this.registry],
-  });
-
   readonly guardrailActions = new Counter({
     name: 'aigw_guardrail_actions_total',
     help: 'Guardrail findings acted on, by guardrail (the policy), detector (or webhook:<name>), action (monitor, redact, block) and direction (request, response).',
