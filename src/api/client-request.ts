@@ -78,6 +78,11 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
   return { api, model, stream, clientWantsStreamUsage, body, rawBody };
 }
 
+/** The request with another body (the model taken from it): rawBody, which pass-through translators send, follows. */
+export function withBody(request: ClientRequest, body: Record<string, unknown>): ClientRequest {
+  return { ...request, model: typeof body.model === 'string' ? body.model : request.model, body, rawBody: Buffer.from(JSON.stringify(body), 'utf8') };
+}
+
 /** 404 in OpenAI's words for a model the gateway does not serve. */
 export function unknownModel(model: string): GatewayError {
   return new GatewayError(

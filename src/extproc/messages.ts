@@ -63,9 +63,10 @@ export function structPath(struct: Struct | null | undefined, ...path: string[])
  * An ImmediateResponse: the client gets this status, headers and body, and the request
  * ends. The dynamic metadata marks it as shaped by aigw (see render-envoy's local replies).
  */
-export function immediateResponse(status: number, body: string, headers: Record<string, string>, details: string): ProcessingResponse {
+export function immediateResponse(status: number, body: string, headers: Record<string, string>, details: string, metadata: Record<string, unknown> = {}): ProcessingResponse {
   return {
-    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { [ERROR_SHAPED_KEY]: true } }),
+    // `metadata`: more io.aigw fields for the access log and rate-limit settlement.
+    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { ...metadata, [ERROR_SHAPED_KEY]: true } }),
     immediate_response: {
       status: { code: status as StatusCode },
       headers: headerMutation(headers),

@@ -24,7 +24,7 @@ import { headerMutation, immediateResponse, readHeaders, toStruct } from './mess
 import { endOfRequestFields, modelList, tooLarge } from './router-replies';
 import type { RequestState, RequestStore } from './request-store';
 import type { StreamProcessor, ProcessorContext } from './stream-processor';
-import { ERROR_SHAPED_KEY, HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
+import { HEADER, METADATA_NAMESPACE, ProtocolError, isInternalHeader } from './stream-processor';
 
 type Phase = 'request-headers' | 'request-body' | 'response-headers' | 'response-body' | 'done';
 
@@ -114,7 +114,7 @@ export class RouterProcessor implements StreamProcessor {
 
   close(): void {
     const actions = this.guardrails?.summary();
-    if (actions) this.context.logger.info('guardrail actions', { requestId: this.state?.id, policy: this.guardrails?.policy.name, actions });
+    if (actions) this.context.logger.debug('guardrail actions', { requestId: this.state?.id, policy: this.guardrails?.policy.name, actions });
     if (this.state) this.store.delete(this.state.id);
     if (!this.recorded && this.status !== 0) this.record();
   }
@@ -283,25 +283,25 @@ export class RouterProcessor implements StreamProcessor {
     const translated = translator?.responseBody(chunk, endOfStream);
     let replaced = translated ?? (decoded ? chunk : undefined);
     if (this.streamGuard) replaced = this.streamGuard.push(replaced ?? chunk, endOfStream);
-    else if (this.guardrails?.readsResponses && !this.streamingResponse) return this.guardWholeResponse(replaced ?? chunk, replaced !== undefined, endOfStream);
+    else if (this.guardrails?.readsResponses && !this.streamingResponse) return this.guardWholeResponse(this.guardrails, replaced ?? chunk, replaced !== undefined, endOfStream);
     this.telemetry?.responseBytes(replaced ?? chunk);
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
   }
 
   /** A non-streamed response goes to the client only once its guardrails have read it whole. */
-  private guardWholeResponse(body: Buffer, rewritten: boolean, endOfStream: boolean): ProcessingResponse | Promise<ProcessingResponse> {
+  private guardWholeResponse(run: GuardrailRun, body: Buffer, rewritten: boolean, endOfStream: boolean): ProcessingResponse | Promise<ProcessingResponse> {
     this.guardedChunks.push(body);
     if (!endOfStream) return { response_body: { response: { body_mutation: { body: Buffer.alloc(0) } } } };
     const whole = Buffer.concat(this.guardedChunks);
-    const api = this.state?.request?.api;
-    const run = this.guardrails;
-    if (!api || !run) return this.finishWithBody(rewritten || this.guardedChunks.length > 1 ? whole : undefined);
-    const several = this.guardedChunks.length > 1;
-    return run.checkResponse(api, whole).then(
+    // Envoy still holds the original bytes unless a translation or earlier chunks replaced them.
+    const replaced = rewritten || this.guardedChunks.length > 1;
+    const request = this.mustHaveState().request;
+    if (!request) throw new ProtocolError('a response body before the request was routed');
+    return run.checkResponse(request.api, whole).then(
       (checked) => {
         this.telemetry?.responseBytes(checked ?? whole);
-        return this.finishWithBody(checked ?? (rewritten || several ? whole : undefined));
+        return this.finishWithBody(checked ?? (replaced ? whole : undefined));
       },
       (error: unknown) => this.fail(error),
     );
@@ -330,7 +330,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   private endFields(usage: TokenUsage | undefined): Record<string, number | string> | undefined {
-    return endOfRequestFields(this.config, this.state, this.status, usage, this.context.metrics, this.guardrails?.summary());
+    return endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary());
   }
 
   private finish(): TokenUsage | undefined {
@@ -397,8 +397,7 @@ export class RouterProcessor implements StreamProcessor {
     this.status = gatewayError.status;
     this.phase = 'done';
     this.record();
-    const reply = immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`);
-    return fields ? { ...reply, dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { [ERROR_SHAPED_KEY]: true, ...fields } }) } : reply;
+    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`, fields);
   }
 }
 

@@ -1,3 +1,4 @@
+import { withBody } from '../api/client-request';
 import type { ClientApi, ClientRequest } from '../api/client-request';
 import type { ErrorShape } from '../api/error-shape';
 import { GatewayError } from '../errors';
@@ -42,8 +43,7 @@ export class GuardrailRun {
       body = mapRequestTexts(request.api, body, (text) => this.applyWhole('request', text));
     }
     body = await this.runWebhooks('request', request.api, body, mapRequestTexts);
-    if (body === request.body) return request;
-    return { ...request, body, rawBody: Buffer.from(JSON.stringify(body), 'utf8') };
+    return body === request.body ? request : withBody(request, body);
   }
 
   /** A whole response body in the client's API, checked; undefined when unchanged. */

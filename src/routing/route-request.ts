@@ -1,3 +1,4 @@
+import { withBody } from '../api/client-request';
 import type { ClientRequest } from '../api/client-request';
 import type { Identity, RuntimeConfig, RuntimeModel } from '../config/runtime';
 import { estimateInputTokens } from '../ratelimit/estimate';
@@ -26,6 +27,5 @@ export function routeRequest(
   // The schema checks every target exists; a missing one would be a compile bug.
   if (!model) throw new Error(`routing rule ${decision.rule ?? ''} names unknown model ${decision.model}`);
   if (decision.model === request.model) return { request, model, rule: decision.rule };
-  const body = { ...request.body, model: decision.model };
-  return { request: { ...request, model: decision.model, body, rawBody: Buffer.from(JSON.stringify(body), 'utf8') }, model, rule: decision.rule };
+  return { request: withBody(request, { ...request.body, model: decision.model }), model, rule: decision.rule };
 }
