@@ -176,3 +176,13 @@ describe.each(APIS)('StreamGuard on %s', (api) => {
     expect(read(api, Buffer.from(out)).text).toBe('Reach me at ');
   });
 });
+
+describe('StreamGuard pass-through', () => {
+  it('sends an event it did not change as its original bytes, and rewrites one it did', () => {
+    const { guard: g } = guard('openai-chat');
+    const untouched = 'data: {"id":"c1", "object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello. "},"finish_reason":null}]}\n\n';
+    expect(g.push(Buffer.from(untouched), false).toString()).toBe(untouched);
+    const held = 'data: {"id":"c1", "object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Mail jane"},"finish_reason":null}]}\n\n';
+    expect(g.push(Buffer.from(held), false).toString()).toBe('data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Mail "},"finish_reason":null}]}\n\n');
+  });
+});

@@ -36,6 +36,8 @@ export class StreamGuard {
   private blocked = false;
   /** Responses API: events added so far, to keep sequence numbers increasing by one. */
   private inserted = 0;
+  /** Whether the handler of the current event changed it (else its original bytes go out). */
+  private dirty = false;
   /** OpenAI chat: the last chunk, to build a chunk for text still held at [DONE]. */
   private lastChunk: JsonObject | undefined;
 
@@ -80,6 +82,8 @@ export class StreamGuard {
   private rewrite(event: SseEvent): string {
     if (event.data === undefined) return event.raw.toString('utf8');
     if (this.api === 'openai-chat' && event.data.trim() === '[DONE]') return this.closeChat() + event.raw.toString('utf8');
+    // Anthropic names its events: only deltas carry text and only a block's end releases held text.
+    if (this.api === 'anthropic-messages' && event.event !== undefined && event.event !== 'content_block_delta' && event.event !== 'content_block_stop') return event.raw.toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(event.data);
@@ -87,24 +91,39 @@ export class StreamGuard {
       return event.raw.toString('utf8');
     }
     if (!isObject(data)) return event.raw.toString('utf8');
+    // Handlers change `data` in place (through set) and return events to send before it; an
+    // event they left as it was goes out as its original bytes, not re-serialized.
+    this.dirty = false;
+    let before: string;
+    let name: string | undefined;
     switch (this.api) {
       case 'openai-chat':
-        return this.chat(data);
-      case 'anthropic-messages': {
-        const name = event.event ?? String(data.type);
-        // Only deltas carry text, and only a block's end releases what its channel holds.
-        if (name !== 'content_block_delta' && name !== 'content_block_stop') return event.raw.toString('utf8');
-        return this.anthropic(name, data);
-      }
+        before = this.chat(data);
+        break;
+      case 'anthropic-messages':
+        name = event.event ?? String(data.type);
+        before = this.anthropic(name, data);
+        break;
       case 'openai-responses':
-        return this.responses(event.event ?? String(data.type), data);
+        name = event.event ?? String(data.type);
+        before = this.responses(name, data);
+        break;
       default:
         return event.raw.toString('utf8');
     }
+    if (!this.dirty) return before + event.raw.toString('utf8');
+    return before + (name === undefined ? dataEvent(data) : namedEvent(name, data));
+  }
+
+  /** Sets a field, noting whether the event changed. */
+  private set(target: JsonObject, key: string, value: unknown): void {
+    if (target[key] === value) return;
+    target[key] = value;
+    this.dirty = true;
   }
 
   private chat(chunk: JsonObject): string {
-    if (!Array.isArray(chunk.choices)) return dataEvent(chunk);
+    if (!Array.isArray(chunk.choices)) return '';
     this.lastChunk = chunk;
     for (const choice of chunk.choices) {
       if (!isObject(choice) || !isObject(choice.delta)) continue;
@@ -113,26 +132,25 @@ export class StreamGuard {
       const final = choice.finish_reason !== null && choice.finish_reason !== undefined;
       for (const field of ['content', 'refusal', 'reasoning_content'] as const) {
         const key = `${index}/${field}`;
-        if (typeof delta[field] === 'string') delta[field] = this.channel(key).push(delta[field]);
-        if (final) {
-          const rest = this.take(key);
-          if (rest) delta[field] = (typeof delta[field] === 'string' ? delta[field] : '') + rest;
-        }
+        if (typeof delta[field] === 'string') this.set(delta, field, this.channel(key).push(delta[field]));
+        const rest = final ? this.take(key) : '';
+        if (rest) this.set(delta, field, (typeof delta[field] === 'string' ? delta[field] : '') + rest);
       }
       const calls = Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
       for (const call of calls) {
         if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== 'string') continue;
-        call.function.arguments = this.channel(`${index}/tool/${String(call.index ?? 0)}`).push(call.function.arguments);
+        this.set(call.function, 'arguments', this.channel(`${index}/tool/${String(call.index ?? 0)}`).push(call.function.arguments));
       }
-      if (final) {
-        for (const key of [...this.channels.keys()].filter((k) => k.startsWith(`${index}/tool/`))) {
-          const rest = this.take(key);
-          if (rest) calls.push({ index: Number(key.split('/')[2]), function: { arguments: rest } });
-        }
-        if (calls.length > 0) delta.tool_calls = calls;
+      if (!final) continue;
+      for (const key of [...this.channels.keys()].filter((k) => k.startsWith(`${index}/tool/`))) {
+        const rest = this.take(key);
+        if (!rest) continue;
+        calls.push({ index: Number(key.split('/')[2]), function: { arguments: rest } });
+        this.dirty = true;
       }
+      if (calls.length > 0) this.set(delta, 'tool_calls', calls);
     }
-    return dataEvent(chunk);
+    return '';
   }
 
   /** At [DONE] (or the end): text still held, in one more chunk like the last one. */
@@ -151,49 +169,46 @@ export class StreamGuard {
   }
 
   private anthropic(name: string, data: JsonObject): string {
+    const index = data.index ?? 0;
     if (name === 'content_block_delta' && isObject(data.delta)) {
-      const key = String(data.index ?? 0);
       const delta = data.delta;
-      if (delta.type === 'text_delta' && typeof delta.text === 'string') delta.text = this.channel(`${key}/text`).push(delta.text);
-      else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') delta.partial_json = this.channel(`${key}/json`).push(delta.partial_json);
-      else return namedEvent(name, data);
-      return namedEvent(name, data);
+      if (delta.type === 'text_delta' && typeof delta.text === 'string') this.set(delta, 'text', this.channel(`${String(index)}/text`).push(delta.text));
+      if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') this.set(delta, 'partial_json', this.channel(`${String(index)}/json`).push(delta.partial_json));
+      return '';
     }
-    if (name === 'content_block_stop') {
-      const index = data.index ?? 0;
-      const text = this.take(`${String(index)}/text`);
-      const json = this.take(`${String(index)}/json`);
-      let before = '';
-      if (text) before += namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
-      if (json) before += namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json } });
-      return before + namedEvent(name, data);
-    }
-    return namedEvent(name, data);
+    if (name !== 'content_block_stop') return '';
+    const text = this.take(`${String(index)}/text`);
+    const json = this.take(`${String(index)}/json`);
+    let before = '';
+    if (text) before += namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+    if (json) before += namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json } });
+    return before;
   }
 
   private responses(name: string, data: JsonObject): string {
     let before = '';
+    const recheck = this.hooks.recheck;
     if (name === 'response.output_text.delta' && typeof data.delta === 'string') {
-      data.delta = this.channel(`${String(data.item_id)}/${String(data.content_index ?? 0)}/text`).push(data.delta);
+      this.set(data, 'delta', this.channel(`${String(data.item_id)}/${String(data.content_index ?? 0)}/text`).push(data.delta));
     } else if (name === 'response.function_call_arguments.delta' && typeof data.delta === 'string') {
-      data.delta = this.channel(`${String(data.item_id)}/args`).push(data.delta);
+      this.set(data, 'delta', this.channel(`${String(data.item_id)}/args`).push(data.delta));
     } else if (name === 'response.output_text.done') {
       const rest = this.take(`${String(data.item_id)}/${String(data.content_index ?? 0)}/text`);
       if (rest) before = this.insertedEvent({ type: 'response.output_text.delta', item_id: data.item_id, output_index: data.output_index, content_index: data.content_index, delta: rest, sequence_number: data.sequence_number });
-      if (typeof data.text === 'string') data.text = this.hooks.recheck(data.text);
+      if (typeof data.text === 'string') this.set(data, 'text', recheck(data.text));
     } else if (name === 'response.function_call_arguments.done') {
       const rest = this.take(`${String(data.item_id)}/args`);
       if (rest) before = this.insertedEvent({ type: 'response.function_call_arguments.delta', item_id: data.item_id, output_index: data.output_index, delta: rest, sequence_number: data.sequence_number });
-      data.arguments = mapArguments(data.arguments, this.hooks.recheck);
+      this.set(data, 'arguments', mapArguments(data.arguments, recheck));
     } else if (name === 'response.content_part.done' && isObject(data.part) && typeof data.part.text === 'string') {
-      data.part.text = this.hooks.recheck(data.part.text);
+      this.set(data.part, 'text', recheck(data.part.text));
     } else if (name === 'response.output_item.done' || name === 'response.output_item.added') {
-      data.item = mapResponsesOutputItem(data.item, this.hooks.recheck);
+      this.set(data, 'item', mapResponsesOutputItem(data.item, recheck));
     } else if ((name === 'response.completed' || name === 'response.incomplete' || name === 'response.failed') && isObject(data.response)) {
-      data.response = mapResponseTexts('openai-responses', data.response, this.hooks.recheck);
+      this.set(data, 'response', mapResponseTexts('openai-responses', data.response, recheck));
     }
-    if (typeof data.sequence_number === 'number') data.sequence_number += this.inserted;
-    return before + namedEvent(name, data);
+    if (typeof data.sequence_number === 'number' && this.inserted > 0) this.set(data, 'sequence_number', data.sequence_number + this.inserted);
+    return before;
   }
 
   /** A Responses API event the guard adds; later events' sequence numbers move up by one. */
