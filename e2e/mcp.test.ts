@@ -160,12 +160,11 @@ describeE2E('MCP gateway through Envoy + aigw', () => {
   test("a server's notifications during a call reach the client on the call's stream: log messages as sent, resource URIs namespaced", async () => {
     const { client } = await connect(KEYS.admin);
     const seen: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-      seen.push({ method: notification.method, params: notification.params });
-    });
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
-      seen.push({ method: notification.method, params: notification.params });
-    });
+    for (const schema of [LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema]) {
+      client.setNotificationHandler(schema, (notification) => {
+        seen.push({ method: notification.method, params: notification.params });
+      });
+    }
     const result = await client.callTool({ name: 'docs__search', arguments: { text: 'log' } });
     expect(result.content).toEqual([{ type: 'text', text: 'docs/search: log' }]);
     expect(seen).toEqual([

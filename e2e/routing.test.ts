@@ -40,7 +40,7 @@ describeE2E('routing rules', () => {
         routing: [
           { name: 'long-prompts', match: { model: 'gpt', minPromptTokens: 200 }, to: 'gpt-long' },
           { name: 'research', match: { model: 'gpt', teams: ['research'] }, to: 'claude' },
-          { name: 'canary', match: { model: 'gpt', headers: { 'x-channel': 'canary' } }, split: [{ to: 'gpt', weight: 0 }, { to: 'gpt-canary', weight: 100 }], stickyBy: 'caller' },
+          { name: 'canary', match: { model: 'gpt', headers: { 'x-channel': 'canary' } }, split: [{ to: 'gpt', weight: 50 }, { to: 'gpt-canary', weight: 50 }], stickyBy: 'caller' },
         ],
       },
     });
@@ -71,10 +71,16 @@ describeE2E('routing rules', () => {
   });
 
   test('a header rule with a weighted split keeps a caller on one arm, and every decision is counted', async () => {
-    const before = metricValue(await stack.metricsText(), 'aigw_routing_decisions_total{rule="canary",model="gpt-canary"}');
-    for (let i = 0; i < 5; i++) await client(TEST_KEY, { 'x-channel': 'canary' }).chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
-    expect(canary.received.map((r) => (r.json as { model: string }).model)).toEqual(Array(5).fill('gpt-canary'));
-    const after = metricValue(await stack.metricsText(), 'aigw_routing_decisions_total{rule="canary",model="gpt-canary"}');
-    expect(after - before).toBe(5);
+    const counted = async (): Promise<number> => {
+      const text = await stack.metricsText();
+      return metricValue(text, 'aigw_routing_decisions_total{rule="canary",model="gpt"}') + metricValue(text, 'aigw_routing_decisions_total{rule="canary",model="gpt-canary"}');
+    };
+    const before = await counted();
+    const [smallBefore, canaryBefore] = [small.received.length, canary.received.length];
+    for (let i = 0; i < 6; i++) await client(TEST_KEY, { 'x-channel': 'canary' }).chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
+    // 50/50 by weight, but sticky: all six on the same arm (a coin would split them with p = 31/32).
+    const arms = [small.received.length - smallBefore, canary.received.length - canaryBefore];
+    expect(arms.sort()).toEqual([0, 6]);
+    expect((await counted()) - before).toBe(6);
   });
 });
