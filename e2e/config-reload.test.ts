@@ -51,13 +51,13 @@ describeE2E('config reload', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aigw-reload-'));
     provider = await FakeProvider.start({ name: 'reload' });
-    const [listenerPort, envoyAdminPort, grpcPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [listenerPort, envoyAdminPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     listener = `http://127.0.0.1:${listenerPort}`;
     admin = `http://127.0.0.1:${adminPort}`;
     base = withCaller({
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort: envoyAdminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: [`127.0.0.1:${grpcPort}`], admin: `127.0.0.1:${adminPort}`, drainSeconds: 1 },
+      server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: `127.0.0.1:${adminPort}`, drainSeconds: 1 },
       backends: [{ name: 'p', kind: 'openai', baseUrl: `${provider.url}/v1` }],
       models: [{ name: 'first', backends: [{ backend: 'p' }] }],
     });

@@ -123,7 +123,7 @@ export class EnvoyProcess {
 export interface StackOptions {
   /** The aigw config (listener/server sections are filled in by the harness). */
   config: Record<string, unknown>;
-  /** Serve ext_proc over a Unix socket instead of TCP. */
+  /** Serve ext_proc over a Unix socket (the default, as in production); false: plain TCP on loopback. */
   unixSocket?: boolean;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
@@ -144,16 +144,17 @@ export class Stack {
   static async start(options: StackOptions): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-e2e-'));
     const [listenerPort, adminPort] = [await freePort(), await freePort()];
-    const grpcAddress = options.unixSocket ? `unix:${join(dir, 'aigw.sock')}` : '127.0.0.1:0';
+    const grpcAddress = options.unixSocket === false ? '127.0.0.1:0' : `unix:${join(dir, 'aigw.sock')}`;
     const raw = withCaller({
       ...options.config,
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: [grpcAddress], admin: '127.0.0.1:0' },
+      server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: '127.0.0.1:0' },
     });
     const runtime = compileConfig(validateConfig(raw, 'e2e'), options.env ?? process.env);
     const gateway = await Gateway.start({
       config: runtime,
+      grpcAddresses: [grpcAddress],
       logger: options.logger ?? (process.env.E2E_LOG ? createLogger('debug') : silentLogger),
       metrics: new GatewayMetrics({ defaultMetrics: false }),
       env: options.env,

@@ -54,7 +54,7 @@ export class McpStack {
       mcp,
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: ['127.0.0.1:0'], admin: '127.0.0.1:0', mcp: mcpAddress },
+      server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: '127.0.0.1:0', mcp: mcpAddress },
     };
     const runtime = compileConfig(validateConfig(raw, 'mcp-e2e'), env);
     const logLines: string[] = [];

@@ -32,12 +32,12 @@ describeE2E('the aigw process', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aigw-process-'));
     provider = await FakeProvider.start({ name: 'proc' });
-    const [listenerPort, envoyAdminPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+    const [listenerPort, envoyAdminPort] = [await freePort(), await freePort()];
     adminPort = await freePort();
     const raw = withCaller({
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort: envoyAdminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: [`127.0.0.1:${grpcPort}`, `unix:${join(dir, 'aigw.sock')}`], admin: `127.0.0.1:${adminPort}`, drainSeconds: 20 },
+      server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: `127.0.0.1:${adminPort}`, drainSeconds: 20 },
       backends: [{ name: 'p', kind: 'openai', baseUrl: `${provider.url}/v1`, credential: { env: 'PROVIDER_SECRET' } }],
       models: [{ name: 'm', backends: [{ backend: 'p' }] }],
     });

@@ -94,11 +94,11 @@ async function main(): Promise<void> {
   installCleanup();
   const args = parseArgs(argv);
   const dir = makeTempDir('aigw-bench-mcp-');
-  const [upstreamPort, listener, envoyAdmin, grpc, aigwAdmin, mcpPort, proxyPort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  const [upstreamPort, listener, envoyAdmin, aigwAdmin, mcpPort, proxyPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const raw = {
     listener: { address: '127.0.0.1', port: listener },
     envoy: { adminAddress: '127.0.0.1', adminPort: envoyAdmin, accessLog: '/dev/null' },
-    server: { grpc: [`127.0.0.1:${grpc}`], admin: `127.0.0.1:${aigwAdmin}`, mcp: `127.0.0.1:${mcpPort}`, drainSeconds: 0 },
+    server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: `127.0.0.1:${aigwAdmin}`, mcp: `127.0.0.1:${mcpPort}`, drainSeconds: 0 },
     backends: [{ name: 'unused', kind: 'openai', baseUrl: 'http://127.0.0.1:1/v1' }],
     models: [{ name: 'unused', backends: [{ backend: 'unused' }] }],
     callers: [{ name: 'bench', keyHash: hashApiKey(KEY), team: 't', project: 'p' }],

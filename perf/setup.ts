@@ -61,7 +61,8 @@ export function messagesBody(stream: boolean): Buffer {
 interface AigwPorts {
   listener: number;
   envoyAdmin: number;
-  grpc: number;
+  /** aigw's gRPC server: a Unix socket, as the rendered config defaults to. */
+  grpcSocket: string;
   aigwAdmin: number;
 }
 
@@ -71,7 +72,7 @@ function aigwConfig(ports: AigwPorts, providerPort: number): Record<string, unkn
     listener: { address: '127.0.0.1', port: ports.listener },
     envoy: { adminAddress: '127.0.0.1', adminPort: ports.envoyAdmin, accessLog: '/dev/null' },
     // drainSeconds 0: stopping at the end of the run must not wait for idle streams.
-    server: { grpc: [`127.0.0.1:${ports.grpc}`], admin: `127.0.0.1:${ports.aigwAdmin}`, drainSeconds: 0 },
+    server: { grpc: [`unix:${ports.grpcSocket}`], admin: `127.0.0.1:${ports.aigwAdmin}`, drainSeconds: 0 },
     backends: [
       { name: 'fake', kind: 'openai', baseUrl: `http://127.0.0.1:${providerPort}/v1` },
       // The same fake, called in Anthropic's wire format (an anthropic baseUrl has no /v1).
@@ -157,7 +158,7 @@ export function cliPath(): string {
  */
 export async function startTargets(providerPort: number, dir: string, extraConfig: Record<string, unknown> = {}): Promise<Targets> {
   const envoyBin = findEnvoy();
-  const ports: AigwPorts = { listener: await freePort(), envoyAdmin: await freePort(), grpc: await freePort(), aigwAdmin: await freePort() };
+  const ports: AigwPorts = { listener: await freePort(), envoyAdmin: await freePort(), grpcSocket: join(dir, 'aigw.sock'), aigwAdmin: await freePort() };
   const plainListener = await freePort();
   const plainAdmin = await freePort();
 

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHttpHandler } from './admin/admin-api';
@@ -13,6 +14,7 @@ import { MemoryAdminStore } from './admin/admin-store';
 import type { AdminAuditSink } from './admin/audit-sink';
 import { auditLogSink, loggingAuditSink } from './admin/audit-sink';
 import { RedisAdminStore } from './admin/redis-admin-store';
+import { RESPONSE_BUFFER_BYTES } from './config/render-envoy';
 import type { RuntimeConfig } from './config/runtime';
 import { ExtProcService } from './extproc/server';
 import type { McpService } from './mcp/mcp-service';
@@ -105,7 +107,8 @@ export class Gateway {
     await adminStore?.start();
     const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore });
     const grpcServer = new Server({
-      'grpc.max_receive_message_length': options.config.limits.maxRequestBodyBytes * 2 + 1024 * 1024,
+      // A request body comes whole; a response body may be replaced whole (up to Envoy's buffer).
+      'grpc.max_receive_message_length': Math.max(options.config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES) * 2 + 1024 * 1024,
       'grpc.max_send_message_length': -1,
     });
     extproc.addToServer(grpcServer);
@@ -114,20 +117,7 @@ export class Gateway {
     // The config in force: a reload swaps it here, and in the ext_proc service, for new requests.
     const live = { config: options.config };
     if (limiter) new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
-    const bound: string[] = [];
-    for (const address of options.grpcAddresses ?? options.config.source.server.grpc) {
-      if (address.startsWith('unix:')) {
-        try {
-          unlinkSync(address.slice('unix:'.length)); // a socket left by a previous run
-        } catch {
-          // none there
-        }
-      }
-      const port = await new Promise<number>((resolve, reject) =>
-        grpcServer.bindAsync(address, ServerCredentials.createInsecure(), (error, value) => (error ? reject(error) : resolve(value))),
-      );
-      bound.push(address.startsWith('unix:') ? address : address.replace(/:\d+$/, `:${port}`));
-    }
+    const bound = await bindGrpc(grpcServer, options.grpcAddresses ?? options.config.source.server.grpc, options.config.source.server);
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
     // MCP callers authenticate like LLM callers: config keys, runtime keys, JWTs.
@@ -219,6 +209,37 @@ async function startTelemetry(config: RuntimeConfig, metrics: GatewayMetrics, lo
   const tracing = startTracing(env, settings?.traces.captureContent ?? false);
   if (tracing) logger.info('tracing on', { endpoint: tracesEndpoint(env) });
   return { metrics, tracing, audit, auditContent: settings?.audit?.includeContent ?? false, responseModels: new LabelBound() };
+}
+
+/**
+ * Binds the gRPC server Envoy calls. A Unix socket (the default) is created owner-only
+ * (server.grpcSocketMode) in a directory only aigw's user can enter when aigw creates it;
+ * a TCP address gets mTLS (server.grpcTls: Envoy must present a certificate from its CA).
+ * Plain TCP only when the caller passes addresses itself (tests), never from a config file.
+ */
+async function bindGrpc(server: Server, addresses: readonly string[], settings: RuntimeConfig['source']['server']): Promise<string[]> {
+  const bound: string[] = [];
+  for (const address of addresses) {
+    const unix = address.startsWith('unix:');
+    const path = address.slice('unix:'.length);
+    if (unix) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      try {
+        unlinkSync(path); // a socket left by a previous run
+      } catch {
+        // none there
+      }
+    }
+    const tls = settings.grpcTls;
+    const credentials =
+      !unix && tls
+        ? ServerCredentials.createSsl(readFileSync(tls.caFile), [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], true)
+        : ServerCredentials.createInsecure();
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, credentials, (error, value) => (error ? reject(error) : resolve(value))));
+    if (unix) chmodSync(path, parseInt(settings.grpcSocketMode, 8));
+    bound.push(unix ? address : address.replace(/:\d+$/, `:${port}`));
+  }
+  return bound;
 }
 
 /** "host:port" → [host, port]; IPv6 literals in brackets. */

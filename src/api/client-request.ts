@@ -18,6 +18,9 @@ export function matchEndpoint(method: string, rawPath: string): Endpoint | undef
   return undefined;
 }
 
+/** The answer to a model call without a body (aigw's and Envoy's own refusal say the same). */
+export const EMPTY_BODY_MESSAGE = 'The request body is empty; send a JSON object.';
+
 /** A parsed client request, kept in memory for every attempt's translation. */
 export interface ClientRequest {
   readonly api: ClientApi;
@@ -36,7 +39,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Parses and checks a request body; throws a user-facing GatewayError for bad input. */
 export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientRequest {
-  if (rawBody.length === 0) throw invalidRequest('The request body is empty; send a JSON object.');
+  if (rawBody.length === 0) throw invalidRequest(EMPTY_BODY_MESSAGE);
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));

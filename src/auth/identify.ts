@@ -5,6 +5,9 @@ import { authenticate } from './api-keys';
 import { JwtRejection, looksLikeJwt } from './jwt';
 import { findRuntimeKey, keyStatus } from './runtime-keys';
 
+/** The answer to a request that names no key at all (aigw's and Envoy's own refusal say the same). */
+export const NO_KEY_MESSAGE = "You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.";
+
 function unauthorized(message: string, code = 'invalid_api_key'): GatewayError {
   return new GatewayError(401, 'invalid_request_error', code, message);
 }
@@ -16,7 +19,7 @@ function unauthorized(message: string, code = 'invalid_api_key'): GatewayError {
  * only for tokens (signature check, maybe a JWKS fetch). Throws a 401 GatewayError.
  */
 export function identify(config: RuntimeConfig, snapshot: AdminSnapshot, key: string | undefined, now = Date.now()): Identity | Promise<Identity> {
-  if (key === undefined) throw unauthorized("You didn't provide an API key. Send it in an Authorization header as 'Bearer <key>'.");
+  if (key === undefined) throw unauthorized(NO_KEY_MESSAGE);
   const configured = authenticate(config, key);
   if (configured) return configured;
   const record = findRuntimeKey(snapshot.keysByDigest, key);

@@ -9,7 +9,7 @@ export const MCP_CLUSTER = 'aigw_mcp';
 /**
  * The MCP routes, first on the listener: `/mcp` and the OAuth protected-resource metadata go
  * straight to aigw's MCP listener. The LLM path's filters stay out of the way: the router
- * ext_proc (it would buffer bodies and expect a model) and the ratelimit filter are disabled
+ * ext_proc (it would buffer bodies and expect a model), the buffer filter and the ratelimit filter are disabled
  * on these routes, so SSE answers stream through unbuffered. No route timeout: a tool call
  * streaming progress may run long (aigw bounds each call with callTimeoutMs).
  */
@@ -17,6 +17,7 @@ export function mcpRoutes(config: RuntimeConfig): Json[] {
   if (!config.mcp) return [];
   const disabled: Json = {
     'envoy.filters.http.ext_proc': typed('envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', { disabled: true }),
+    'envoy.filters.http.buffer': typed('envoy.extensions.filters.http.buffer.v3.BufferPerRoute', { disabled: true }),
     ...(config.rateLimits && config.rateLimits.tree.paths.length > 0
       ? { 'envoy.filters.http.ratelimit': typed('envoy.config.route.v3.FilterConfig', { disabled: true }) }
       : {}),

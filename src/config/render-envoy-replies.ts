@@ -34,7 +34,8 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   const notAigwDetails: Json = {
     extension_filter: {
       name: 'envoy.access_loggers.extension_filters.cel',
-      typed_config: typed('envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', { expression: "!response.code_details.startsWith('aigw_')" }),
+      // Envoy's direct_response routes are aigw's too: their bodies are written in the client's shape.
+      typed_config: typed('envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', { expression: "!response.code_details.startsWith('aigw_') && response.code_details != 'direct_response'" }),
     },
   };
   const notFromAigw: Json = { and_filter: { filters: [metadataIs(ERROR_SHAPED_KEY, { bool_match: false }, true), notAigwDetails] } };
@@ -55,14 +56,25 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   });
   const limit = config.limits.maxRequestBodyBytes;
   const anthropic = (type: string, message: string): Json => ({ type: 'error', error: { type, message } });
-  // The details name the cause when the body is empty (e.g. aigw unreachable: ext_proc_error_gRPC_error_14).
-  const serverMessage = '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)';
+  // Envoy's own words about the upstream (no healthy upstream, connect error); never its internals' details.
+  const serverMessage = '%LOCAL_REPLY_BODY%';
   // A request Envoy's ratelimit filter turned away (response flag RL): aigw's rate-limit
   // service put the reason in the reply's body and its kind in x-aigw-limit-code.
   const rateLimited: Json = { response_flag_filter: { flags: ['RL'] } };
   const limitMessage = '%LOCAL_REPLY_BODY%';
+  // aigw itself unreachable or failing (ext_proc's own errors): a plain 503 that names nothing internal.
+  const gatewayDown: Json = {
+    extension_filter: {
+      name: 'envoy.access_loggers.extension_filters.cel',
+      typed_config: typed('envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', { expression: "response.code_details.startsWith('ext_proc_error')" }),
+    },
+  };
+  const unavailable = 'The gateway is temporarily unavailable; retry shortly.';
+  const downMapper = (filters: Json[], body: Json): Json => ({ ...mapper(filters, body), status_code: 503 });
   return {
     mappers: [
+      downMapper([gatewayDown, anthropicClient], anthropic('overloaded_error', unavailable)),
+      downMapper([gatewayDown], { error: { message: unavailable, type: 'server_error', param: null, code: 'gateway_unavailable' } }),
       ...(config.rateLimits
         ? [
             mapper([rateLimited, anthropicClient], anthropic('rate_limit_error', limitMessage)),

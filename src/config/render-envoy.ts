@@ -1,8 +1,10 @@
 import { stringify } from 'yaml';
-import { HEADER } from '../extproc/stream-processor';
-import type { Json } from './render-envoy-clusters';
-import { extprocCluster, extprocFilter, modelCluster, modelClusterName, socketAddress, typed } from './render-envoy-clusters';
-import { mcpClusters, mcpRoutes } from './render-envoy-mcp';
+import type { ExtprocTls, Json } from './render-envoy-clusters';
+import { extprocCluster, modelCluster, modelClusterName, routerExtprocFilter, socketAddress, typed } from './render-envoy-clusters';
+import { conditionalClientHeaders } from '../extproc/client-headers';
+import { luaRequestFilter, luaResponseFilter } from './render-envoy-lua';
+import { mcpClusters } from './render-envoy-mcp';
+import { renderRoutes } from './render-envoy-routes';
 import { rateLimitFilter } from './render-envoy-ratelimit';
 import { accessLog, localReplyConfig } from './render-envoy-replies';
 import type { RuntimeConfig } from './runtime';
@@ -18,7 +20,7 @@ export { tooLargeBody } from './render-envoy-replies';
  */
 
 /** Room for a whole non-streamed response (a large embeddings batch) in Envoy's buffer. */
-const RESPONSE_BUFFER_BYTES = 32 * 1024 * 1024;
+export const RESPONSE_BUFFER_BYTES = 32 * 1024 * 1024;
 
 /** Where Envoy's listener and admin bind; tests override ports. */
 export interface RenderOptions {
@@ -26,6 +28,8 @@ export interface RenderOptions {
   adminPort?: number;
   /** Overrides config.envoy.extprocTarget. */
   extprocTarget?: string;
+  /** Overrides config.envoy.extprocTls (Envoy's client certificate for a TCP target). */
+  extprocTls?: ExtprocTls;
   accessLogPath?: string;
   /** Overrides config.server.mcp as the MCP cluster's endpoint. */
   mcpTarget?: string;
@@ -36,58 +40,36 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
   const source = config.source;
   const models = [...config.models.values()];
   const clusterNames = models.map(modelClusterName);
-  const timeout = `${config.limits.requestTimeoutSeconds}s`;
-  const notFound = {
-    error: { message: 'Unknown request URL.', type: 'invalid_request_error', param: null, code: 'unknown_url' },
-  };
-  const routes: Json[] = models.map((model, index) => ({
-    match: { prefix: '/', headers: [{ name: HEADER.model, string_match: { exact: model.name } }] },
-    route: {
-      cluster: clusterNames[index],
-      timeout,
-      auto_host_rewrite: true,
-      retry_policy: {
-        retry_on: '5xx,reset,connect-failure,retriable-status-codes',
-        // 429: rate limited; 529: Anthropic's overloaded_error.
-        retriable_status_codes: [429, 529],
-        num_retries: model.retries,
-        // Each retry moves on to the next priority: the model's next backend.
-        retry_priority: {
-          name: 'envoy.retry_priorities.previous_priorities',
-          typed_config: typed('envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', { update_frequency: 1 }),
-        },
-        retry_host_predicate: [
-          { name: 'envoy.retry_host_predicates.previous_hosts', typed_config: typed('envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate') },
-        ],
-        host_selection_retry_max_attempts: 5,
-      },
-    },
-  }));
-  // The MCP routes match by path, before any model route (see render-envoy-mcp.ts).
-  routes.unshift(...mcpRoutes(config));
-  routes.push({
-    match: { prefix: '/' },
-    direct_response: { status: 404, body: { inline_string: JSON.stringify(notFound) } },
-    response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
-  });
-
+  const bufferLimit = Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES);
+  const limits = config.limits;
   const connectionManager = typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
     stat_prefix: 'aigw',
     codec_type: 'AUTO',
     use_remote_address: true,
     normalize_path: true,
     merge_slashes: true,
-    stream_idle_timeout: '300s',
+    // A client gets this long to send its headers, and this long for the whole request;
+    // a pause longer than the idle timeout (per model on its route) ends a request.
+    request_headers_timeout: `${limits.requestHeadersTimeoutSeconds}s`,
+    request_timeout: `${limits.requestReceiveTimeoutSeconds}s`,
+    stream_idle_timeout: `${limits.idleTimeoutSeconds}s`,
     access_log: accessLog(options.accessLogPath ?? source.envoy.accessLog, [...(config.rateLimits?.formulas.keys() ?? [])]),
     local_reply_config: localReplyConfig(config),
-    route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes }] },
+    route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes: renderRoutes(config) }] },
     http_filters: [
-      { name: 'envoy.filters.http.ext_proc', typed_config: extprocFilter('router') },
+      luaResponseFilter([...config.backends.values()].flatMap((backend) => (backend.credential ? [backend.credential.header] : []))),
+      { name: 'envoy.filters.http.ext_proc', typed_config: routerExtprocFilter([...config.routing.headerNames]) },
+      // Holds the request headers until aigw has answered on the body (ext_proc alone would
+      // let them through to the router before the body was read), and sets content-length
+      // for the body aigw may have rewritten.
+      { name: 'envoy.filters.http.buffer', typed_config: typed('envoy.extensions.filters.http.buffer.v3.Buffer', { max_request_bytes: bufferLimit }) },
+      luaRequestFilter(conditionalClientHeaders(config)),
       ...[rateLimitFilter(config)].filter((filter) => filter !== undefined),
-      { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') },
+      // No x-envoy-* request headers to providers.
+      { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router', { suppress_envoy_headers: true }) },
     ],
   });
-
+  const extprocTarget = options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0];
   return {
     node: { id: 'aigw', cluster: 'aigw' },
     admin: { address: socketAddress(source.envoy.adminAddress, options.adminPort ?? source.envoy.adminPort) },
@@ -98,12 +80,12 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
           address: socketAddress(source.listener.address, options.listenerPort ?? source.listener.port),
           // ext_proc buffers whole bodies (requests, and non-streamed responses) up to this
           // size; aigw itself answers 413 above limits.maxRequestBodyBytes.
-          per_connection_buffer_limit_bytes: Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES),
+          per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: connectionManager }] }],
         },
       ],
       clusters: [
-        extprocCluster(options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0]),
+        extprocCluster(extprocTarget, options.extprocTls ?? source.envoy.extprocTls),
         ...models.map((model, index) => modelCluster(model, clusterNames[index], config)),
         ...mcpClusters(config, options.mcpTarget),
       ],

@@ -46,6 +46,8 @@ export interface RuntimeBackend {
   readonly credentialProblem?: string;
   readonly model?: string;
   readonly streamIncludeUsage: boolean;
+  /** Client headers this backend may receive beyond the ones every provider gets. */
+  readonly forwardHeaders: readonly string[];
   /** anthropic backends: the `anthropic-version` header value. */
   readonly anthropicVersion: string;
   /** azure-openai backends: `v1` or a dated api-version. */
@@ -86,6 +88,16 @@ export interface RuntimeModel {
   readonly name: string;
   readonly backends: readonly RuntimeModelBackend[];
   readonly retries: number;
+  /** Seconds a request may go without a byte either way. */
+  readonly idleTimeoutSeconds: number;
+  /**
+   * Every request header any backend of the model may set (credentials, signing, API
+   * versions): each attempt clears those its own backend does not set, since header changes
+   * persist from one attempt to the next.
+   */
+  readonly upstreamHeaders: readonly string[];
+  /** The configured credential values of its backends, taken out of error bodies relayed to clients. */
+  readonly secrets: readonly Secret[];
 }
 
 /** Who is calling: attached to every request. */
@@ -134,6 +146,21 @@ const CREDENTIAL_DEFAULTS: Record<BackendConfig['kind'], { header: string; prefi
   // Vertex uses OAuth tokens from gcp; a credential here would be a fixed bearer token.
   vertex: { header: 'authorization', prefix: 'Bearer ' },
 };
+
+/** Request headers a provider kind's translations set, besides the configured credential. */
+const PROVIDER_HEADERS: Record<BackendConfig['kind'], readonly string[]> = {
+  openai: ['authorization'],
+  'azure-openai': ['api-key', 'authorization'],
+  anthropic: ['x-api-key', 'authorization', 'anthropic-version', 'anthropic-beta'],
+  gemini: ['x-goog-api-key', 'authorization'],
+  bedrock: ['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'x-amzn-bedrock-accept', 'x-amzn-bedrock-content-type'],
+  vertex: ['authorization'],
+};
+
+/** Every header an attempt on this backend may set: its credential's and its provider's. */
+function headersSetFor(backend: RuntimeBackend): string[] {
+  return [...PROVIDER_HEADERS[backend.kind], ...(backend.credential ? [backend.credential.header] : [])];
+}
 
 /** Reads where a credential comes from; the error names the source, never a value. */
 function resolveCredential(
@@ -241,6 +268,7 @@ function compileBackend(backend: BackendConfig, env: NodeJS.ProcessEnv): Runtime
     credentialProblem: problem,
     model: backend.model,
     streamIncludeUsage: backend.streamIncludeUsage,
+    forwardHeaders: backend.forwardHeaders,
     anthropicVersion: backend.anthropicVersion ?? '2023-06-01',
     apiVersion: backend.apiVersion ?? '2024-10-21',
     aws,
@@ -279,7 +307,14 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
       return { backend, priority: levels.indexOf(written[index]), upstreamModel: entry.model ?? backend.model };
     });
     entries.sort((a, b) => a.priority - b.priority);
-    models.set(spec.name, { name: spec.name, backends: entries, retries: spec.retries ?? Math.max(0, entries.length - 1) });
+    models.set(spec.name, {
+      name: spec.name,
+      backends: entries,
+      retries: spec.retries ?? Math.max(0, entries.length - 1),
+      idleTimeoutSeconds: spec.idleTimeoutSeconds ?? config.limits.idleTimeoutSeconds,
+      upstreamHeaders: [...new Set(entries.flatMap((entry) => headersSetFor(entry.backend)))],
+      secrets: entries.flatMap((entry) => (entry.backend.credential ? [entry.backend.credential.secret] : [])),
+    });
   }
 
   const callersByKeyDigest = new Map<Buffer, Identity>();

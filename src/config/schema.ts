@@ -32,9 +32,25 @@ export const PRESETS = {
 const PRESET_NAMES = Object.keys(PRESETS) as [keyof typeof PRESETS, ...Array<keyof typeof PRESETS>];
 
 /** host:port, or unix:/path for a Unix domain socket. */
+/** The default gRPC socket: owner-only, beside nothing else. */
+export const DEFAULT_GRPC_SOCKET = 'unix:/tmp/aigw/extproc.sock';
+
+/** mTLS between Envoy and aigw over TCP: each side's certificate and the CA it checks the other with. */
+export const GrpcTlsSchema = z
+  .object({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    /** CA that the peer's certificate must chain to. */
+    caFile: z.string().min(1),
+  })
+  .strict();
+
 const ListenAddressSchema = z
   .string()
   .regex(/^(unix:\/.+|[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'must be host:port or unix:/absolute/path');
+
+/** Client headers no backend may be configured to receive: credentials and hop-by-hop or forwarding headers. */
+const FORBIDDEN_FORWARD: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'proxy-authorization', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'host', 'connection', 'transfer-encoding', 'te', 'upgrade']);
 
 /** Where a secret comes from. The secret itself never appears in the config file. */
 export const CredentialSchema = z
@@ -163,6 +179,14 @@ export const BackendSchema = z
     model: z.string().min(1).optional(),
     /** Ask for usage in streams (`stream_options.include_usage`); turn off for servers that reject it. */
     streamIncludeUsage: z.boolean().default(true),
+    /**
+     * Client headers this backend may also receive, beyond the ones every provider gets
+     * (content type, trace context, idempotency key, the client API's version and beta flags).
+     */
+    forwardHeaders: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a lowercase header name'))
+      .refine((names) => !names.some((name) => FORBIDDEN_FORWARD.has(name)), `must not name ${[...FORBIDDEN_FORWARD].join(', ')}`)
+      .default([]),
     tls: z
       .object({
         /** PEM bundle used to verify this backend instead of the system bundle. */
@@ -219,6 +243,8 @@ export const ModelSchema = z
     backends: z.array(ModelBackendSchema).min(1),
     /** Retries after the first attempt; defaults to one per extra backend. */
     retries: z.number().int().min(0).max(10).optional(),
+    /** Seconds a request may go without a byte either way (a stream's pause); default limits.idleTimeoutSeconds. */
+    idleTimeoutSeconds: z.number().int().min(1).max(86400).optional(),
   })
   .strict();
 
@@ -251,12 +277,22 @@ export const AigwConfigSchema = z
         caBundle: z.string().min(1).default('/etc/ssl/certs/ca-certificates.crt'),
         /** How Envoy reaches aigw's ext_proc server; defaults to the first server.grpc address. */
         extprocTarget: ListenAddressSchema.optional(),
+        /** Envoy's client certificate for aigw's gRPC server over TCP (mTLS), and the CA that aigw's certificate chains to. */
+        extprocTls: GrpcTlsSchema.optional(),
       })
       .strict()
       .prefault({}),
     server: z
       .object({
-        grpc: z.array(ListenAddressSchema).min(1).default(['127.0.0.1:50051']),
+        /**
+         * Where aigw serves Envoy (ext_proc, rate limits): a Unix socket by default, created
+         * owner-only in an owner-only directory. A TCP address needs grpcTls (mTLS).
+         */
+        grpc: z.array(ListenAddressSchema).min(1).default([DEFAULT_GRPC_SOCKET]),
+        /** Mode of the gRPC Unix socket (octal string); 0600: only aigw's own user (Envoy runs as it). */
+        grpcSocketMode: z.string().regex(/^0?[0-7]{3}$/, 'must be an octal mode like 0600').default('0600'),
+        /** mTLS for a TCP gRPC address: aigw's certificate, and the CA Envoy's client certificate must chain to. */
+        grpcTls: GrpcTlsSchema.optional(),
         admin: ListenAddressSchema.default('127.0.0.1:9090'),
         /** aigw's MCP gateway (plain HTTP, reached through Envoy's /mcp route; default 127.0.0.1:9092, or unix:/path); used only with an `mcp:` section. */
         mcp: ListenAddressSchema.optional(),
@@ -264,12 +300,23 @@ export const AigwConfigSchema = z
         drainSeconds: z.number().min(0).max(3600).default(30),
       })
       .strict()
+      // Anyone who reaches the ext_proc port can read requests in flight: TCP only with mTLS.
+      .refine((server) => server.grpcTls !== undefined || server.grpc.every((address) => address.startsWith('unix:')), {
+        message: 'a TCP address needs server.grpcTls (mTLS: Envoy presents a client certificate); or use unix:/path',
+        path: ['grpc'],
+      })
       .prefault({}),
     limits: z
       .object({
         maxRequestBodyBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
         /** Whole-request timeout in seconds, streams included (0 = none). */
         requestTimeoutSeconds: z.number().int().min(0).max(86400).default(600),
+        /** Seconds a request may go without a byte either way; models may set their own. */
+        idleTimeoutSeconds: z.number().int().min(1).max(86400).default(300),
+        /** Seconds a client has to send all request headers (Envoy's request_headers_timeout). */
+        requestHeadersTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+        /** Seconds a client has to send the whole request, body included (Envoy's request_timeout; 0 = none). */
+        requestReceiveTimeoutSeconds: z.number().int().min(0).max(3600).default(60),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ClientRequest, Endpoint } from '../api/client-request';
 import type { ErrorShape } from '../api/error-shape';
 import type { Identity, RuntimeBackend, RuntimeConfig, RuntimeModel } from '../config/runtime';
@@ -7,7 +6,7 @@ import type { Translator } from '../providers/translator';
 /**
  * What the router-level and upstream-level processors of one request share. Both
  * streams reach this process (aigw runs beside its Envoy), and meet here by the
- * internal request id that the router-level processor puts in a header.
+ * internal request id that the router-level processor puts in dynamic metadata.
  */
 export interface RequestState {
   readonly id: string;
@@ -20,6 +19,8 @@ export interface RequestState {
   /** The client API family, for errors in its shape. */
   readonly errorShape: ErrorShape;
   readonly startedAt: number;
+  /** The body as the client sent it (the first attempt sends it as is when nothing changed it). */
+  readonly clientBody: Buffer;
   request?: ClientRequest;
   model?: RuntimeModel;
   /** Upstream attempts so far (1 = no retry). */
@@ -27,19 +28,20 @@ export interface RequestState {
   /** The latest attempt's backend and translator: the response comes from that attempt. */
   backend?: RuntimeBackend;
   translator?: Translator;
+  /**
+   * The first attempt, when the router-level processor prepared it: its backend, and the
+   * header names it set (a later attempt on another backend clears them).
+   */
+  direct?: { readonly backend: string; readonly headers: readonly string[] };
 }
 
-/** Request states by id, alive from the router stream's first message to its end. */
+/**
+ * Request states by id, alive from the router stream's first message to its end. Ids are
+ * random (crypto.randomUUID), never derived from a counter, and never shown to clients: the
+ * per-attempt processor finds a request only by the id Envoy forwards in its metadata.
+ */
 export class RequestStore {
   private readonly states = new Map<string, RequestState>();
-  private readonly prefix = randomBytes(6).toString('hex');
-  private counter = 0;
-
-  /** A new id, unique in this process and unguessable across processes. */
-  nextId(): string {
-    this.counter = (this.counter + 1) % Number.MAX_SAFE_INTEGER;
-    return `${this.prefix}-${this.counter.toString(36)}`;
-  }
 
   add(state: RequestState): void {
     this.states.set(state.id, state);

@@ -18,6 +18,20 @@ export const HEADER = {
 /** Dynamic metadata namespace (access log, rate limits) and endpoint metadata namespace. */
 export const METADATA_NAMESPACE = 'io.aigw';
 
+/**
+ * Dynamic metadata namespace with the headers of the first attempt's upstream request
+ * (credential included), which Envoy's Lua filter sets. Never logged: nothing in the
+ * rendered config reads it but that filter.
+ */
+export const UPSTREAM_HEADERS_NAMESPACE = 'io.aigw.upstream';
+
+/**
+ * Request header naming the backend aigw prepared the first attempt for. The attempt whose
+ * endpoint is that backend skips the per-attempt processor; every other attempt runs it.
+ * Removed before the request leaves Envoy.
+ */
+export const DIRECT_HEADER = 'x-aigw-direct';
+
 /** Dynamic metadata key marking a reply aigw already shaped, so Envoy's local_reply_config leaves it alone. */
 export const ERROR_SHAPED_KEY = 'error_shaped';
 

@@ -3,13 +3,14 @@ import type { ErrorShape } from '../api/error-shape';
 import { GatewayError } from '../errors';
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
-import type { RuntimeBackend } from '../config/runtime';
+import type { RuntimeBackend, RuntimeConfig } from '../config/runtime';
 import type { UpstreamRequest } from '../providers/translator';
 import { createTranslator } from '../providers/registry';
-import { headerMutation, immediateResponse, structPath } from './messages';
+import { KEEP_PREFIX, acceptedClientHeaders, conditionalClientHeaders } from './client-headers';
+import { headerMutation, immediateResponse, readHeaders, structPath, toStruct } from './messages';
 import type { RequestStore } from './request-store';
 import type { ProcessorContext, StreamProcessor } from './stream-processor';
-import { HEADER, METADATA_NAMESPACE, ProtocolError } from './stream-processor';
+import { DIRECT_HEADER, HEADER, METADATA_NAMESPACE, ProtocolError, UPSTREAM_HEADERS_NAMESPACE } from './stream-processor';
 
 /** Envoy's attribute carrying the chosen endpoint's metadata (request_attributes in the filter config). */
 const HOST_METADATA_ATTRIBUTE = 'xds.upstream_host_metadata';
@@ -17,7 +18,9 @@ const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
 
 /**
  * Credential headers of every provider style. Header changes persist across retries
- * (the router reuses one header map), so each attempt clears the ones it does not set.
+ * (the router reuses one header map), so each attempt clears the ones it does not set:
+ * these, every header any backend of the model may set (a custom credential header
+ * included), and those the prepared first attempt set.
  */
 const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
 
@@ -61,11 +64,15 @@ export class UpstreamProcessor implements StreamProcessor {
     const id = message.metadata_context?.filter_metadata?.[METADATA_NAMESPACE]?.fields?.request_id?.stringValue;
     const state = id ? this.store.get(id) : undefined;
     if (state) this.shape = state.errorShape;
-    if (!state?.request || !state.model) throw new ProtocolError(`no request state for id ${id ?? '(none)'}`);
+    if (!state?.request || !state.model) throw new ProtocolError('no request state for this attempt');
     const backendName = backendOf(message);
     const entry = state.model.backends.find((candidate) => candidate.backend.name === backendName);
     if (!entry) throw new ProtocolError(`endpoint backend "${backendName ?? '(none)'}" is not a backend of model ${state.model.name}`);
     const backend = entry.backend;
+    // The prepared first attempt removes x-aigw-direct on its way out: still here, it never
+    // happened, and Envoy chose this backend for the first attempt instead.
+    const headers = readHeaders(message.request_headers);
+    if (headers.has(DIRECT_HEADER)) state.attempts = 0;
     state.attempts += 1;
     this.context.metrics.attempts.inc({ model: state.model.name, backend: backend.name });
     if (!backend.credential && backend.credentialProblem) {
@@ -74,8 +81,11 @@ export class UpstreamProcessor implements StreamProcessor {
     const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel });
     state.backend = backend;
     state.translator = translator;
+    const client = clientHeaders(state.config, backend, headers);
+    const clear = [...CREDENTIAL_HEADERS, ...state.model.upstreamHeaders, ...(state.direct?.headers ?? []), ...client.remove];
     const upstream = translator.requestBody();
-    return upstream instanceof Promise ? upstream.then((value) => replaceRequest(backend, value)) : replaceRequest(backend, upstream);
+    const answer = (value: UpstreamRequest): ProcessingResponse => replaceRequest(backend, { ...value, headers: { ...client.set, ...value.headers } }, clear, translator.warnings);
+    return upstream instanceof Promise ? upstream.then(answer) : answer(upstream);
   }
 
   private fail(error: unknown): ProcessingResponse {
@@ -110,16 +120,29 @@ export function backendOf(message: Pick<ProcessingRequest__Output, 'attributes'>
 }
 
 /**
- * Client-API headers that only mean something to that API's own provider: the Anthropic SDK's
- * version and beta flags reach Anthropic backends (their translator sets the version), never
- * others; an OpenAI organization or project belongs to the client's account, not the backend's.
+ * The conditional client headers for this attempt (client-headers.ts): those its backend may
+ * have come back from their x-aigw-keep-* copies; the others go. An OpenAI organization or
+ * project belongs to the client's account, never the backend's.
  */
-function clientApiHeaders(backend: RuntimeBackend): string[] {
-  return [...(backend.kind === 'anthropic' ? [] : ['anthropic-version', 'anthropic-beta']), 'openai-organization', 'openai-project'];
+function clientHeaders(config: RuntimeConfig, backend: RuntimeBackend, headers: ReadonlyMap<string, string>): { set: Record<string, string>; remove: string[] } {
+  const accepted = new Set(acceptedClientHeaders(backend));
+  const set: Record<string, string> = {};
+  const remove = ['openai-organization', 'openai-project'];
+  for (const name of conditionalClientHeaders(config)) {
+    const kept = headers.get(`${KEEP_PREFIX}${name}`);
+    if (accepted.has(name) && kept !== undefined) set[name] = kept;
+    else remove.push(name);
+  }
+  return { set, remove };
 }
 
-/** The headers response that sends this attempt's translated request instead of the client's. */
-function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): ProcessingResponse {
+/**
+ * The headers response that sends this attempt's translated request instead of the client's.
+ * Its metadata tells the Lua filter about the response this attempt will bring: the warnings
+ * of this backend (replacing the first attempt's), and the headers it sent (their credential
+ * values are taken out of any response header that echoes them).
+ */
+function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest, clear: readonly string[], warnings: readonly string[]): ProcessingResponse {
   const set: Record<string, string> = {
     // Not the client's accept-encoding: the gateway reads (and mostly rewrites) every body, so
     // it asks for plain bytes; a provider that compresses anyway is decoded (content-decoding.ts).
@@ -129,7 +152,7 @@ function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): Pro
     ':authority': backend.authority,
     [HEADER.contentLength]: String(upstream.body.length),
   };
-  const remove = [...CREDENTIAL_HEADERS, ...clientApiHeaders(backend)].filter((name) => !(name in set));
+  const remove = [...new Set(clear)].filter((name) => !(name in set));
   return {
     request_headers: {
       response: {
@@ -138,5 +161,6 @@ function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest): Pro
         body_mutation: { body: upstream.body },
       },
     },
+    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { warning: warnings.join('; ') }, [UPSTREAM_HEADERS_NAMESPACE]: upstream.headers }),
   };
 }

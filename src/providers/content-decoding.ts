@@ -13,6 +13,9 @@ const DECODERS: Readonly<Record<string, () => Transform>> = {
   br: createBrotliDecompress,
 };
 
+/** The `content-encoding` values ContentDecoder undoes (lowercase). */
+export const DECODABLE_CODINGS: readonly string[] = Object.keys(DECODERS);
+
 /**
  * Undoes a response's content coding chunk by chunk, so translators always read plain bytes,
  * however the compressed body is split across ext_proc messages. Each push resolves with

@@ -44,6 +44,12 @@ export interface Translator {
    * requestBody()); the client sees them in an `x-aigw-warning` response header.
    */
   readonly warnings: readonly string[];
+  /**
+   * True when a non-streamed answer reaches the client exactly as the provider sent it
+   * (`responseBody` only reads usage and returns undefined): the gateway then lets its bytes
+   * through as they arrive instead of holding the body back. Absent means it may rewrite.
+   */
+  readonly responsePassesThrough?: boolean;
 }
 
 /** Builds the translator for a (client API, backend kind) pair. */

@@ -33,6 +33,7 @@ export function withoutUnsignedThinking(messages: unknown): unknown {
  */
 export class AnthropicToAnthropic implements Translator {
   readonly warnings: string[] = [];
+  readonly responsePassesThrough = true;
   private readonly decoder = new SseDecoder();
   private readonly counts = emptyCounts();
   private sawUsage = false;

@@ -22,6 +22,10 @@ export class BearerTokenAuth implements Translator {
     return this.inner.warnings;
   }
 
+  get responsePassesThrough(): boolean | undefined {
+    return this.inner.responsePassesThrough;
+  }
+
   async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     let token;

@@ -15,6 +15,7 @@ export class OpenAIToOpenAI implements Translator {
   private readonly decoder = new SseDecoder();
   private lastUsage: TokenUsage | undefined;
   readonly warnings: readonly string[] = [];
+  readonly responsePassesThrough = true;
   /** We added `stream_options.include_usage`, so the usage-only chunk is ours to drop. */
   private readonly injectedStreamUsage: boolean;
 

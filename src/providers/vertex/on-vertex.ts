@@ -55,6 +55,10 @@ export class OnVertex implements Translator {
     return this.inner.warnings;
   }
 
+  get responsePassesThrough(): boolean | undefined {
+    return this.inner.responsePassesThrough;
+  }
+
   async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     const { path, body } = this.rewrite(upstream);

@@ -1,0 +1,44 @@
+import type { ClientRequest } from '../api/client-request';
+import type { RuntimeModel, RuntimeModelBackend } from '../config/runtime';
+import { createTranslator } from '../providers/registry';
+import type { Translator, UpstreamRequest } from '../providers/translator';
+
+/** The first attempt, prepared by the router-level processor for the backend Envoy will most likely pick. */
+export interface DirectAttempt {
+  readonly entry: RuntimeModelBackend;
+  readonly translator: Translator;
+  /** The upstream request: path, headers (credential included) and body. */
+  readonly upstream: UpstreamRequest;
+}
+
+/**
+ * The backend the first attempt goes to when every backend is healthy: the first of the
+ * lowest priority. Envoy may still pick another (an ejected host, several backends at one
+ * priority); that attempt then runs the per-attempt processor, so a wrong guess costs one
+ * crossing, never a wrong request.
+ */
+export function predictedBackend(model: RuntimeModel): RuntimeModelBackend | undefined {
+  return model.backends[0];
+}
+
+/**
+ * Translates the request for the predicted backend, so the first attempt needs no crossing
+ * of its own. Undefined when that backend cannot be prepared here (a missing credential, an
+ * API it cannot serve): the per-attempt processor then handles it and reports the problem
+ * as it always has.
+ */
+export function prepareDirectAttempt(request: ClientRequest, model: RuntimeModel): DirectAttempt | undefined | Promise<DirectAttempt | undefined> {
+  const entry = predictedBackend(model);
+  if (!entry || (!entry.backend.credential && entry.backend.credentialProblem)) return undefined;
+  try {
+    const translator = createTranslator(request, { backend: entry.backend, upstreamModel: entry.upstreamModel });
+    const upstream = translator.requestBody();
+    if (!(upstream instanceof Promise)) return { entry, translator, upstream };
+    return upstream.then(
+      (value) => ({ entry, translator, upstream: value }),
+      () => undefined,
+    );
+  } catch {
+    return undefined;
+  }
+}
