@@ -68,9 +68,10 @@ describeE2E('errors in OpenAI shape', () => {
     await expectError(response, 400, { code: 'missing_model', param: 'model', message: 'You must provide a model parameter.' });
   });
 
-  test('unsupported path: 404', async () => {
+  test('unsupported path: 404 from Envoy itself, before the body is read', async () => {
     const response = await stack.post('/v1/completions/legacy', chat);
-    await expectError(response, 404, { code: 'unknown_url', message: 'Unknown request URL: POST /v1/completions/legacy.' });
+    await expectError(response, 404, { code: 'unknown_url', message: 'Unknown request URL.' });
+    expect(provider.received).toHaveLength(0);
   });
 
   test('body over the limit with content-length: 413 before the body is read', async () => {
@@ -135,11 +136,11 @@ describeE2E('errors in OpenAI shape', () => {
   });
 
   // Last: it stops this suite's aigw.
-  test('aigw unreachable: Envoy fails closed with a 500 in OpenAI shape', async () => {
+  test('aigw unreachable: Envoy fails closed with a plain 503 in OpenAI shape that names nothing internal', async () => {
     await stack.gateway.stop(0);
     const response = await stack.post('/v1/chat/completions', chat);
-    const body = await expectError(response, 500, { type: 'server_error', code: 'upstream_error' });
-    expect(body.error.message).toContain('ext_proc');
+    const body = await expectError(response, 503, { type: 'server_error', code: 'gateway_unavailable', message: 'The gateway is temporarily unavailable; retry shortly.' });
+    expect(JSON.stringify(body)).not.toMatch(/ext_proc|grpc|envoy/i);
     expect(provider.received).toHaveLength(0);
   });
 });

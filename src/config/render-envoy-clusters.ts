@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { IDENTITY_HEADERS } from '../auth/identity-headers';
 import { KEEP_PREFIX, conditionalClientHeaders } from '../extproc/client-headers';
-import { DIRECT_HEADER, FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
+import { DIRECT_HEADER, FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from './runtime';
 
 /** Envoy config fragments: plain JSON-shaped data. */
@@ -31,12 +31,10 @@ export function modelClusterName(model: RuntimeModel, index: number): string {
 
 /** Client request headers the router-level processor reads as attributes (it gets no headers message). */
 export const REQUEST_HEADER_ATTRIBUTES = ['authorization', 'x-api-key', 'anthropic-version', 'traceparent', 'tracestate', 'x-request-id'] as const;
-/** Response headers it reads the same way, with the status, on the first body chunk. */
-export const RESPONSE_HEADER_ATTRIBUTES = ['content-encoding', 'x-amzn-bedrock-input-token-count'] as const;
 
-/** A CEL expression reading one request or response header. */
-export function headerAttribute(direction: 'request' | 'response', name: string): string {
-  return `${direction}.headers['${name}']`;
+/** A CEL expression reading one request header. */
+export function headerAttribute(name: string): string {
+  return `request.headers['${name}']`;
 }
 
 function grpcService(role: 'router' | 'upstream'): Json {
@@ -47,7 +45,8 @@ function grpcService(role: 'router' | 'upstream'): Json {
  * The router-level ext_proc filter: one message for the request (its buffered body, with the
  * path, method and the headers aigw reads as request attributes; the buffer filter after it
  * holds the headers back until aigw has answered) and the response body streamed, with the
- * status and the headers it reads as response attributes on the first chunk. `routingHeaders`
+ * status as a response attribute on the first chunk (and the response headers it reads as
+ * forwarded metadata). `routingHeaders`
  * are the extra request headers routing rules match on.
  */
 export function routerExtprocFilter(routingHeaders: readonly string[] = []): Json {
@@ -64,9 +63,10 @@ export function routerExtprocFilter(routingHeaders: readonly string[] = []): Jso
       request_trailer_mode: 'SKIP',
       response_trailer_mode: 'SKIP',
     },
-    request_attributes: ['request.path', 'request.method', ...requestHeaders.map((name) => headerAttribute('request', name))],
-    response_attributes: ['response.code', ...RESPONSE_HEADER_ATTRIBUTES.map((name) => headerAttribute('response', name))],
-    metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] } },
+    request_attributes: ['request.path', 'request.method', ...requestHeaders.map(headerAttribute)],
+    response_attributes: ['response.code'],
+    // The response headers aigw reads come as metadata (the Lua filter copies them).
+    metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] }, forwarding_namespaces: { untyped: [RESPONSE_HEADERS_NAMESPACE] } },
   });
 }
 

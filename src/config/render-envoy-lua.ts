@@ -1,4 +1,4 @@
-import { DIRECT_HEADER, METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
+import { DIRECT_HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_FOR_AIGW, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
 import { KEEP_PREFIX } from '../extproc/client-headers';
 import { DECODABLE_CODINGS } from '../providers/content-decoding';
 import type { Json } from './render-envoy-clusters';
@@ -29,6 +29,10 @@ export const FORWARDED_CLIENT_HEADERS = [
 /** A Lua string literal (the names and values are plain ASCII we chose). */
 function luaString(value: string): string {
   return `"${value.replace(/["\\]/g, (char) => `\\${char}`)}"`;
+}
+
+function luaList(names: readonly string[]): string {
+  return `{ ${names.map(luaString).join(', ')} }`;
 }
 
 function luaSet(names: readonly string[]): string {
@@ -86,6 +90,17 @@ function envoy_on_request(handle)
   end
   if aigw["direct_path"] then headers:replace(":path", aigw["direct_path"]) end
   if aigw["direct_backend"] then headers:replace(${luaString(DIRECT_HEADER)}, aigw["direct_backend"]) end
+end
+
+-- aigw reads the response's status as an attribute, but Envoy gives response headers to
+-- attributes only when ext_proc processes them: the few aigw needs travel as metadata.
+function envoy_on_response(handle)
+  local headers = handle:headers()
+  local metadata = handle:streamInfo():dynamicMetadata()
+  for _, name in ipairs(${luaList(RESPONSE_HEADERS_FOR_AIGW)}) do
+    local value = headers:get(name)
+    if value then metadata:set(${luaString(RESPONSE_HEADERS_NAMESPACE)}, name, value) end
+  end
 end
 `;
 }

@@ -1,5 +1,6 @@
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { Value } from '../generated/google/protobuf/Value';
+import { RESPONSE_HEADERS_NAMESPACE } from './stream-processor';
 
 /** Where Envoy puts the attributes it was asked for (request_attributes / response_attributes). */
 const EXT_PROC_ATTRIBUTES = 'envoy.filters.http.ext_proc';
@@ -27,10 +28,15 @@ function text(value: Value | undefined): string | undefined {
  * The attributes Envoy sent with a message (only the first message of each direction carries
  * them). Header attributes become a header map; Envoy leaves out headers the request lacks.
  */
-export function readAttributes(message: Pick<ProcessingRequest__Output, 'attributes'>): MessageAttributes | undefined {
+export function readAttributes(message: Pick<ProcessingRequest__Output, 'attributes' | 'metadata_context'>): MessageAttributes | undefined {
   const fields = message.attributes?.[EXT_PROC_ATTRIBUTES]?.fields;
   if (!fields) return undefined;
   const headers = new Map<string, string>();
+  // Response headers come as forwarded metadata (see the Lua filter), request headers as attributes.
+  for (const [name, value] of Object.entries(message.metadata_context?.filter_metadata?.[RESPONSE_HEADERS_NAMESPACE]?.fields ?? {})) {
+    const found = text(value);
+    if (found !== undefined) headers.set(name, found);
+  }
   let path: string | undefined;
   let method: string | undefined;
   let status: number | undefined;

@@ -2,6 +2,7 @@ import type { ClientRequest } from '../api/client-request';
 import type { RuntimeModel, RuntimeModelBackend } from '../config/runtime';
 import { createTranslator } from '../providers/registry';
 import type { Translator, UpstreamRequest } from '../providers/translator';
+import { GatewayError } from '../errors';
 
 /** The first attempt, prepared by the router-level processor for the backend Envoy will most likely pick. */
 export interface DirectAttempt {
@@ -9,6 +10,16 @@ export interface DirectAttempt {
   readonly translator: Translator;
   /** The upstream request: path, headers (credential included) and body. */
   readonly upstream: UpstreamRequest;
+}
+
+/**
+ * The first attempt could not be prepared, for a reason the client must hear (its backend
+ * cannot serve the API, its token cannot be had): the per-attempt processor answers that
+ * attempt with it, as it would have found it itself, without asking a token endpoint twice.
+ */
+export interface FailedAttempt {
+  readonly backend: string;
+  readonly error: GatewayError;
 }
 
 /**
@@ -23,22 +34,19 @@ export function predictedBackend(model: RuntimeModel): RuntimeModelBackend | und
 
 /**
  * Translates the request for the predicted backend, so the first attempt needs no crossing
- * of its own. Undefined when that backend cannot be prepared here (a missing credential, an
- * API it cannot serve): the per-attempt processor then handles it and reports the problem
- * as it always has.
+ * of its own. Undefined when that backend cannot be prepared here (no credential): the
+ * per-attempt processor then handles it and reports the problem as it always has.
  */
-export function prepareDirectAttempt(request: ClientRequest, model: RuntimeModel): DirectAttempt | undefined | Promise<DirectAttempt | undefined> {
+export function prepareDirectAttempt(request: ClientRequest, model: RuntimeModel): DirectAttempt | FailedAttempt | undefined | Promise<DirectAttempt | FailedAttempt | undefined> {
   const entry = predictedBackend(model);
   if (!entry || (!entry.backend.credential && entry.backend.credentialProblem)) return undefined;
+  const failed = (error: unknown): FailedAttempt | undefined => (error instanceof GatewayError ? { backend: entry.backend.name, error } : undefined);
   try {
     const translator = createTranslator(request, { backend: entry.backend, upstreamModel: entry.upstreamModel });
     const upstream = translator.requestBody();
     if (!(upstream instanceof Promise)) return { entry, translator, upstream };
-    return upstream.then(
-      (value) => ({ entry, translator, upstream: value }),
-      () => undefined,
-    );
-  } catch {
-    return undefined;
+    return upstream.then((value) => ({ entry, translator, upstream: value }), failed);
+  } catch (error) {
+    return failed(error);
   }
 }

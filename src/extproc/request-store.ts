@@ -2,6 +2,7 @@ import type { ClientRequest, Endpoint } from '../api/client-request';
 import type { ErrorShape } from '../api/error-shape';
 import type { Identity, RuntimeBackend, RuntimeConfig, RuntimeModel } from '../config/runtime';
 import type { Translator } from '../providers/translator';
+import type { GatewayError } from '../errors';
 
 /**
  * What the router-level and upstream-level processors of one request share. Both
@@ -33,6 +34,8 @@ export interface RequestState {
    * header names it set (a later attempt on another backend clears them).
    */
   direct?: { readonly backend: string; readonly headers: readonly string[] };
+  /** Why the first attempt's backend could not be prepared: that attempt is answered with it. */
+  directFailure?: { readonly backend: string; readonly error: GatewayError };
 }
 
 /**

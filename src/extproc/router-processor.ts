@@ -20,7 +20,7 @@ import { readAttributes } from './attributes';
 import { acceptedClientHeaders } from './client-headers';
 import type { MessageAttributes } from './attributes';
 import { prepareDirectAttempt } from './direct-attempt';
-import type { DirectAttempt } from './direct-attempt';
+import type { DirectAttempt, FailedAttempt } from './direct-attempt';
 import { immediateResponse, readHeaders, toStruct } from './messages';
 import { admit } from './router-admission';
 import type { Admission } from './router-admission';
@@ -181,7 +181,9 @@ export class RouterProcessor implements StreamProcessor {
     return this.answerRequest(state, direct);
   }
 
-  private answerRequest(state: RequestState, direct: DirectAttempt | undefined): ProcessingResponse {
+  private answerRequest(state: RequestState, prepared: DirectAttempt | FailedAttempt | undefined): ProcessingResponse {
+    const direct = prepared && 'translator' in prepared ? prepared : undefined;
+    if (prepared && 'error' in prepared) state.directFailure = prepared;
     const request = state.request;
     const model = state.model;
     if (!request || !model) throw new ProtocolError('answering a request that was not admitted');

@@ -26,6 +26,15 @@ export const METADATA_NAMESPACE = 'io.aigw';
 export const UPSTREAM_HEADERS_NAMESPACE = 'io.aigw.upstream';
 
 /**
+ * Dynamic metadata namespace with the response headers aigw reads (copied by the Lua filter:
+ * ext_proc gives response headers to attributes only when it processes them as a message).
+ */
+export const RESPONSE_HEADERS_NAMESPACE = 'io.aigw.response';
+
+/** The response headers aigw reads: the content coding it undoes, and Bedrock's token count. */
+export const RESPONSE_HEADERS_FOR_AIGW = ['content-encoding', 'x-amzn-bedrock-input-token-count'] as const;
+
+/**
  * Request header naming the backend aigw prepared the first attempt for. The attempt whose
  * endpoint is that backend skips the per-attempt processor; every other attempt runs it.
  * Removed before the request leaves Envoy.

@@ -75,6 +75,11 @@ export class UpstreamProcessor implements StreamProcessor {
     if (headers.has(DIRECT_HEADER)) state.attempts = 0;
     state.attempts += 1;
     this.context.metrics.attempts.inc({ model: state.model.name, backend: backend.name });
+    const failure = state.directFailure;
+    if (failure?.backend === backend.name) {
+      state.directFailure = undefined;
+      throw failure.error;
+    }
     if (!backend.credential && backend.credentialProblem) {
       throw new GatewayError(503, 'server_error', 'backend_credential_missing', `Backend "${backend.name}" has no credential: ${backend.credentialProblem}.`);
     }
