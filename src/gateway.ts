@@ -176,6 +176,14 @@ export class Gateway {
   }
 
   /**
+   * Reports not ready (`/readyz` answers 503) while still serving: `aigw up` drains its Envoy
+   * before stopping aigw, and orchestrators should stop sending work meanwhile.
+   */
+  markDraining(): void {
+    this.readiness.ready = false;
+  }
+
+  /**
    * Stops taking new streams, waits up to `drainSeconds` for in-flight ones (a stream of
    * tokens included) to finish, then closes whatever is left.
    */
