@@ -89,6 +89,26 @@ describeE2E('aigw up: shutdown and supervision', () => {
     }
   }, 60_000);
 
+  test('SIGTERM with a stream longer than the drain time: Envoy stops at the deadline, aigw exits 0', async () => {
+    const up = await UpProcess.start(provider.url, 2);
+    try {
+      provider.enqueue({ kind: 'sse', events: [...CHUNKS, '[DONE]'], intervalMs: 1000 });
+      const stream = openStream(up.listener);
+      await stream.started;
+      const signalledAt = Date.now();
+      up.child.kill('SIGTERM');
+      const events = await stream.events;
+      expect(events[events.length - 1]).toMatch(/^cut: /);
+      const exit = await up.exited;
+      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+      expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1900);
+      expect(exit.at - signalledAt).toBeLessThan(5000);
+      expect(up.output).toContain('drain deadline passed; Envoy stops with requests in flight');
+    } finally {
+      await up.close();
+    }
+  }, 60_000);
+
   test.each([
     ['run directly', false],
     ['behind a start script that does not exec (func-e and many wrappers run Envoy as their child)', true],

@@ -49,13 +49,20 @@ export class EnvoySupervisor {
     const child = spawnGuarded(this.options.binary, args);
     this.child = child;
     this.running.add(child);
-    child.on('exit', (code, signal) => {
+    // 'error' when the guardian could not be spawned (no /bin/sh, no process slot); 'exit' may follow it or not.
+    let ended = false;
+    const end = (how: string): void => {
+      if (ended) return;
+      ended = true;
       this.running.delete(child);
       child.stdin?.destroy();
-      if (!this.stopping && this.child === child) this.options.onUnexpectedExit(describeExit(code, signal));
-    });
+      if (!this.stopping && this.child === child) this.options.onUnexpectedExit(how);
+    };
+    child.once('error', (error) => end(`not started: ${error.message}`));
+    child.once('exit', (code, signal) => end(describeExit(code, signal)));
   }
 
+  /** The current Envoy's restart epoch (0 at start, one more per hot restart). */
   get restartEpoch(): number {
     return this.epoch;
   }
