@@ -16,6 +16,11 @@ import { constants } from 'node:os';
  * Stopping sends SIGTERM to the guardian's process group (aigw spawns it detached, so the group
  * is the guardian, the pipe watcher and Envoy, with a wrapper's child). The guardian ignores it
  * itself, waits for Envoy, and exits with Envoy's status, so aigw sees Envoy's exit.
+ *
+ * In the script: a background list's standard input is /dev/null (POSIX), so the watcher reads
+ * the pipe on fd 3; `wait` returns early (above 128) when a trap runs, so it is called again
+ * while Envoy still runs. Stopping signals the process group, never a pid that Envoy may have
+ * left for another process to take.
  */
 const GUARDIAN = `
 exec 3<&0 </dev/null
@@ -34,9 +39,6 @@ done
 kill "$watcher" 2>/dev/null
 exit "$code"
 `;
-// Notes on the script, which sh reads without comments:
-// - a background list's standard input is /dev/null (POSIX), so the watcher reads the pipe on fd 3;
-// - `wait` returns early (above 128) when a trap runs; it is called again while Envoy still runs.
 
 /**
  * Spawns `command args…` under the guardian. End the returned child's stdin (or let aigw die)
