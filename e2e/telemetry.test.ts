@@ -163,7 +163,9 @@ describeE2E('metrics, traces, audit log and spend', () => {
       ['claude-x', 1, claudeInput + claudeOutput],
       ['gpt-4o', 2, gptInput + gptOutput],
     ]);
-    const viaAdmin = (await (await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=model`)).json()) as typeof report;
+    // /spend beside /metrics takes the admin token, like the admin API.
+    expect((await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=model`)).status).toBe(401);
+    const viaAdmin = (await (await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=model`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as typeof report;
     expect(viaAdmin.total.costUsd).toBeCloseTo(report.total.costUsd, 12);
     // The same report through the admin API, behind the admin token.
     const viaApi = await adminCall(stack, ADMIN_TOKEN, 'GET', '/admin/spend?by=model');
@@ -181,7 +183,7 @@ describeE2E('metrics, traces, audit log and spend', () => {
         if (panel.title === 'Tokens / s by type') expect(samples.map((sample) => sample.metric.gen_ai_token_type).sort()).toEqual(['input', 'output']);
       }
     }
-    const bad = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=planet`);
+    const bad = await fetch(`http://127.0.0.1:${stack.gateway.adminPort}/spend?by=planet`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect({ status: bad.status, body: await bad.json() }).toEqual({ status: 400, body: { error: { message: 'by must be one of team, project, key, model' } } });
 
     // An admin change is an audit record too, chained with the requests, without the key.

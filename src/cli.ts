@@ -91,9 +91,15 @@ async function up(args: string[]): Promise<void> {
   const fake = fakeListen ? await startFakeProviderFromCli(fakeListen) : undefined;
   const gateway = await Gateway.start({ config });
   const envoyBin = findEnvoy();
-  const envoy = new EnvoySupervisor(envoyBin, mkdtempSync(join(tmpdir(), 'aigw-')), (code) => {
-    process.stderr.write(`aigw: Envoy exited with code ${code}\n`);
-    void gateway.stop(0).then(() => process.exit(code ?? 1));
+  const envoy = new EnvoySupervisor({
+    binary: envoyBin,
+    dir: mkdtempSync(join(tmpdir(), 'aigw-')),
+    // Exit rather than restart Envoy: a crash loop stays visible to whatever supervises aigw
+    // (systemd, Kubernetes, Docker), which restarts both cleanly (docs/lifecycle.md).
+    onUnexpectedExit: (how) => {
+      gateway.logger.error('Envoy exited unexpectedly; aigw up exits too, so that its supervisor restarts both', { envoy: how });
+      void gateway.stop(0).finally(() => process.exit(1));
+    },
   });
   envoy.run(renderEnvoyYaml(config, {}, configPath));
   process.stderr.write(
@@ -112,10 +118,34 @@ async function up(args: string[]): Promise<void> {
   watcher.start();
   onSignals(async () => {
     watcher.stop();
-    await envoy.stop();
-    await gateway.stop(gateway.config.source.server.drainSeconds);
+    await drainThenStop(envoy, gateway);
     await fake?.close();
   });
+}
+
+/**
+ * `aigw up`'s graceful stop, in the order `aigw serve` gets with an Envoy run elsewhere: Envoy
+ * takes no new connection while the requests in flight finish, aigw still serving their
+ * ext_proc streams, for up to server.drainSeconds; then Envoy stops, then aigw. (Stopping
+ * Envoy first would cut every stream at once.)
+ */
+async function drainThenStop(envoy: EnvoySupervisor, gateway: Gateway): Promise<void> {
+  const logger = gateway.logger;
+  const drainSeconds = gateway.config.source.server.drainSeconds;
+  const deadline = Date.now() + drainSeconds * 1000;
+  try {
+    const admin = await envoy.stopAccepting();
+    gateway.markDraining();
+    logger.info('Envoy draining: no new connections, in-flight requests finish', { drainSeconds });
+    const left = await admin.waitUntilIdle(deadline);
+    if (left === 0) logger.info('Envoy drained');
+    else logger.warn('drain deadline passed; Envoy stops with requests in flight', { inFlight: left });
+  } catch (error) {
+    gateway.markDraining();
+    logger.warn('Envoy could not be drained; stopping it', { error: (error as Error).message });
+  }
+  await envoy.stop();
+  await gateway.stop(Math.max(0, Math.round((deadline - Date.now()) / 100) / 10));
 }
 
 function checkConfig(args: string[]): void {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminHttpHandler } from './admin/admin-api';
+import { adminRefusal } from './admin/admin-router';
 import { createAdminServer } from './admin/admin-server';
 import { EMPTY_SNAPSHOT } from './admin/admin-state';
 import { presentedKey } from './auth/api-keys';
@@ -145,7 +146,9 @@ export class Gateway {
           ? adminHttpHandler({ token: options.config.admin.token, store: adminStore, audit: auditSink, config: () => live.config, spend })
           : undefined;
       const mcpApprovals = mcp && mcpConfig ? { pins: mcp.pins, adminToken: mcpConfig.adminToken, logger } : undefined;
-      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend, mcpApprovals }, adminApi);
+      const adminToken = options.config.admin?.token;
+      const authorize = adminApi ? (authorization: string | undefined) => adminRefusal(adminToken, authorization) : undefined;
+      adminServer = createAdminServer(metrics, { ready: () => readiness.ready, spend, authorize, mcpApprovals }, adminApi);
       const server = adminServer;
       const [host, port] = splitHostPort(adminAddress);
       await new Promise<void>((resolve, reject) => {
@@ -163,6 +166,14 @@ export class Gateway {
     });
     for (const warning of options.config.warnings) logger.warn(warning);
     return gateway;
+  }
+
+  /**
+   * Reports not ready (`/readyz` answers 503) while still serving: `aigw up` drains its Envoy
+   * before stopping aigw, and orchestrators should stop sending work meanwhile.
+   */
+  markDraining(): void {
+    this.readiness.ready = false;
   }
 
   /**

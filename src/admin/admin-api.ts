@@ -41,7 +41,8 @@ export function adminCall(options: AdminApiOptions, request: AdminRequest): Prom
   return handleAdmin(request, options.token, ADMIN_ROUTES, context);
 }
 
-function send(response: ServerResponse, answer: AdminResponse): void {
+/** Writes an admin answer as JSON, never cached. */
+export function sendAdminResponse(response: ServerResponse, answer: AdminResponse): void {
   response.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...answer.headers }).end(JSON.stringify(answer.body));
 }
 
@@ -81,8 +82,8 @@ export function adminHttpHandler(options: AdminApiOptions): (request: IncomingMe
       return problem ?? adminCall(options, { method, path, authorization, body, query });
     };
     answer().then(
-      (result) => send(response, result),
-      () => send(response, { status: 500, body: errorBody('The admin API failed to handle the request.') }),
+      (result) => sendAdminResponse(response, result),
+      () => sendAdminResponse(response, { status: 500, body: errorBody('The admin API failed to handle the request.') }),
     );
   };
 }

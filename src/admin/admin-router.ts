@@ -88,11 +88,21 @@ export function tokenMatches(expected: Secret | undefined, authorization: string
   return timingSafeEqual(digest(presented), digest(expected.reveal())) ? 'ok' : 'wrong';
 }
 
-/** Answers one admin call: authentication, routing, and errors as JSON. Never throws. */
-export async function handleAdmin(request: AdminRequest, token: Secret | undefined, routes: readonly AdminRoute[], context: AdminContext): Promise<AdminResponse> {
-  const auth = tokenMatches(token, request.authorization);
+/**
+ * The answer to a caller without the admin token (none: 401, a wrong one: 403), or undefined
+ * when the token matches. The admin API and the admin server's `/spend` both use it.
+ */
+export function adminRefusal(token: Secret | undefined, authorization: string | undefined): AdminResponse | undefined {
+  const auth = tokenMatches(token, authorization);
   if (auth === 'missing') return { status: 401, body: errorBody('Send the admin token in an Authorization header as "Bearer <token>".'), headers: { 'www-authenticate': 'Bearer' } };
   if (auth === 'wrong') return { status: 403, body: errorBody('The admin token is not valid.') };
+  return undefined;
+}
+
+/** Answers one admin call: authentication, routing, and errors as JSON. Never throws. */
+export async function handleAdmin(request: AdminRequest, token: Secret | undefined, routes: readonly AdminRoute[], context: AdminContext): Promise<AdminResponse> {
+  const refusal = adminRefusal(token, request.authorization);
+  if (refusal) return refusal;
   const candidates = routes.map((route) => ({ route, params: matchPath(route.path, request.path) })).filter((item) => item.params !== undefined);
   if (candidates.length === 0) return { status: 404, body: errorBody(`No admin endpoint at ${request.path}.`) };
   const found = candidates.find((item) => item.route.method === request.method);

@@ -5,6 +5,8 @@ import type { ApproveDeps } from '../mcp/admin-approve';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { SPEND_GROUPS, parseTime } from '../telemetry/spend-report';
 import type { SpendGroup, SpendQuery, SpendReport } from '../telemetry/spend-report';
+import { sendAdminResponse } from './admin-api';
+import type { AdminResponse } from './admin-router';
 
 /** State the admin endpoints report. */
 export interface AdminStatus {
@@ -12,14 +14,21 @@ export interface AdminStatus {
   ready(): boolean;
   /** Spend from the audit log, when there is one. */
   spend?(query: SpendQuery): Promise<SpendReport>;
+  /**
+   * The admin API's token check (`adminRefusal`): the answer for a caller without the token,
+   * or undefined. `/spend` requires the token as `/admin/spend` does; without an admin API
+   * (no `admin.token`) both are off.
+   */
+  authorize?(authorization: string | undefined): AdminResponse | undefined;
   /** The MCP gateway's tool-approval endpoint, when the MCP gateway runs. */
   mcpApprovals?: ApproveDeps;
 }
 
 /**
  * Admin HTTP: `/healthz` (the process is alive), `/readyz` (it takes work), `/metrics`
- * (Prometheus text format), `/spend` with an audit log, the admin API under `/admin/` when
- * configured, and `POST /admin/mcp/tools/approve` when the MCP gateway runs.
+ * (Prometheus text format), all three open to scrapers and probes; `/spend` with an audit
+ * log and the admin token; the admin API under `/admin/` when configured, and
+ * `POST /admin/mcp/tools/approve` when the MCP gateway runs.
  */
 export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, adminApi?: (request: IncomingMessage, response: ServerResponse) => void): Server {
   return createServer((request, response) => {
@@ -38,8 +47,7 @@ export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, 
     }
     if (path === '/admin' || path.startsWith('/admin/')) {
       if (adminApi) return adminApi(request, response);
-      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The admin API is off: set admin.token in the config to turn it on.' } }));
-      return;
+      return answerAdminOff(response);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -51,6 +59,10 @@ export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, 
       const ready = status.ready();
       response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
     } else if (path === '/spend') {
+      // Spend per team, project and key is the admin's to read, exactly as /admin/spend is.
+      if (!status.authorize) return answerAdminOff(response);
+      const refusal = status.authorize(request.headers.authorization);
+      if (refusal) return sendAdminResponse(response, refusal);
       answerSpend(request.url ?? '/', status, (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`));
     } else if (path === '/metrics') {
       metrics.registry.metrics().then(
@@ -61,6 +73,10 @@ export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, 
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
+}
+
+function answerAdminOff(response: ServerResponse): void {
+  response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'The admin API is off: set admin.token in the config to turn it on.' } }));
 }
 
 /** `GET /spend?by=team|project|key|model&since=…&until=…`: what `aigw spend --json` prints. */

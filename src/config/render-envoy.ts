@@ -22,6 +22,9 @@ export { tooLargeBody } from './render-envoy-replies';
 /** Room for a whole non-streamed response (a large embeddings batch) in Envoy's buffer. */
 export const RESPONSE_BUFFER_BYTES = 32 * 1024 * 1024;
 
+/** The listener's HTTP stats are `http.<prefix>.*` (aigw up counts in-flight requests there when draining). */
+export const HTTP_STAT_PREFIX = 'aigw';
+
 /** Where Envoy's listener and admin bind; tests override ports. */
 export interface RenderOptions {
   listenerPort?: number;
@@ -43,7 +46,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
   const bufferLimit = Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES);
   const limits = config.limits;
   const connectionManager = typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
-    stat_prefix: 'aigw',
+    stat_prefix: HTTP_STAT_PREFIX,
     codec_type: 'AUTO',
     use_remote_address: true,
     normalize_path: true,
