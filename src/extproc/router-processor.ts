@@ -20,6 +20,7 @@ import { routeRequest } from '../routing/route-request';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { TokenUsage } from '../providers/usage';
 import { reservationMetadata } from '../ratelimit/request-limits';
+import { RequestSettler } from '../ratelimit/request-settler';
 import { headerMutation, immediateResponse, readHeaders, toStruct } from './messages';
 import { endOfRequestFields, modelList, tooLarge } from './router-replies';
 import type { RequestState, RequestStore } from './request-store';
@@ -68,12 +69,16 @@ export class RouterProcessor implements StreamProcessor {
   /** When a routing rule chose the model: the model asked for and the rule. */
   private routedFrom: { model: string; rule: string } | undefined;
   private access = EMPTY_SNAPSHOT; // runtime keys, catalog, profiles: one snapshot per request
+  /** Rate-limit settlement hook (src/ratelimit/request-settler.ts): settles the reservation once, in close(). */
+  private readonly settler: RequestSettler;
 
   constructor(
     private readonly config: RuntimeConfig,
     private readonly store: RequestStore,
     private readonly context: ProcessorContext,
-  ) {}
+  ) {
+    this.settler = new RequestSettler(context.settlement, config); // settlement hook
+  }
 
   handle(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse> {
     try {
@@ -117,6 +122,7 @@ export class RouterProcessor implements StreamProcessor {
     if (actions) this.context.logger.debug('guardrail actions', { requestId: this.state?.id, policy: this.guardrails?.policy.name, actions });
     if (this.state) this.store.delete(this.state.id);
     if (!this.recorded && this.status !== 0) this.record();
+    this.settler.close(this.state, this.status); // settlement hook: every end, normal or cut, exactly once
   }
 
   private expect(phase: Phase): void {
@@ -285,6 +291,7 @@ export class RouterProcessor implements StreamProcessor {
     if (this.streamGuard) replaced = this.streamGuard.push(replaced ?? chunk, endOfStream);
     else if (this.guardrails?.readsResponses && !this.streamingResponse) return this.guardWholeResponse(this.guardrails, replaced ?? chunk, replaced !== undefined, endOfStream);
     this.telemetry?.responseBytes(replaced ?? chunk);
+    this.settler.streamed(this.state, replaced ?? chunk); // settlement hook: output seen so far
     if (!endOfStream) return { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     return this.finishWithBody(replaced);
   }
@@ -330,6 +337,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   private endFields(usage: TokenUsage | undefined): Record<string, number | string> | undefined {
+    this.settler.finished(this.status, usage); // settlement hook: the response ended normally
     return endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary());
   }
 
