@@ -2,9 +2,9 @@ import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import type { Behaviour } from '../src/fake-provider/fake-provider';
 import { countTextTokens, estimateInputTokens } from '../src/ratelimit/estimate';
-import { RateLimitService, counterKey } from '../src/ratelimit/rate-limit-service';
+import { RateLimitService } from '../src/ratelimit/rate-limit-service';
 import type { RateLimitRequest } from '../src/ratelimit/rls-proto';
-import { REFUSED_PORT, Stack, describeE2E, waitFor } from './harness';
+import { REFUSED_PORT, Stack, describeE2E, settledCounter } from './harness';
 
 const MESSAGES = [{ role: 'user', content: 'hello there' }];
 const LIMIT = 100_000;
@@ -87,19 +87,12 @@ describeE2E('rate-limit settlement inside aigw', () => {
   beforeEach(() => provider.reset());
 
   /** Tokens the model's counter holds once every reservation is settled. */
-  async function charged(model: string): Promise<number> {
-    await waitFor(async () => stack.gateway.rateLimits?.held === 0);
-    const entries = [
+  const charged = async (model: string): Promise<number> =>
+    settledCounter(stack, [
       { key: 'metric', value: 'tokens' },
       { key: 'team', value: 'team-e2e' },
       { key: 'model', value: model },
-    ];
-    const limit = stack.runtime.rateLimits?.tree.match(entries);
-    const limiter = stack.gateway.limiter;
-    if (!limit || !limiter) throw new Error('no limit');
-    const decision = await limiter.reserve([{ key: counterKey('aigw', entries), rule: limit.rule, hits: 0, shadow: false }]);
-    return LIMIT - decision.statuses[0].remaining;
-  }
+    ]);
 
   const body = (model: string, stream = true): Record<string, unknown> => ({ model, max_tokens: MAX_TOKENS, stream, messages: MESSAGES });
 
