@@ -5,29 +5,20 @@ import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { MatchedLimit } from './descriptor-tree';
 import { blockedReply } from './limit-messages';
-import type { CheckStatus, Decision, LimitCheck, Limiter, ReservationId, SettleMode, Settlement } from './limiter';
+import type { CheckStatus, Decision, LimitCheck, Limiter, ReservationId } from './limiter';
 import { LimiterUnavailableError } from './limiter';
 import type { HeldReservation } from './reservation-book';
-import { ReservationBook } from './reservation-book';
-import { RetryQueue } from './retry-queue';
+import { Reservations } from './reservations';
 import type { RateLimitRequest } from './rls-proto';
 import { rateLimitService } from './rls-proto';
 import type { RuntimeRateLimits } from './runtime-limits';
 import type { RequestSettlement, Used } from './settlement';
-import { counterSettlements } from './settlement';
 
 /**
  * The descriptor Envoy adds to every admission call, `[{aigw_request: <io.aigw request_id>}]`:
  * it names the request whose reservation this is, and is never counted.
  */
 export const REQUEST_KEY = 'aigw_request';
-
-/** Most store commands waiting for a retry (see RetryQueue). */
-const RETRY_CAPACITY = 10_000;
-const RETRY_FIRST_DELAY_MS = 50;
-const RETRY_MAX_DELAY_MS = 5_000;
-/** How long close() waits for settlements still on their way to the store. */
-const CLOSE_WAIT_MS = 2_000;
 
 const UINT32_MAX = 4_294_967_295;
 const ENVOY_UNITS: Record<string, string> = { second: 'SECOND', minute: 'MINUTE', hour: 'HOUR', day: 'DAY', month: 'MONTH', year: 'YEAR' };
@@ -69,10 +60,7 @@ export function counterKey(domain: string, entries: ReadonlyArray<{ key: string;
  * it in process when the request ends (settle()), however it ends.
  */
 export class RateLimitService implements RequestSettlement {
-  private readonly book = new ReservationBook();
-  private readonly retries: RetryQueue;
-  /** Settlements on their way to the store, which close() lets finish. */
-  private readonly settling = new Set<Promise<void>>();
+  private readonly reservations: Reservations;
 
   constructor(
     private readonly limits: () => RuntimeRateLimits | undefined,
@@ -81,21 +69,12 @@ export class RateLimitService implements RequestSettlement {
     /** Limits set through the admin API (absent when it is off). */
     private readonly runtime?: { current(): AdminSnapshot },
   ) {
-    const metrics = context.metrics;
-    this.retries = new RetryQueue({
-      capacity: RETRY_CAPACITY,
-      firstDelayMs: RETRY_FIRST_DELAY_MS,
-      maxDelayMs: RETRY_MAX_DELAY_MS,
-      counted: (operation, result) => {
-        metrics.rateLimitRetries.inc({ operation, result });
-        metrics.rateLimitRetryQueue.set(this.retries.size);
-      },
-    });
+    this.reservations = new Reservations(limiter, context);
   }
 
-  /** Reservations held for requests in flight (for tests and shutdown logs). */
+  /** Reservations held for requests in flight. */
   get held(): number {
-    return this.book.size;
+    return this.reservations.held;
   }
 
   /**
@@ -150,36 +129,17 @@ export class RateLimitService implements RequestSettlement {
     if (!requestId) return this.admit(limits, pending, response, now);
     const reservation: ReservationId = { id: requestId, ttlMs: limits.reservationTtlMs };
     // A request that ends while this is decided is settled once it is (see settle()).
-    return this.book.deciding(requestId, this.admit(limits, pending, response, now, reservation, cancelled));
+    return this.reservations.deciding(requestId, this.admit(limits, pending, response, now, reservation, cancelled));
   }
 
-  /**
-   * Settles a request's reservation once (see RequestSettlement): `settle` when the store took
-   * it, `charge` when aigw failed open without knowing. A store that does not answer gets the
-   * command again later (it is idempotent by request id) until the record expires.
-   */
-  async settle(requestId: string, used: Used): Promise<void> {
-    try {
-      await this.book.decided(requestId);
-      const held = this.book.take(requestId);
-      if (!held) return;
-      const settling = this.apply(requestId, held, held.confirmed ? 'settle' : 'charge', used);
-      this.settling.add(settling);
-      await settling.finally(() => this.settling.delete(settling));
-    } catch (error) {
-      this.context.logger.error('rate limit settlement failed', { requestId, error: (error as Error).message });
-    }
+  /** Settles a request's reservation once, in process (see RequestSettlement and Reservations). */
+  settle(requestId: string, used: Used): Promise<void> {
+    return this.reservations.settle(requestId, used);
   }
 
-  /** Stops retrying after letting settlements on their way finish (for at most CLOSE_WAIT_MS). */
-  async close(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_WAIT_MS);
-    });
-    await Promise.race([Promise.allSettled([...this.settling]), deadline]);
-    clearTimeout(timer);
-    this.retries.close();
+  /** Stops retrying releases and settlements, after letting those on their way finish. */
+  close(): Promise<void> {
+    return this.reservations.close();
   }
 
   private async admit(limits: RuntimeRateLimits, pending: readonly Pending[], response: RateLimitResponse, now: number, reservation?: ReservationId, cancelled?: () => boolean): Promise<RateLimitResponse> {
@@ -225,8 +185,8 @@ export class RateLimitService implements RequestSettlement {
     // Envoy stopped waiting, so it applied failure_mode_deny without this answer: failing
     // closed, the request was refused and holds nothing; failing open, it went on, and its
     // end settles this reservation like any other.
-    if (cancelled?.() && limits.failureMode === 'closed') this.release(reservation.id, held);
-    else this.book.hold(reservation.id, held, now);
+    if (cancelled?.() && limits.failureMode === 'closed') this.reservations.release(reservation.id, held);
+    else this.reservations.hold(reservation.id, held, now);
     return response;
   }
 
@@ -242,60 +202,8 @@ export class RateLimitService implements RequestSettlement {
    */
   private gaveUp(limits: RuntimeRateLimits, pending: readonly Pending[], reservation: ReservationId, now: number): void {
     const held = this.heldFor(limits, pending, now, false);
-    this.release(reservation.id, held);
-    if (limits.failureMode === 'open') this.book.hold(reservation.id, held, now);
-  }
-
-  private release(requestId: string, held: HeldReservation): void {
-    this.retries.add({
-      operation: 'release',
-      deadline: held.reservedAt + held.ttlMs,
-      run: () => this.limiter.settle(this.settlement(requestId, held, 'release', 'nothing')),
-      onGiveUp: () => this.context.logger.warn('rate limit reservation not released', { requestId }),
-    });
-  }
-
-  private settlement(requestId: string, held: HeldReservation, mode: SettleMode, used: Used): Settlement {
-    return { reservation: { id: requestId, ttlMs: held.ttlMs }, mode, reservedAt: held.reservedAt, counters: counterSettlements(held.counters, used) };
-  }
-
-  /** Sends a settlement; one the store does not answer is retried (it applies at most once). */
-  private async apply(requestId: string, held: HeldReservation, mode: SettleMode, used: Used): Promise<void> {
-    const settlement = this.settlement(requestId, held, mode, used);
-    const counted = (): void => this.counted(held, settlement);
-    try {
-      const outcome = await this.limiter.settle(settlement);
-      if (outcome === 'applied') counted();
-      // Its record expired first (a request longer than the record's time to live): the
-      // reservation stays charged as it was.
-      else this.lost(held);
-    } catch (error) {
-      if (!(error instanceof LimiterUnavailableError)) throw error;
-      this.context.logger.warn('rate limit settlement delayed', { requestId, error: error.message });
-      this.retries.add(
-        {
-          operation: 'settle',
-          deadline: held.reservedAt + held.ttlMs,
-          // Answered "absent" on a retry: an earlier attempt ran after all, and was counted nowhere.
-          run: () => this.limiter.settle(settlement).then(counted),
-          onGiveUp: () => this.lost(held),
-        },
-        RETRY_FIRST_DELAY_MS,
-      );
-    }
-  }
-
-  private lost(held: HeldReservation): void {
-    for (const counter of held.counters) this.context.metrics.rateLimitSettlements.inc({ domain: held.domain, metric: counter.metric, kind: 'lost' });
-  }
-
-  private counted(held: HeldReservation, settlement: Settlement): void {
-    settlement.counters.forEach((counter, index) => {
-      const metric = held.counters[index].metric;
-      const delta = counter.used - counter.reserved;
-      if (delta > 0) this.context.metrics.rateLimitSettlements.inc({ domain: held.domain, metric, kind: 'charged' }, delta);
-      if (delta < 0) this.context.metrics.rateLimitSettlements.inc({ domain: held.domain, metric, kind: 'refunded' }, -delta);
-    });
+    this.reservations.release(reservation.id, held);
+    if (limits.failureMode === 'open') this.reservations.hold(reservation.id, held, now);
   }
 
   private status(limit: MatchedLimit, status: CheckStatus, blocking: boolean): RateLimitResponse['statuses'][number] {
