@@ -6,6 +6,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** An event's JSON, or undefined for anything else (a provider's ping, a truncated event). */
+function parsed(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
@@ -57,11 +66,7 @@ export class OutputMeter {
     if (this.tokens >= this.cap) return;
     for (const event of this.decoder.push(chunk)) {
       if (!event.data || event.data === '[DONE]') continue;
-      try {
-        this.tokens += countTextTokens(generatedText(this.api, JSON.parse(event.data)));
-      } catch {
-        // not JSON: no text
-      }
+      this.tokens += countTextTokens(generatedText(this.api, parsed(event.data)));
     }
   }
 

@@ -90,6 +90,7 @@ export class RateLimitService implements RequestSettlement {
     return limit ? [{ limit, key }] : [];
   }
 
+  /** Registers ShouldRateLimit on a grpc-js server (the one ext_proc is served on). */
   addToServer(server: Server): void {
     server.addService(rateLimitService(), {
       ShouldRateLimit: (call: ServerUnaryCall<RateLimitRequest, RateLimitResponse>, callback: sendUnaryData<RateLimitResponse>) => {

@@ -44,6 +44,11 @@ function timeArgument(rule: LimitRule, windowTime: number, now: number): number 
  * Time comes from the caller (each aigw's clock). Window keys carry the window's start, so
  * clock skew between instances only blurs a window's edge by the skew; a bucket never
  * refills backwards when a slower clock writes after a faster one.
+ *
+ * A command that times out here is not withdrawn: Redis runs it when it gets to it. Each
+ * reservation therefore has a record (`{<keyPrefix>}:r:<request id>`, see redis-scripts.ts)
+ * that makes its reserve, release and settlement each count at most once, in whatever order
+ * and however late they run.
  */
 export class RedisLimiter implements Limiter {
   private readonly client: ScriptClient;
