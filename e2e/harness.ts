@@ -11,6 +11,7 @@ import { compileConfig } from '../src/config/runtime';
 import type { RuntimeConfig } from '../src/config/runtime';
 import { findEnvoy } from '../src/envoy-binary';
 import { Gateway } from '../src/gateway';
+import { counterKey } from '../src/ratelimit/rate-limit-service';
 import { createLogger, silentLogger } from '../src/telemetry/logger';
 import type { Logger } from '../src/telemetry/logger';
 import { GatewayMetrics } from '../src/telemetry/metrics';
@@ -254,6 +255,20 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000,
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error('timed out');
+}
+
+/**
+ * What a rate-limit counter holds (its limit minus what is left) once every reservation of
+ * the gateway is settled and every retried store command is done. `entries` are the
+ * descriptor's, e.g. metric=tokens, team=team-e2e.
+ */
+export async function settledCounter(stack: Stack, entries: Array<{ key: string; value: string }>, timeoutMs = 20_000): Promise<number> {
+  await waitFor(async () => stack.gateway.rateLimits?.held === 0 && metricValue(await stack.metricsText(), 'aigw_ratelimit_retry_queue') === 0, timeoutMs);
+  const limit = stack.runtime.rateLimits?.tree.match(entries);
+  const limiter = stack.gateway.limiter;
+  if (!limit || !limiter) throw new Error(`no limit for ${JSON.stringify(entries)}`);
+  const decision = await limiter.reserve([{ key: counterKey(stack.runtime.rateLimits?.domain ?? 'aigw', entries), rule: limit.rule, hits: 0, shadow: false }]);
+  return decision.statuses[0].limit - decision.statuses[0].remaining;
 }
 
 /** Calls a gateway's admin API with `token`; the answer's status and JSON body. */

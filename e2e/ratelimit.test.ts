@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { estimateInputTokens } from '../src/ratelimit/estimate';
-import { Stack, TEST_KEY, describeE2E, metricSum, metricValue } from './harness';
+import { Stack, TEST_KEY, describeE2E, metricSum, metricValue, settledCounter } from './harness';
 
 /** What aigw reserves for a chat request: its o200k prompt estimate plus max_tokens. */
 function reservation(body: Record<string, unknown>): number {
@@ -16,7 +16,7 @@ const USED = 5 + 4;
 
 /**
  * Token quotas and dollar budgets through real Envoy: the ratelimit filter asks aigw's
- * rate-limit service at admission (the reservation) and at stream end (the settlement).
+ * rate-limit service at admission (the reservation); aigw settles when the response ends.
  */
 describeE2E('token quotas and budgets through Envoy', () => {
   let provider: FakeProvider;
@@ -153,7 +153,7 @@ describeE2E('token quotas and budgets through Envoy', () => {
     let total = 0;
     for await (const chunk of stream) total = chunk.usage?.total_tokens ?? total;
     expect(total).toBe(USED);
-    // The settle call comes after the stream ends; poll the refund it records.
+    // Settlement follows the end of the stream inside aigw; poll the refund it records.
     const deadline = Date.now() + 5000;
     let refunded = before;
     while (Date.now() < deadline && refunded === before) {
@@ -180,6 +180,14 @@ describeE2E('token quotas and budgets through Envoy', () => {
     expect(admitted).toBe(Math.floor(5000 / reserved));
     expect(admitted * reserved).toBeLessThanOrEqual(5000);
     expect(provider.received).toHaveLength(admitted);
+    // Once settled, the counter holds exactly that: no overshoot, nothing stranded.
+    const total = await settledCounter(stack, [
+      { key: 'metric', value: 'tokens' },
+      { key: 'team', value: 'team-e2e' },
+      { key: 'model', value: 'burst-model' },
+    ]);
+    console.log(`200 concurrent (memory): ${admitted} admitted of ${reserved} tokens each; counter ${total} of 5000; overshoot ${Math.max(0, total - 5000)}`);
+    expect(total).toBe(admitted * reserved);
   });
 
   test('shadow mode counts and reports an exceeded limit but never blocks', async () => {

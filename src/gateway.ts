@@ -74,6 +74,8 @@ export class Gateway {
     readonly adminPort: number | undefined,
     /** The rate-limit counters, when limits are configured. */
     readonly limiter: Limiter | undefined,
+    /** The rate-limit service (admission and settlement), when limits are configured. */
+    readonly rateLimits: RateLimitService | undefined,
     /** Metrics, traces and the audit log shared by every request. */
     readonly telemetry: TelemetryServices,
     /** Runtime keys, limits, catalog and profiles, when the admin API is on. */
@@ -106,7 +108,12 @@ export class Gateway {
     const telemetry = await startTelemetry(options.config, metrics, logger, options.env ?? process.env);
     const adminStore = createAdminStore(options.config, logger);
     await adminStore?.start();
-    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore });
+    const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
+    // The config in force: a reload swaps it here, and in the ext_proc service, for new requests.
+    const live = { config: options.config };
+    const rateLimits = limiter ? new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore) : undefined;
+    // Each request's processor settles its reservation with the rate-limit service, in process.
+    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore, settlement: rateLimits });
     const grpcServer = new Server({
       // A request body comes whole; a response body may be replaced whole (up to Envoy's buffer).
       'grpc.max_receive_message_length': Math.max(options.config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES) * 2 + 1024 * 1024,
@@ -114,10 +121,7 @@ export class Gateway {
     });
     extproc.addToServer(grpcServer);
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
-    const limiter = options.limiter ?? (options.config.rateLimits ? createLimiter(options.config.rateLimits.store, logger) : undefined);
-    // The config in force: a reload swaps it here, and in the ext_proc service, for new requests.
-    const live = { config: options.config };
-    if (limiter) new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore).addToServer(grpcServer);
+    rateLimits?.addToServer(grpcServer);
     const bound = await bindGrpc(grpcServer, options.grpcAddresses ?? options.config.source.server.grpc, options.config.source.server);
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
@@ -157,7 +161,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, telemetry, adminStore, live, mcp);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, rateLimits, telemetry, adminStore, live, mcp);
     readiness.ready = true;
     logger.info('aigw started', {
       grpc: bound,
@@ -200,6 +204,8 @@ export class Gateway {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await this.mcp?.stop();
+    // Settlements of the streams just closed go out before the store's connection does.
+    await this.rateLimits?.close();
     await this.limiter?.close();
     await this.telemetry.tracing?.shutdown().catch((error: Error) => this.logger.warn('trace export at shutdown failed', { error: error.message }));
     await this.telemetry.audit?.close();

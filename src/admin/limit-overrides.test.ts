@@ -3,7 +3,7 @@ import { rateLimitFilter } from '../config/render-envoy-ratelimit';
 import { compileConfig } from '../config/runtime';
 import { RateLimitsSchema } from '../config/schema-limits';
 import { DescriptorTree } from '../ratelimit/descriptor-tree';
-import type { Adjustment, Decision, LimitCheck, Limiter } from '../ratelimit/limiter';
+import type { Decision, LimitCheck, Limiter, SettleOutcome, Settlement } from '../ratelimit/limiter';
 import { RateLimitService } from '../ratelimit/rate-limit-service';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
 import { silentLogger } from '../telemetry/logger';
@@ -23,8 +23,10 @@ class TotalsLimiter implements Limiter {
     if (allowed) for (const check of checks) this.used.set(check.key, (this.used.get(check.key) ?? 0) + check.hits);
     return { allowed, statuses: checks.map((check, index) => ({ overLimit: room[index] < check.hits, limit: limitOf(check), remaining: Math.max(0, room[index] - (allowed ? check.hits : 0)), resetSeconds: 30 })) };
   }
-  async adjust(adjustments: readonly Adjustment[]): Promise<void> {
-    for (const item of adjustments) this.used.set(item.key, Math.max(0, (this.used.get(item.key) ?? 0) + item.delta));
+  /** Every reservation counts as taken (these tests settle each once). */
+  async settle(settlement: Settlement): Promise<SettleOutcome> {
+    for (const item of settlement.counters) this.used.set(item.key, Math.max(0, (this.used.get(item.key) ?? 0) + item.used - item.reserved));
+    return 'applied';
   }
   async close(): Promise<void> {}
 }
@@ -53,12 +55,20 @@ describe('runtime limit overrides', () => {
   test('the rate-limit service enforces them, replacing the config tree for that descriptor, and settles them', async () => {
     const config = RateLimitsSchema.parse({ descriptors: [{ key: 'metric', value: 'requests', descriptors: [{ key: 'team', rate_limit: { unit: 'minute', requests_per_unit: 1 } }] }] });
     const tree = new DescriptorTree(config);
-    const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 100, tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['requests', 'tokens']), formulas: new Map() };
+    const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 100, tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['requests', 'tokens']), formulas: new Map(), reservationTtlMs: 60_000 };
     const store = new MemoryAdminStore();
     const limiter = new TotalsLimiter();
     const service = new RateLimitService(() => limits, limiter, { logger: silentLogger, metrics: new GatewayMetrics({ defaultMetrics: false }) }, store);
-    const ask = (metric: string, key: string, value: string, hits = 1) =>
-      service.decide({ domain: 'aigw', hits_addend: 0, descriptors: [{ entries: [{ key: 'metric', value: metric }, { key, value }], hits_addend: { value: String(hits) } }] });
+    let requests = 0;
+    const ask = (metric: string, key: string, value: string, hits = 1, id = `request-${++requests}`) =>
+      service.decide({
+        domain: 'aigw',
+        hits_addend: 0,
+        descriptors: [
+          { entries: [{ key: 'metric', value: metric }, { key, value }], hits_addend: { value: String(hits) } },
+          { entries: [{ key: 'aigw_request', value: id }], hits_addend: null },
+        ],
+      });
 
     // The config allows research 1 request per minute; the admin API raises it to 2.
     expect((await ask('requests', 'team', 'research')).overall_code).toBe('OK');
@@ -73,16 +83,10 @@ describe('runtime limit overrides', () => {
     // Two windows on one descriptor: the tighter one blocks; settlement adjusts both.
     await store.put('keys', KEY.id, KEY);
     await store.put('key-limits', KEY.id, { tokensPerMinute: 100, tokensPerDay: 1000 });
-    const admitted = await ask('tokens', 'caller', 'svc', 80);
+    const admitted = await ask('tokens', 'caller', 'svc', 80, 'admitted');
     expect(admitted.overall_code).toBe('OK');
     expect((await ask('tokens', 'caller', 'svc', 30)).statuses[0]).toMatchObject({ code: 'OVER_LIMIT', current_limit: { name: 'tokens per minute for caller=svc (admin)' } });
-    const record = admitted.dynamic_metadata?.fields?.aigw_reservation?.stringValue;
-    expect(record).toBeDefined();
-    await service.decide({
-      domain: 'aigw',
-      hits_addend: 0,
-      descriptors: [{ entries: [{ key: 'metric', value: 'tokens' }, { key: 'caller', value: 'svc' }, { key: 'settle', value: record ?? '' }], hits_addend: { value: '20' } }],
-    });
+    await service.settle('admitted', { tokens: 20, usdMicros: 0, costs: {} });
     expect([limiter.used.get('aigw|metric=tokens|caller=svc|admin=minute'), limiter.used.get('aigw|metric=tokens|caller=svc|admin=day')]).toEqual([20, 20]);
   });
 });
@@ -94,9 +98,9 @@ describe('descriptors Envoy sends for runtime limits', () => {
     rateLimits: { descriptors: [{ key: 'metric', value: 'tokens', descriptors: [{ key: 'team', rate_limit: { unit: 'minute', requests_per_unit: 5 } }] }] },
   };
   const shapes = (raw: Record<string, unknown>): string[] => {
-    const filter = rateLimitFilter(compileConfig(validateConfig(raw), { T: 't' })) as { typed_config: { rate_limits: Array<{ actions: Array<Record<string, { descriptor_key?: string; descriptor_value?: string }>>; apply_on_stream_done?: boolean }> } } | undefined;
+    const filter = rateLimitFilter(compileConfig(validateConfig(raw), { T: 't' })) as { typed_config: { rate_limits: Array<{ actions: Array<Record<string, { descriptor_key?: string; descriptor_value?: string }>> }> } } | undefined;
     return (filter?.typed_config.rate_limits ?? [])
-      .filter((limit) => !limit.apply_on_stream_done)
+      .filter((limit) => limit.actions[0].metadata?.descriptor_key !== 'aigw_request')
       .map((limit) => limit.actions.map((action) => action.generic_key?.descriptor_value ?? action.metadata?.descriptor_key).join('|'));
   };
 

@@ -11,7 +11,7 @@ const BASE = {
 const compiled = (extra: Record<string, unknown>) => compileConfig(validateConfig({ ...BASE, ...extra }), {});
 
 describe('rate limit filter rendering', () => {
-  test('one admission and one settle rate limit per descriptor shape; requests are never settled', () => {
+  test('one admission rate limit per descriptor shape, plus the request id; nothing at stream end', () => {
     const config = compiled({
       rateLimits: {
         failureMode: 'closed',
@@ -26,7 +26,6 @@ describe('rate limit filter rendering', () => {
     const metadata = (key: string, namespace = 'io.aigw', descriptorKey = key) => ({
       metadata: { descriptor_key: descriptorKey, metadata_key: { key: namespace, path: [{ key }] }, source: 'DYNAMIC' },
     });
-    const settle = metadata('aigw_reservation', 'envoy.filters.http.ratelimit', 'settle');
     const metric = (value: string) => ({ generic_key: { descriptor_key: 'metric', descriptor_value: value } });
     expect(rateLimitFilter(config)).toEqual({
       name: 'envoy.filters.http.ratelimit',
@@ -38,10 +37,9 @@ describe('rate limit filter rendering', () => {
         enable_x_ratelimit_headers: 'DRAFT_VERSION_03',
         rate_limits: [
           { actions: [metric('tokens'), metadata('team')], hits_addend: { format: '%DYNAMIC_METADATA(io.aigw:reserve_tokens)%' } },
-          { actions: [metric('tokens'), metadata('team'), settle], apply_on_stream_done: true, hits_addend: { format: '%DYNAMIC_METADATA(io.aigw:used_tokens)%' } },
           { actions: [metric('requests'), metadata('caller'), metadata('model')], hits_addend: { number: 1 } },
           { actions: [metric('usd'), metadata('project')], hits_addend: { format: '%DYNAMIC_METADATA(io.aigw:reserve_usd_micros)%' } },
-          { actions: [metric('usd'), metadata('project'), settle], apply_on_stream_done: true, hits_addend: { format: '%DYNAMIC_METADATA(io.aigw:used_usd_micros)%' } },
+          { actions: [metadata('request_id', 'io.aigw', 'aigw_request')] },
         ],
         rate_limit_service: { transport_api_version: 'V3', grpc_service: { envoy_grpc: { cluster_name: 'aigw_extproc' } } },
       },

@@ -15,6 +15,7 @@ import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_p
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { TokenUsage } from '../providers/usage';
 import { reservationMetadata } from '../ratelimit/request-limits';
+import { RequestSettler } from '../ratelimit/request-settler';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import { readAttributes } from './attributes';
 import { acceptedClientHeaders } from './client-headers';
@@ -60,11 +61,16 @@ export class RouterProcessor implements StreamProcessor {
   /** Envoy's request id (x-request-id), the one a client can quote; aigw's own id stays private. */
   private envoyRequestId: string | undefined;
 
+  /** Settles the request's rate-limit reservation once, in close(), with what it used. */
+  private readonly settler: RequestSettler;
+
   constructor(
     private readonly config: RuntimeConfig,
     private readonly store: RequestStore,
     private readonly context: ProcessorContext,
-  ) {}
+  ) {
+    this.settler = new RequestSettler(context.settlement, config);
+  }
 
   handle(message: ProcessingRequest__Output): ProcessingResponse | Promise<ProcessingResponse> {
     try {
@@ -94,6 +100,7 @@ export class RouterProcessor implements StreamProcessor {
   /** The stream ended, however it ended: the request gets its record, once. */
   close(): void {
     if (this.state) this.store.delete(this.state.id);
+    this.settler.close(this.state, this.status);
     if (this.recorded || !this.state) return;
     // Ended before its end: the client left, the upstream broke off, a timeout.
     this.reason ??= 'incomplete';
@@ -251,13 +258,16 @@ export class RouterProcessor implements StreamProcessor {
     const chunk = message.response_body?.body ?? Buffer.alloc(0);
     const endOfStream = message.response_body?.end_of_stream === true;
     const replaced = this.reader.push(chunk, endOfStream);
-    if (replaced instanceof Promise) return replaced.then((value) => this.answerChunk(value, endOfStream)).catch((error: unknown) => this.fail(error));
-    return this.answerChunk(replaced, endOfStream);
+    if (replaced instanceof Promise) return replaced.then((value) => this.answerChunk(state, chunk, value, endOfStream)).catch((error: unknown) => this.fail(error));
+    return this.answerChunk(state, chunk, replaced, endOfStream);
   }
 
-  private answerChunk(replaced: Buffer | undefined, endOfStream: boolean): ProcessingResponse {
+  private answerChunk(state: RequestState, chunk: Buffer, replaced: Buffer | undefined, endOfStream: boolean): ProcessingResponse {
+    // The output the client has seen so far, for a stream cut short.
+    if (this.reader?.streaming) this.settler.streamed(state, replaced ?? chunk);
     const response = { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     if (!endOfStream) return response;
+    this.settler.finished(this.status, state.translator?.usage());
     const usage = this.finishWith(this.status);
     // A non-streamed body aigw wrote itself (translated, reshaped) is JSON, whatever the provider's type said.
     const rewritten = replaced !== undefined && replaced.length > 0 && this.reader?.streaming === false;
@@ -325,6 +335,7 @@ export class RouterProcessor implements StreamProcessor {
     const reader = this.reader;
     if (this.phase === 'response' && reader) {
       // A response refused (e.g. by its guardrails) still used tokens: settle them like any other end.
+      this.settler.finished(reader.status, this.state?.translator?.usage());
       const usage = this.finishWith(reader.streaming ? this.status : gatewayError.status);
       if (reader.streaming) {
         const event = Buffer.from(streamErrorEvent(this.state?.request?.api, this.shape, gatewayError), 'utf8');

@@ -36,8 +36,9 @@ export function usageMetadata(usage: TokenUsage): Record<string, number> {
 }
 
 /**
- * What the end of a request puts in dynamic metadata: usage for the access log, what it used
- * for rate-limit settlement and each cost formula, its cost, its guardrail actions.
+ * What the end of a request puts in dynamic metadata for the access log: usage, each cost
+ * formula's value, its cost, its guardrail actions. (Rate limits are settled in process, see
+ * src/ratelimit/request-settler.ts, not from this metadata.)
  */
 export function endOfRequestFields(
   config: RuntimeConfig,
@@ -50,9 +51,8 @@ export function endOfRequestFields(
   if (!usage && !settlement && !guardrails) return undefined;
   const fields: Record<string, number | string> = usage ? usageMetadata(usage) : {};
   if (guardrails) fields.guardrails = guardrails;
-  if (settlement) Object.assign(fields, { used_tokens: settlement.usedTokens, used_usd_micros: settlement.usedUsdMicros });
   if (settlement?.priced) fields.cost_usd = settlement.usedUsdMicros / 1_000_000;
-  // A failed request (no usage) costs 0 by every formula, so its reservations are refunded.
+  // A failed request (no usage) costs 0 by every formula.
   if (state?.model && settlement) Object.assign(fields, formulaMetadata(config, state.model.name, state.backend?.name, usage ?? emptyUsage()));
   return fields;
 }

@@ -1,6 +1,7 @@
 import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_proc/v3/ProcessingRequest';
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { AdminSnapshot } from '../admin/admin-state';
+import type { RequestSettlement } from '../ratelimit/settlement';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { TelemetryServices } from '../telemetry/request-telemetry';
@@ -65,6 +66,8 @@ export interface ProcessorContext {
   readonly telemetry?: TelemetryServices;
   /** Runtime keys, catalog and profiles from the admin store; absent when the admin API is off. */
   readonly access?: { current(): AdminSnapshot };
+  /** The rate-limit service, which settles each request's reservation when it ends; absent without limits. */
+  readonly settlement?: RequestSettlement;
 }
 
 /** One ext_proc stream's processor: one answer per message, then close. */

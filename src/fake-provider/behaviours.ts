@@ -53,6 +53,11 @@ export type Behaviour =
       headers?: Record<string, string>;
       /** Compress the stream with gzip, flushed after every event so each still arrives on its own. */
       gzip?: boolean;
+      /**
+       * Stop after this many events instead of ending the stream: `drop` resets the connection
+       * (an upstream failing mid-stream), `hang` sends nothing more (a stalled provider).
+       */
+      stopAfter?: { events: number; then: 'drop' | 'hang' };
     }
   /**
    * Raw bytes written as they are, one write per chunk (Buffers allow splits inside a UTF-8

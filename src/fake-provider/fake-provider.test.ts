@@ -220,6 +220,30 @@ describe('FakeProvider', () => {
     expect(await fallback.json()).toMatchObject({ id: 'chatcmpl-fake-1' });
   });
 
+  it('stops a stream after some events: resetting the connection, or sending nothing more', async () => {
+    provider.enqueue({ kind: 'sse', events: ['{"n":1}', '{"n":2}', '[DONE]'], stopAfter: { events: 2, then: 'drop' } }, { kind: 'sse', events: ['{"n":1}', '[DONE]'], stopAfter: { events: 1, then: 'hang' } });
+    const dropped = await post(provider, '/v1/chat/completions', chatRequest);
+    const reader = dropped.body?.getReader();
+    let received = '';
+    const failure = await (async () => {
+      for (;;) {
+        const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+        if (done) return undefined;
+        received += Buffer.from(value).toString();
+      }
+    })().catch((error: unknown) => error);
+    expect(received).toBe('data: {"n":1}\n\ndata: {"n":2}\n\n');
+    // undici reports the reset as "terminated" (a TypeError from another realm than jest's Error).
+    expect(String(failure)).toMatch(/terminated/);
+
+    const abort = new AbortController();
+    const hanging = await fetch(`${provider.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(chatRequest), signal: abort.signal });
+    const first = await hanging.body?.getReader().read();
+    expect(Buffer.from(first?.value ?? new Uint8Array()).toString()).toBe('data: {"n":1}\n\n');
+    expect(provider.eventSentAt).toHaveLength(1);
+    abort.abort();
+  });
+
   it('writes named SSE events and Anthropic errors from queued behaviours', async () => {
     provider.enqueue(
       { kind: 'sse', events: ['{"n":1}', '{"n":2}', '[DONE]'], eventNames: ['first', 'second'] },

@@ -250,6 +250,20 @@ export class FakeProvider {
           return;
         }
         this.startStream(response, behaviour.status ?? 200, behaviour.headers);
+        const stop = behaviour.stopAfter;
+        if (stop) {
+          // The reset waits a moment, so the events written before it leave the socket first.
+          const drop = (): void => {
+            const timer = setTimeout(() => {
+              this.timers.delete(timer);
+              request.socket.destroy();
+            }, 100);
+            this.timers.add(timer);
+          };
+          const finish = stop.then === 'drop' ? drop : () => undefined;
+          this.writeSpaced(response, payloads.slice(0, stop.events), behaviour.intervalMs ?? 0, () => sentAt.push(Date.now()), finish);
+          return;
+        }
         this.writeSpaced(response, payloads, behaviour.intervalMs ?? 0, () => sentAt.push(Date.now()));
         return;
       }
@@ -289,8 +303,8 @@ export class FakeProvider {
     response.flushHeaders();
   }
 
-  /** One write per piece, intervalMs apart; stops as soon as the client goes away. */
-  private writeSpaced(response: StreamSink, pieces: ReadonlyArray<string | Buffer>, intervalMs: number, onWritten: () => void): void {
+  /** One write per piece, intervalMs apart, then `finish` (default: end); stops as soon as the client goes away. */
+  private writeSpaced(response: StreamSink, pieces: ReadonlyArray<string | Buffer>, intervalMs: number, onWritten: () => void, finish = (): unknown => response.end()): void {
     let gone = false;
     response.once('close', () => {
       gone = true;
@@ -299,7 +313,7 @@ export class FakeProvider {
     const next = (): void => {
       while (!gone && !response.destroyed) {
         if (index >= pieces.length) {
-          response.end();
+          finish();
           return;
         }
         response.write(pieces[index]);

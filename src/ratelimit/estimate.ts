@@ -47,6 +47,11 @@ function collect(value: unknown, key: string, texts: string[], counts: { inline:
   }
 }
 
+/** A text's tokens, counted with the o200k tokenizer (special-token text is just text). */
+export function countTextTokens(text: string): number {
+  return text.length === 0 ? 0 : tokenizer().countTokens(text, { disallowedSpecial: new Set() });
+}
+
 /** The prompt's tokens, counted with the o200k tokenizer (an estimate for other providers' tokenizers). */
 export function estimateInputTokens(request: ClientRequest): number {
   const texts: string[] = [];
@@ -57,7 +62,7 @@ export function estimateInputTokens(request: ClientRequest): number {
   const messages = request.body.messages;
   const overhead = Array.isArray(messages) ? messages.length * MESSAGE_OVERHEAD_TOKENS : 0;
   // Special-token text in a prompt is just text here: count it, never throw.
-  const tokens = texts.length === 0 ? 0 : tokenizer().countTokens(texts.join('\n'), { disallowedSpecial: new Set() });
+  const tokens = countTextTokens(texts.join('\n'));
   return tokens + overhead + counts.inline * INLINE_DATA_TOKENS + counts.tokenIds;
 }
 

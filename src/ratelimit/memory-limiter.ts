@@ -1,4 +1,4 @@
-import type { Adjustment, CheckStatus, Decision, LimitCheck, LimitRule, Limiter } from './limiter';
+import type { CheckStatus, CounterSettlement, Decision, LimitCheck, LimitRule, Limiter, RecordState, ReservationId, SettleOutcome, Settlement } from './limiter';
 import { windowAt } from './windows';
 
 /** A counter's state: used amount in a window, or a bucket's tokens at a time. */
@@ -38,13 +38,18 @@ function secondsUntil(tokens: number, needed: number, rule: Extract<LimitRule, {
  */
 export class MemoryLimiter implements Limiter {
   private readonly counters = new Map<string, Counter>();
+  /** Reservation records by id (see RedisLimiter: same states, same rules). */
+  private readonly records = new Map<string, { state: RecordState; expiresAt: number }>();
   private decisions = 0;
 
-  async reserve(checks: readonly LimitCheck[], now = Date.now()): Promise<Decision> {
+  async reserve(checks: readonly LimitCheck[], now = Date.now(), reservation?: ReservationId): Promise<Decision> {
     this.maybeSweep(now);
+    const earlier = reservation ? this.record(reservation.id, now) : undefined;
     const looked = checks.map((check) => this.look(check, now));
-    const allowed = checks.every((check, index) => check.shadow || looked[index].room >= check.hits);
-    if (allowed) {
+    const fits = checks.every((check, index) => check.shadow || looked[index].room >= check.hits);
+    const allowed = earlier ? earlier === 'taken' : fits;
+    if (fits && !earlier) {
+      if (reservation) this.records.set(reservation.id, { state: 'taken', expiresAt: now + reservation.ttlMs });
       checks.forEach((check, index) => {
         const { storage, counter, room, expiresAt } = looked[index];
         if (check.rule.kind === 'window') this.counters.set(storage, { value: (counter?.value ?? 0) + check.hits, at: now, expiresAt });
@@ -53,7 +58,7 @@ export class MemoryLimiter implements Limiter {
     }
     const statuses: CheckStatus[] = checks.map((check, index) => {
       const { room, limit, windowEnd } = looked[index];
-      const left = allowed ? room - check.hits : room;
+      const left = fits && !earlier ? room - check.hits : room;
       const overLimit = room < check.hits;
       let resetSeconds: number;
       if (check.rule.kind === 'window') resetSeconds = ((windowEnd ?? now) - now) / 1000;
@@ -63,29 +68,57 @@ export class MemoryLimiter implements Limiter {
       }
       return { overLimit, limit, remaining: Math.max(0, left), resetSeconds };
     });
-    return { allowed, statuses };
+    return earlier ? { allowed, statuses, earlier } : { allowed, statuses };
   }
 
-  async adjust(adjustments: readonly Adjustment[], now = Date.now()): Promise<void> {
-    for (const item of adjustments) {
-      if (item.rule.kind === 'window') {
-        // The window that was charged: found from when the reservation was made.
-        const charged = item.reservedAt ?? now;
-        const storage = storageKey(item.key, item.rule, charged);
-        const counter = this.counters.get(storage);
-        const window = windowAt(item.rule.unit, charged, item.rule.timeZone);
-        if (!counter && window.end <= now) continue; // long gone: nothing to correct
-        this.counters.set(storage, { value: Math.max(0, (counter?.value ?? 0) + item.delta), at: now, expiresAt: window.end + 60_000 });
-      } else {
-        const counter = this.counters.get(item.key);
-        const tokens = Math.min(item.rule.capacity, refill(counter, item.rule, now) - item.delta);
-        this.counters.set(item.key, { value: tokens, at: now, expiresAt: now + this.fullInMs(tokens, item.rule) });
+  async settle(settlement: Settlement, now = Date.now()): Promise<SettleOutcome> {
+    const { id, ttlMs } = settlement.reservation;
+    const state = this.record(id, now);
+    const taken = state === 'taken';
+    if (settlement.mode === 'settle' && !taken) return 'absent';
+    if (settlement.mode === 'release') {
+      if (!state) {
+        this.records.set(id, { state: 'released', expiresAt: now + ttlMs });
+        return 'tombstone';
       }
+      if (!taken) return 'absent';
+    }
+    if (settlement.mode === 'charge') {
+      if (state === 'settled') return 'absent';
+      this.records.set(id, { state: 'settled', expiresAt: now + ttlMs });
+    } else {
+      this.records.delete(id);
+    }
+    for (const item of settlement.counters) this.apply(item, taken ? item.used - item.reserved : item.used, settlement.reservedAt, now);
+    return 'applied';
+  }
+
+  /** Charges (positive delta) or refunds (negative) one counter, in the window charged at `reservedAt`. */
+  private apply(item: CounterSettlement, delta: number, reservedAt: number, now: number): void {
+    if (delta === 0) return;
+    if (item.rule.kind === 'window') {
+      const storage = storageKey(item.key, item.rule, reservedAt);
+      const counter = this.counters.get(storage);
+      const window = windowAt(item.rule.unit, reservedAt, item.rule.timeZone);
+      if (!counter && window.end <= now) return; // long gone: nothing to correct
+      this.counters.set(storage, { value: Math.max(0, (counter?.value ?? 0) + delta), at: now, expiresAt: window.end + 60_000 });
+    } else {
+      const counter = this.counters.get(item.key);
+      const tokens = Math.min(item.rule.capacity, refill(counter, item.rule, now) - delta);
+      this.counters.set(item.key, { value: tokens, at: now, expiresAt: now + this.fullInMs(tokens, item.rule) });
     }
   }
 
   async close(): Promise<void> {
     this.counters.clear();
+    this.records.clear();
+  }
+
+  /** A live record's state (an expired one is gone, as in Redis). */
+  private record(id: string, now: number): RecordState | undefined {
+    const record = this.records.get(id);
+    if (record && record.expiresAt <= now) this.records.delete(id);
+    return record && record.expiresAt > now ? record.state : undefined;
   }
 
   /** Counters held (for tests of expiry). */
@@ -114,5 +147,6 @@ export class MemoryLimiter implements Limiter {
     this.decisions += 1;
     if (this.decisions % SWEEP_EVERY !== 0) return;
     for (const [key, counter] of this.counters) if (counter.expiresAt <= now) this.counters.delete(key);
+    for (const [id, record] of this.records) if (record.expiresAt <= now) this.records.delete(id);
   }
 }

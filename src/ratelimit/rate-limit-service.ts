@@ -1,20 +1,24 @@
 import type { Server, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { AdminSnapshot } from '../admin/admin-state';
 import { runtimeLimits } from '../admin/limit-overrides';
-import { toStruct } from '../extproc/messages';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
-import type { MatchedLimit, Metric } from './descriptor-tree';
+import type { MatchedLimit } from './descriptor-tree';
 import { blockedReply } from './limit-messages';
-import type { Adjustment, CheckStatus, Decision, LimitCheck, Limiter } from './limiter';
+import type { CheckStatus, Decision, LimitCheck, Limiter, ReservationId } from './limiter';
 import { LimiterUnavailableError } from './limiter';
-import { RESERVATION_KEY, formatRecord, parseRecord } from './reservation-record';
+import type { HeldReservation } from './reservation-book';
+import { Reservations } from './reservations';
 import type { RateLimitRequest } from './rls-proto';
 import { rateLimitService } from './rls-proto';
 import type { RuntimeRateLimits } from './runtime-limits';
+import type { RequestSettlement, Used } from './settlement';
 
-/** The entry Envoy appends to stream-done descriptors, carrying the reservation record. */
-export const SETTLE_KEY = 'settle';
+/**
+ * The descriptor Envoy adds to every admission call, `[{aigw_request: <io.aigw request_id>}]`:
+ * it names the request whose reservation this is, and is never counted.
+ */
+export const REQUEST_KEY = 'aigw_request';
 
 const UINT32_MAX = 4_294_967_295;
 const ENVOY_UNITS: Record<string, string> = { second: 'SECOND', minute: 'MINUTE', hour: 'HOUR', day: 'DAY', month: 'MONTH', year: 'YEAR' };
@@ -33,7 +37,6 @@ export interface RateLimitResponse {
   response_headers_to_add: Array<{ key: string; value: string }>;
   /** The local reply's body when blocked (Envoy's local_reply_config wraps it in the client's error shape). */
   raw_body?: Buffer;
-  dynamic_metadata?: ReturnType<typeof toStruct>;
 }
 
 interface Pending {
@@ -50,20 +53,29 @@ export function counterKey(domain: string, entries: ReadonlyArray<{ key: string;
 }
 
 /**
- * `envoy.service.ratelimit.v3.RateLimitService`: Envoy's ratelimit filter asks before each
- * request (descriptors with the request's reservation as hits) and again when it ends
- * (descriptors with a `settle` entry and the real usage as hits). Admission takes the
- * reservation from every matching counter at once, or from none; settlement charges or
- * refunds the difference and never blocks.
+ * `envoy.service.ratelimit.v3.RateLimitService`: Envoy's ratelimit filter asks once, before
+ * each request, with the request's reservation as hits and its id in an `aigw_request`
+ * descriptor. Admission takes the reservation from every matching counter at once, or from
+ * none, and keeps it here under the request's id; the request's ext_proc processor settles
+ * it in process when the request ends (settle()), however it ends.
  */
-export class RateLimitService {
+export class RateLimitService implements RequestSettlement {
+  private readonly reservations: Reservations;
+
   constructor(
     private readonly limits: () => RuntimeRateLimits | undefined,
     private readonly limiter: Limiter,
     private readonly context: { logger: Logger; metrics: GatewayMetrics },
     /** Limits set through the admin API (absent when it is off). */
     private readonly runtime?: { current(): AdminSnapshot },
-  ) {}
+  ) {
+    this.reservations = new Reservations(limiter, context);
+  }
+
+  /** Reservations held for requests in flight. */
+  get held(): number {
+    return this.reservations.held;
+  }
 
   /**
    * The limits a descriptor counts against, each with its counter key: the admin API's
@@ -78,10 +90,11 @@ export class RateLimitService {
     return limit ? [{ limit, key }] : [];
   }
 
+  /** Registers ShouldRateLimit on a grpc-js server (the one ext_proc is served on). */
   addToServer(server: Server): void {
     server.addService(rateLimitService(), {
       ShouldRateLimit: (call: ServerUnaryCall<RateLimitRequest, RateLimitResponse>, callback: sendUnaryData<RateLimitResponse>) => {
-        this.decide(call.request).then(
+        this.decide(call.request, Date.now(), () => call.cancelled).then(
           (response) => callback(null, response),
           (error: unknown) => {
             this.context.logger.error('rate limit decision failed', { error: (error as Error).message });
@@ -92,43 +105,59 @@ export class RateLimitService {
     });
   }
 
-  /** One decision. `now` is for tests. */
-  async decide(request: RateLimitRequest, now = Date.now()): Promise<RateLimitResponse> {
+  /**
+   * One admission decision. `now` is for tests; `cancelled` tells whether Envoy stopped
+   * waiting for the answer (its timeout, or the request went away).
+   */
+  async decide(request: RateLimitRequest, now = Date.now(), cancelled?: () => boolean): Promise<RateLimitResponse> {
     const limits = this.limits();
     const statuses: RateLimitResponse['statuses'] = request.descriptors.map(() => ({ code: 'OK' }));
     const response: RateLimitResponse = { overall_code: 'OK', statuses, response_headers_to_add: [] };
     if (!limits || request.domain !== limits.domain) return response;
     const requestHits = request.hits_addend > 0 ? request.hits_addend : 1;
     const pending: Pending[] = [];
-    const adjustments: Array<Adjustment & { metric: Metric }> = [];
+    let requestId: string | undefined;
     request.descriptors.forEach((descriptor, index) => {
-      const hits = descriptor.hits_addend ? Number(descriptor.hits_addend.value) : requestHits;
       const entries = descriptor.entries;
-      const last = entries[entries.length - 1];
-      if (last?.key === SETTLE_KEY) {
-        const counted = entries.slice(0, -1);
-        const record = parseRecord(last.value);
-        if (!record) return;
-        for (const { limit, key } of this.matches(limits, counted)) {
-          const reserved = record.amounts[limit.metric];
-          if (reserved !== undefined) adjustments.push({ key, rule: limit.rule, delta: hits - reserved, reservedAt: record.at, metric: limit.metric });
-        }
+      if (entries.length === 1 && entries[0].key === REQUEST_KEY) {
+        requestId = entries[0].value;
         return;
       }
+      const hits = descriptor.hits_addend ? Number(descriptor.hits_addend.value) : requestHits;
       for (const { limit, key } of this.matches(limits, entries)) pending.push({ index, limit, check: { key, rule: limit.rule, hits, shadow: limit.shadow } });
     });
-    if (adjustments.length > 0) await this.settle(limits.domain, adjustments, now);
     if (pending.length === 0) return response;
+    if (!requestId) return this.admit(limits, pending, response, now);
+    const reservation: ReservationId = { id: requestId, ttlMs: limits.reservationTtlMs };
+    // A request that ends while this is decided is settled once it is (see settle()).
+    return this.reservations.deciding(requestId, this.admit(limits, pending, response, now, reservation, cancelled));
+  }
 
+  /** Settles a request's reservation once, in process (see RequestSettlement and Reservations). */
+  settle(requestId: string, used: Used): Promise<void> {
+    return this.reservations.settle(requestId, used);
+  }
+
+  /** Stops retrying releases and settlements, after letting those on their way finish. */
+  close(): Promise<void> {
+    return this.reservations.close();
+  }
+
+  private async admit(limits: RuntimeRateLimits, pending: readonly Pending[], response: RateLimitResponse, now: number, reservation?: ReservationId, cancelled?: () => boolean): Promise<RateLimitResponse> {
     let decision: Decision;
     try {
       decision = await this.limiter.reserve(
         pending.map((item) => item.check),
         now,
+        reservation,
       );
     } catch (error) {
+      if (reservation && error instanceof LimiterUnavailableError) this.gaveUp(limits, pending, reservation, now);
       return this.failed(limits, pending, response, error);
     }
+    // The same request asking again (Envoy never does): what was decided first stands.
+    if (decision.earlier) return response;
+    const statuses = response.statuses;
     const blocked: Array<{ limit: MatchedLimit; status: CheckStatus; hits: number }> = [];
     pending.forEach((item, position) => {
       const status = decision.statuses[position];
@@ -152,10 +181,30 @@ export class RateLimitService {
       );
       return response;
     }
-    const amounts: Partial<Record<Metric, number>> = {};
-    for (const item of pending) amounts[item.limit.metric] = Math.max(amounts[item.limit.metric] ?? 0, item.check.hits);
-    response.dynamic_metadata = toStruct({ [RESERVATION_KEY]: formatRecord({ amounts, at: now }) });
+    if (!reservation) return response;
+    const held = this.heldFor(limits, pending, now, true);
+    // Envoy stopped waiting, so it applied failure_mode_deny without this answer: failing
+    // closed, the request was refused and holds nothing; failing open, it went on, and its
+    // end settles this reservation like any other.
+    if (cancelled?.() && limits.failureMode === 'closed') this.reservations.release(reservation.id, held);
+    else this.reservations.hold(reservation.id, held, now);
     return response;
+  }
+
+  private heldFor(limits: RuntimeRateLimits, pending: readonly Pending[], now: number, confirmed: boolean): HeldReservation {
+    const counters = pending.map((item) => ({ key: item.check.key, rule: item.check.rule, metric: item.limit.metric, reserved: item.check.hits }));
+    return { domain: limits.domain, counters, reservedAt: now, ttlMs: limits.reservationTtlMs, confirmed };
+  }
+
+  /**
+   * The store did not answer the reserve in time, but it may still run it (the command is on
+   * its way): release it, so that it refunds what it took or, not run yet, takes nothing when
+   * it does. Failing open, the request is admitted: its end charges what it really used.
+   */
+  private gaveUp(limits: RuntimeRateLimits, pending: readonly Pending[], reservation: ReservationId, now: number): void {
+    const held = this.heldFor(limits, pending, now, false);
+    this.reservations.release(reservation.id, held);
+    if (limits.failureMode === 'open') this.reservations.hold(reservation.id, held, now);
   }
 
   private status(limit: MatchedLimit, status: CheckStatus, blocking: boolean): RateLimitResponse['statuses'][number] {
@@ -191,20 +240,5 @@ export class RateLimitService {
       { key: 'x-aigw-limit-code', value: 'rate_limit_exceeded' },
     );
     return response;
-  }
-
-  private async settle(domain: string, adjustments: ReadonlyArray<Adjustment & { metric: Metric }>, now: number): Promise<void> {
-    try {
-      await this.limiter.adjust(adjustments, now);
-    } catch (error) {
-      // Settlement never blocks a request (it has ended); a lost one is logged and counted.
-      this.context.logger.warn('rate limit settlement failed', { error: (error as Error).message });
-      for (const item of adjustments) this.context.metrics.rateLimitSettlements.inc({ domain, metric: item.metric, kind: 'lost' });
-      return;
-    }
-    for (const item of adjustments) {
-      if (item.delta > 0) this.context.metrics.rateLimitSettlements.inc({ domain, metric: item.metric, kind: 'charged' }, item.delta);
-      if (item.delta < 0) this.context.metrics.rateLimitSettlements.inc({ domain, metric: item.metric, kind: 'refunded' }, -item.delta);
-    }
   }
 }

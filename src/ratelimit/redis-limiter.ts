@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../telemetry/logger';
-import type { Adjustment, CheckStatus, Decision, LimitCheck, LimitRule, Limiter } from './limiter';
+import type { CheckStatus, Decision, LimitCheck, LimitRule, Limiter, RecordState, ReservationId, SettleOutcome, Settlement } from './limiter';
 import { LimiterUnavailableError } from './limiter';
 import { storageKey } from './memory-limiter';
-import { ADJUST_SCRIPT, RESERVE_SCRIPT } from './redis-scripts';
+import { RESERVE_SCRIPT, SETTLE_SCRIPT } from './redis-scripts';
 import { windowAt } from './windows';
 
 /** How to reach Redis. */
@@ -21,7 +21,7 @@ const WINDOW_GRACE_MS = 60_000;
 
 interface ScriptClient extends Redis {
   aigwReserve(keyCount: number, ...args: Array<string | number>): Promise<string[]>;
-  aigwAdjust(keyCount: number, ...args: Array<string | number>): Promise<string>;
+  aigwSettle(keyCount: number, ...args: Array<string | number>): Promise<string>;
 }
 
 /**
@@ -44,6 +44,11 @@ function timeArgument(rule: LimitRule, windowTime: number, now: number): number 
  * Time comes from the caller (each aigw's clock). Window keys carry the window's start, so
  * clock skew between instances only blurs a window's edge by the skew; a bucket never
  * refills backwards when a slower clock writes after a faster one.
+ *
+ * A command that times out here is not withdrawn: Redis runs it when it gets to it. Each
+ * reservation therefore has a record (`{<keyPrefix>}:r:<request id>`, see redis-scripts.ts)
+ * that makes its reserve, release and settlement each count at most once, in whatever order
+ * and however late they run.
  */
 export class RedisLimiter implements Limiter {
   private readonly client: ScriptClient;
@@ -63,7 +68,7 @@ export class RedisLimiter implements Limiter {
       lazyConnect: false,
     }) as ScriptClient;
     this.client.defineCommand('aigwReserve', { lua: RESERVE_SCRIPT });
-    this.client.defineCommand('aigwAdjust', { lua: ADJUST_SCRIPT });
+    this.client.defineCommand('aigwSettle', { lua: SETTLE_SCRIPT });
     this.client.on('ready', () => {
       if (!this.connected) options.logger.info('rate limit store connected', { store: 'redis' });
       this.connected = true;
@@ -75,7 +80,8 @@ export class RedisLimiter implements Limiter {
     });
   }
 
-  async reserve(checks: readonly LimitCheck[], now = Date.now()): Promise<Decision> {
+  async reserve(checks: readonly LimitCheck[], now = Date.now(), reservation?: ReservationId): Promise<Decision> {
+    const record = reservation ? [this.recordKey(reservation.id)] : [];
     const keys = checks.map((check) => this.redisKey(storageKey(check.key, check.rule, now)));
     const args = checks.flatMap((check) => [
       check.rule.kind === 'window' ? 'w' : 'b',
@@ -84,28 +90,33 @@ export class RedisLimiter implements Limiter {
       check.shadow ? '1' : '0',
       timeArgument(check.rule, now, now),
     ]);
-    const reply = await this.run(() => this.client.aigwReserve(keys.length, ...keys, now, ...args));
-    const allowed = reply[0] === '1';
+    const ttl = reservation ? Math.max(1, Math.round(reservation.ttlMs)) : 0;
+    const reply = await this.run(() => this.client.aigwReserve(record.length + keys.length, ...record, ...keys, now, ttl, ...args));
+    const earlier = reply[0] === '1' || reply[0] === '0' ? undefined : (reply[0] as RecordState);
+    const allowed = reply[0] === '1' || earlier === 'taken';
     const statuses: CheckStatus[] = checks.map((check, index) => {
       const room = Number(reply[index + 1]);
-      const left = allowed ? room - check.hits : room;
+      const left = allowed && !earlier ? room - check.hits : room;
       const overLimit = room < check.hits;
       return { overLimit, limit: check.rule.kind === 'window' ? check.rule.perUnit : check.rule.capacity, remaining: Math.max(0, left), resetSeconds: resetSeconds(check, left, overLimit, now) };
     });
-    return { allowed, statuses };
+    return earlier ? { allowed, statuses, earlier } : { allowed, statuses };
   }
 
-  async adjust(adjustments: readonly Adjustment[], now = Date.now()): Promise<void> {
-    const live = adjustments.filter((item) => item.rule.kind !== 'window' || windowAt(item.rule.unit, item.reservedAt ?? now, item.rule.timeZone).end + WINDOW_GRACE_MS > now);
-    if (live.length === 0) return;
-    const keys = live.map((item) => this.redisKey(storageKey(item.key, item.rule, item.reservedAt ?? now)));
+  async settle(settlement: Settlement, now = Date.now()): Promise<SettleOutcome> {
+    const at = settlement.reservedAt;
+    // A window that ended (and its grace) ago is gone: nothing left there to correct.
+    const live = settlement.counters.filter((item) => item.rule.kind !== 'window' || windowAt(item.rule.unit, at, item.rule.timeZone).end + WINDOW_GRACE_MS > now);
+    const keys = [this.recordKey(settlement.reservation.id), ...live.map((item) => this.redisKey(storageKey(item.key, item.rule, at)))];
     const args = live.flatMap((item) => [
       item.rule.kind === 'window' ? 'w' : 'b',
       item.rule.kind === 'window' ? item.rule.perUnit : item.rule.capacity,
-      Math.round(item.delta),
-      timeArgument(item.rule, item.reservedAt ?? now, now),
+      Math.round(item.reserved),
+      Math.round(item.used),
+      timeArgument(item.rule, at, now),
     ]);
-    await this.run(() => this.client.aigwAdjust(keys.length, ...keys, now, ...args));
+    const ttl = Math.max(1, Math.round(settlement.reservation.ttlMs));
+    return (await this.run(() => this.client.aigwSettle(keys.length, ...keys, now, settlement.mode, ttl, ...args))) as SettleOutcome;
   }
 
   async close(): Promise<void> {
@@ -114,6 +125,11 @@ export class RedisLimiter implements Limiter {
 
   private redisKey(storage: string): string {
     return `{${this.options.keyPrefix}}:${storage}`;
+  }
+
+  /** A reservation's record: no `|`, so never a counter's key (those join descriptor entries with it). */
+  private recordKey(id: string): string {
+    return `{${this.options.keyPrefix}}:r:${id}`;
   }
 
   /** Runs a command with a hard deadline; any failure becomes LimiterUnavailableError. */

@@ -24,14 +24,14 @@ export function reservationMetadata(config: RuntimeConfig, request: ClientReques
   return fields;
 }
 
-/** Each cost formula's value for a finished request: `cost_<name>` metadata (access log, settlement). */
+/** Each cost formula's value for a finished request: `cost_<name>` metadata (access log). */
 export function formulaMetadata(config: RuntimeConfig, model: string, backend: string | undefined, usage: TokenUsage): Record<string, number> {
   const fields: Record<string, number> = {};
   for (const [name, formula] of config.rateLimits?.formulas ?? []) fields[`cost_${name}`] = formula(usage, model, backend ?? '');
   return fields;
 }
 
-/** What a finished request used, for settlement, the access log and spend metrics. */
+/** What a finished request used, for the access log and spend metrics. */
 export interface Settlement {
   readonly usedTokens: number;
   readonly usedUsdMicros: number;
@@ -40,9 +40,8 @@ export interface Settlement {
 }
 
 /**
- * The request's real consumption once it ends. A successful response without usage settles
- * at its reservation (undefined: the settle descriptors are skipped, nothing is refunded);
- * a failed one used nothing (everything reserved is refunded).
+ * The request's real consumption once it ends, for the access log: undefined for a successful
+ * response without usage (unknown); a failed one used nothing.
  */
 export function settlementFor(config: RuntimeConfig, model: string, backend: string | undefined, status: number, usage: TokenUsage | undefined): Settlement | undefined {
   const price = config.prices.priceOf(model, backend);

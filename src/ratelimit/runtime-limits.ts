@@ -22,7 +22,21 @@ export interface RuntimeRateLimits {
   readonly metrics: ReadonlySet<Metric>;
   /** Cost formulas by name (metadata key `cost_<name>`, access log field of the same name). */
   readonly formulas: ReadonlyMap<string, CostFormula>;
+  /**
+   * How long a reservation's record lives in the store (ms): the longest a request can last
+   * (`limits.requestTimeoutSeconds`, or a day when that is 0) plus RESERVATION_MARGIN_MS.
+   */
+  readonly reservationTtlMs: number;
 }
+
+/**
+ * Time a reservation's record outlives its request: for the end to reach aigw and the
+ * settlement the store, retries during a short outage included, and for clock skew.
+ */
+export const RESERVATION_MARGIN_MS = 120_000;
+
+/** The longest a request lasts when `requestTimeoutSeconds` is 0 (none): a day. */
+const UNBOUNDED_REQUEST_MS = 86_400_000;
 
 /** Compiles the rateLimits section; undefined when the config has none. */
 export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undefined {
@@ -44,5 +58,6 @@ export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undef
     timeZone: section.timeZone,
     metrics: new Set(paths.map((path) => path.metric)),
     formulas: new Map(Object.entries(section.costs).map(([name, expression]) => [name, compileFormula(expression)])),
+    reservationTtlMs: (config.limits.requestTimeoutSeconds > 0 ? config.limits.requestTimeoutSeconds * 1000 : UNBOUNDED_REQUEST_MS) + RESERVATION_MARGIN_MS,
   };
 }

@@ -55,8 +55,19 @@ export class GatewayMetrics {
   });
   readonly rateLimitSettlements = new Counter({
     name: 'aigw_ratelimit_settled_total',
-    help: 'Settled amounts after requests ended: extra charged beyond the reservation, or refunded (tokens, or micro-dollars for usd).',
+    help: 'Settled amounts after requests ended: extra charged beyond the reservation, or refunded (tokens, or micro-dollars for usd); lost counts counters whose settlement was given up.',
     labelNames: ['domain', 'metric', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimitRetries = new Counter({
+    name: 'aigw_ratelimit_retries_total',
+    help: 'Store commands retried until answered: releases of reservations aigw gave up on, settlements that timed out; by operation and result (queued, retried, succeeded, expired, dropped).',
+    labelNames: ['operation', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimitRetryQueue = new Gauge({
+    name: 'aigw_ratelimit_retry_queue',
+    help: 'Store commands waiting for a retry (releases and settlements).',
     registers: [this.registry],
   });
   readonly guardrailActions = new Counter({

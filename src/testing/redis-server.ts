@@ -58,6 +58,23 @@ export class RedisServer {
     throw new Error('redis-server did not start');
   }
 
+  /**
+   * Freezes the server for `ms` (SIGSTOP, then SIGCONT): connections stay open and commands
+   * wait in their sockets, as in a stalled host, then all run in order. Resolves once it
+   * runs again; the freeze starts before this returns.
+   */
+  freeze(ms: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return Promise.reject(new Error('redis-server is not running'));
+    child.kill('SIGSTOP');
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        child.kill('SIGCONT');
+        resolve();
+      }, ms),
+    );
+  }
+
   /** Stops the server (its data is gone). */
   async stop(): Promise<void> {
     const child = this.child;
