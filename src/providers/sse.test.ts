@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SseDecoder } from './sse';
 import type { SseEvent } from './sse';
+import { DEFAULT_MAX_STREAM_EVENT_BYTES, StreamLimitError } from './stream-limits';
 
 interface EventFields {
   data: string | undefined;
@@ -237,3 +240,117 @@ describe('SseDecoder byte order mark', () => {
     }
   });
 });
+
+describe('SseDecoder on random input', () => {
+  test('any split of random SSE-like bytes gives the events of the whole', () => {
+    const pieces = ['\r', '\n', '\r\n', 'data:', 'data: ', 'event: e', 'id: 1', ': c', 'x', 'é', '👋'];
+    const random = seeded(42);
+    for (let round = 0; round < 3000; round++) {
+      const text = Array.from({ length: random(30) }, () => pieces[random(pieces.length)]).join('');
+      const bytes = Buffer.from(text);
+      const whole = JSON.stringify(decode([bytes]).map((event) => [event.raw.toString('hex'), event.data, event.event, event.id]));
+      const chunks: Buffer[] = [];
+      for (let start = 0; start < bytes.length; ) {
+        const size = random(9); // 0: an empty chunk now and then
+        chunks.push(bytes.subarray(start, start + size));
+        start += size;
+      }
+      const split = JSON.stringify(decode(chunks).map((event) => [event.raw.toString('hex'), event.data, event.event, event.id]));
+      if (split !== whole) throw new Error(`${JSON.stringify(text)} split ${chunks.map((chunk) => chunk.length).join(',')}: ${split} != ${whole}`);
+    }
+  });
+});
+
+describe('SseDecoder cost and limit (limits.maxStreamEventBytes)', () => {
+  const MIB = 1024 * 1024;
+
+  /** Feeds one `data:` event of `size` bytes in chunks of 1 B to 4 KiB; milliseconds, or Infinity past `budget`. */
+  function timeLongEvent(size: number, budget = Number.POSITIVE_INFINITY): number {
+    const body = Buffer.concat([Buffer.from('data: '), Buffer.alloc(size, 0x61), Buffer.from('\n\n')]);
+    const random = seeded(7);
+    const decoder = new SseDecoder({ maxEventBytes: 64 * MIB });
+    const events: SseEvent[] = [];
+    const start = process.hrtime.bigint();
+    for (let offset = 0, count = 0; offset < body.length; count++) {
+      const length = 1 + random(4096);
+      events.push(...decoder.push(body.subarray(offset, offset + length)));
+      offset += length;
+      // The quadratic decoder took minutes here: give up once the budget is spent.
+      if (count % 64 === 0 && Number(process.hrtime.bigint() - start) / 1e6 > budget) return Number.POSITIVE_INFINITY;
+    }
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    expect(events).toHaveLength(1);
+    expect(events[0].raw.length).toBe(body.length);
+    expect(events[0].data?.length).toBe(size);
+    return elapsed;
+  }
+
+  test('a 10 MB event in 1 B to 4 KiB chunks costs linear time: 8 times the bytes, under 20 times the time', () => {
+    timeLongEvent(MIB / 4); // warm-up
+    const baseline = Math.min(...[0, 1, 2].map(() => timeLongEvent(1.25 * MIB)));
+    const budget = 20 * Math.max(baseline, 1);
+    const large = Math.min(timeLongEvent(10 * MIB, budget), timeLongEvent(10 * MIB, budget));
+    expect(large).toBeLessThan(budget);
+  }, 90_000);
+
+  test('an event over the limit throws before the decoder holds more than the limit', () => {
+    const limit = 8 * MIB;
+    const chunk = Buffer.alloc(4096, 0x61);
+    const decoder = new SseDecoder({ maxEventBytes: limit });
+    const gc = exposedGc();
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    decoder.push(Buffer.from('data: '));
+    let failure: unknown;
+    let pushed = 0;
+    while (failure === undefined && pushed < 2 * limit) {
+      try {
+        decoder.push(chunk);
+        pushed += chunk.length;
+        expect(decoder.pendingBytes).toBeLessThanOrEqual(limit);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(StreamLimitError);
+    expect(failure).toMatchObject({ status: 502, type: 'server_error', code: 'upstream_response_too_large' });
+    expect((failure as Error).message).toBe(`The upstream response was refused: a single stream event exceeds limits.maxStreamEventBytes (${limit} bytes).`);
+    // Refused on the chunk that would cross the limit, with the bytes before it held, not more.
+    expect(pushed + 6).toBeGreaterThan(limit - chunk.length);
+    expect(decoder.pendingBytes).toBeLessThanOrEqual(limit);
+    gc();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(limit + chunk.length + MIB);
+  });
+
+  test('a whole event over the limit in one chunk is refused; one of exactly the limit passes', () => {
+    const event = (size: number): Buffer => Buffer.concat([Buffer.from('data: '), Buffer.alloc(size - 8, 0x61), Buffer.from('\n\n')]);
+    expect(new SseDecoder({ maxEventBytes: 1000 }).push(event(1000))).toHaveLength(1);
+    expect(() => new SseDecoder({ maxEventBytes: 1000 }).push(event(1001))).toThrow(StreamLimitError);
+    // Events before the long one are not what the limit counts.
+    const decoder = new SseDecoder({ maxEventBytes: 1000 });
+    expect(decoder.push(Buffer.concat([event(1000), event(1000), event(600)]))).toHaveLength(3);
+    expect(() => decoder.push(Buffer.concat([event(1000), event(600).subarray(0, 300), Buffer.alloc(701, 0x61)]))).toThrow(StreamLimitError);
+  });
+
+  test('the default limit is 16 MiB', () => {
+    expect(DEFAULT_MAX_STREAM_EVENT_BYTES).toBe(16 * MIB);
+    const decoder = new SseDecoder();
+    decoder.push(Buffer.concat([Buffer.from('data: '), Buffer.alloc(16 * MIB - 6, 0x61)]));
+    expect(() => decoder.push(Buffer.from('a'))).toThrow(StreamLimitError);
+  });
+});
+
+/** A small deterministic generator: integers in [0, below). */
+function seeded(seed: number): (below: number) => number {
+  let state = seed;
+  return (below) => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state % below;
+  };
+}
+
+/** V8's gc(), for measuring what a decoder holds rather than what is merely garbage. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
