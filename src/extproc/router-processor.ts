@@ -180,7 +180,7 @@ export class RouterProcessor implements StreamProcessor {
     if (!message?.end_of_stream) return { request_body: { response: {} } };
 
     if (state.endpoint.kind !== 'model-call') throw new ProtocolError('request body for an endpoint without one');
-    const parsed = parseClientRequest(state.endpoint.api, Buffer.concat(this.requestChunks));
+    const parsed = parseClientRequest(state.endpoint.api, Buffer.concat(this.requestChunks), { maxJsonDepth: this.config.limits.maxJsonDepth });
     this.requestChunks.length = 0;
     if (!this.config.models.has(parsed.model)) throw unknownModel(parsed.model);
     const identity = state.identity;
@@ -248,7 +248,7 @@ export class RouterProcessor implements StreamProcessor {
     // A compressed body is decoded for the translator and sent on decoded, whether rewritten
     // or not: which one is known only per chunk, after these headers are gone. So the client
     // is told neither the coding nor the (compressed) length.
-    this.decoder = message?.end_of_stream ? undefined : ContentDecoder.for(headers.get('content-encoding'));
+    this.decoder = message?.end_of_stream ? undefined : ContentDecoder.for(headers.get('content-encoding'), { maxBytes: this.config.limits.maxResponseBodyBytes });
     const remove = this.decoder ? ['content-encoding', 'content-length'] : [];
     const set: Record<string, string> = warnings.length > 0 ? { [WARNING_HEADER]: warnings.join('; ') } : {};
     // Both client APIs stream SSE, whatever the provider sent (Bedrock sends AWS event streams).

@@ -27,8 +27,9 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * the unfinished event is kept as bytes and lines are decoded only once complete.
  * Accepts LF, CRLF and CR line endings, `data:` with or without a space, and comments.
  *
- * Each byte is scanned once and copied at most twice (into the held tail, then into the
- * event's `raw`), so an event arriving in many small chunks costs time linear in its size;
+ * Each byte is scanned once (for line ends, by indexOf) and copied a bounded number of times
+ * (into the held tail, then into the event's `raw` and its line's text), so an event arriving
+ * in many small chunks costs time linear in its size;
  * an event longer than `maxEventBytes` throws StreamLimitError before it is held.
  */
 export class SseDecoder {
@@ -71,12 +72,16 @@ export class SseDecoder {
     this.skipLineFeed = false;
     let lineStart = index;
     let lineInTail = this.tail.length > 0 && this.lineStart < this.tail.length;
+    // The next LF and CR at or after `index` (memchr through indexOf), each searched again only
+    // once passed, and never again once absent: every byte is looked at once per kind.
+    let nextLineFeed = -2;
+    let nextCarriageReturn = -2;
     while (index < chunk.length) {
+      if (nextLineFeed !== -1 && nextLineFeed < index) nextLineFeed = chunk.indexOf(LF, index);
+      if (nextCarriageReturn !== -1 && nextCarriageReturn < index) nextCarriageReturn = chunk.indexOf(CR, index);
+      if (nextLineFeed === -1 && nextCarriageReturn === -1) break;
+      index = nextLineFeed === -1 ? nextCarriageReturn : nextCarriageReturn === -1 ? nextLineFeed : Math.min(nextLineFeed, nextCarriageReturn);
       const byte = chunk[index];
-      if (byte !== LF && byte !== CR) {
-        index++;
-        continue;
-      }
       const lineEnd = index;
       const atChunkEnd = byte === CR && index + 1 === chunk.length;
       index += byte === CR && chunk[index + 1] === LF ? 2 : 1;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuMilliseconds, linearCost } from '../../testing/linear-cost';
 import { DEFAULT_MAX_STREAM_EVENT_BYTES, StreamLimitError } from '../stream-limits';
 import { EventStreamDecoder, EventStreamError, encodeEventStreamFrame } from './eventstream-decoder';
 import type { EventStreamFrame } from './eventstream-decoder';
@@ -98,25 +99,23 @@ describe('EventStreamDecoder limit (limits.maxStreamEventBytes)', () => {
   });
 
   test('a 10 MB frame in 1 B to 4 KiB chunks costs linear time: 8 times the bytes, under 20 times the time', () => {
-    const time = (size: number, budget = Number.POSITIVE_INFINITY): number => {
+    const feed = (size: number, budget: number): number => {
       const frame = encodeEventStreamFrame(HEADERS, 'x'.repeat(size));
       const decoder = new EventStreamDecoder({ maxFrameBytes: 16 * MIB });
       let state = 7;
       let frames = 0;
-      const start = process.hrtime.bigint();
+      const start = cpuMilliseconds();
       for (let offset = 0, count = 0; offset < frame.length; count++) {
         state = (state * 1103515245 + 12345) & 0x7fffffff;
         const length = 1 + (state % 4096);
         frames += decoder.push(frame.subarray(offset, offset + length)).length;
         offset += length;
-        if (count % 64 === 0 && Number(process.hrtime.bigint() - start) / 1e6 > budget) return Number.POSITIVE_INFINITY;
+        if (count % 64 === 0 && cpuMilliseconds() - start > budget) return Number.POSITIVE_INFINITY;
       }
       expect(frames).toBe(1);
-      return Number(process.hrtime.bigint() - start) / 1e6;
+      return cpuMilliseconds() - start;
     };
-    time(MIB / 4); // warm-up
-    const baseline = Math.min(time(1.25 * MIB), time(1.25 * MIB), time(1.25 * MIB));
-    const budget = 20 * Math.max(baseline, 1);
-    expect(Math.min(time(10 * MIB, budget), time(10 * MIB, budget))).toBeLessThan(budget);
-  }, 90_000);
+    const cost = linearCost(feed, 1.25 * MIB);
+    expect({ ...cost, linear: cost.large < cost.budget }).toMatchObject({ linear: true });
+  }, 120_000);
 });
