@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Metadata, credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { hashApiKey } from '../src/auth/api-keys';
@@ -47,7 +48,7 @@ describe('ext_proc over gRPC', () => {
         ],
         models: [{ name: 'm', backends: [{ backend: 'alpha', model: 'alpha-m' }, { backend: 'beta' }] }],
         callers: [{ name: 'c', keyHash: hashApiKey(KEY), team: 't', project: 'p' }],
-        limits: { maxRequestBodyBytes: 4096 },
+        limits: { maxRequestBodyBytes: 4096, maxJsonDepth: 16, maxStreamEventBytes: 65536, maxResponseBodyBytes: 1048576 },
       }),
       { ALPHA_KEY: 'sk-alpha' },
     );
@@ -196,6 +197,71 @@ describe('ext_proc over gRPC', () => {
     const response = await next();
     expect(response.immediate_response?.status?.code).toBe('PayloadTooLarge');
     stream.end();
+    await waitForStoreSize(0);
+  });
+
+  test('a body nested deeper than limits.maxJsonDepth gets 400 json_too_deep in the client API\'s shape', async () => {
+    const content = '['.repeat(14) + ']'.repeat(14); // 3 levels of envelope + 14 = 17 > 16
+    for (const [path, extra, expected] of [
+      ['/v1/chat/completions', '', { error: { message: 'The request body nests arrays and objects more than 16 levels deep (limits.maxJsonDepth).', type: 'invalid_request_error', param: null, code: 'json_too_deep' } }],
+      ['/v1/messages', ',"max_tokens":5', { type: 'error', error: { type: 'invalid_request_error', message: 'The request body nests arrays and objects more than 16 levels deep (limits.maxJsonDepth).' } }],
+    ] as const) {
+      const { stream, next } = open('router');
+      stream.write(headers({ ...chatHeaders, ':path': path }));
+      await next();
+      stream.write({ request_body: { body: Buffer.from(`{"model":"m"${extra},"messages":[{"role":"user","content":${content}}]}`), end_of_stream: true } });
+      const response = await next();
+      expect(response.immediate_response?.status?.code).toBe('BadRequest');
+      expect(JSON.parse(response.immediate_response?.body.toString() ?? '')).toEqual(expected);
+      stream.end();
+    }
+    await waitForStoreSize(0);
+  });
+
+  /** A routed request on a router stream, with its upstream attempt on `alpha` translated (so the request has its translator). */
+  async function routedWithAttempt(requestBody: object): Promise<ReturnType<typeof open>> {
+    const router = open('router');
+    router.stream.write(headers(chatHeaders));
+    await router.next();
+    router.stream.write({ request_body: { body: Buffer.from(JSON.stringify(requestBody)), end_of_stream: true } });
+    const routed = await router.next();
+    const requestId = routed.dynamic_metadata?.fields['io.aigw'].structValue?.fields.request_id.stringValue ?? '';
+    const upstream = open('upstream');
+    upstream.stream.write({ ...headers({ ':method': 'POST', ':path': '/v1/chat/completions' }), attributes: hostMetadata('alpha'), metadata_context: { filter_metadata: { 'io.aigw': toStruct({ request_id: requestId }) } } });
+    expect((await upstream.next()).request_headers?.response?.status).toBe('CONTINUE_AND_REPLACE');
+    upstream.stream.end();
+    return router;
+  }
+
+  test('a gzip response decoding past limits.maxResponseBodyBytes gets 502 upstream_response_too_large', async () => {
+    const router = await routedWithAttempt({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    router.stream.write({ response_headers: { headers: { headers: [{ key: ':status', raw_value: Buffer.from('200') }, { key: 'content-encoding', raw_value: Buffer.from('gzip') }] } } });
+    await router.next();
+    // 2 MiB of zeros: 2 KB compressed, twice the configured 1 MiB decoded.
+    router.stream.write({ response_body: { body: gzipSync(Buffer.alloc(2 * 1024 * 1024)), end_of_stream: true } });
+    const response = await router.next();
+    expect(response.immediate_response?.status?.code).toBe('BadGateway');
+    expect(JSON.parse(response.immediate_response?.body.toString() ?? '')).toEqual({
+      error: { message: 'The upstream response was refused: the decompressed response body exceeds limits.maxResponseBodyBytes (1048576 bytes).', type: 'server_error', param: null, code: 'upstream_response_too_large' },
+    });
+    router.stream.end();
+    await waitForStoreSize(0);
+  });
+
+  test('a streamed SSE event growing past limits.maxStreamEventBytes gets 502 before the decoder holds more', async () => {
+    const router = await routedWithAttempt({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    router.stream.write({ response_headers: { headers: { headers: [{ key: ':status', raw_value: Buffer.from('200') }, { key: 'content-type', raw_value: Buffer.from('text/event-stream') }] } } });
+    expect((await router.next()).mode_override?.response_body_mode).toBe('STREAMED');
+    router.stream.write({ response_body: { body: Buffer.from('data: {"choices":[]}\n\ndata: '), end_of_stream: false } });
+    expect((await router.next()).immediate_response).toBeUndefined();
+    // 40 + 40 KiB of one unfinished event: the second chunk crosses the configured 64 KiB.
+    router.stream.write({ response_body: { body: Buffer.alloc(40 * 1024, 0x61), end_of_stream: false } });
+    expect((await router.next()).immediate_response).toBeUndefined();
+    router.stream.write({ response_body: { body: Buffer.alloc(40 * 1024, 0x61), end_of_stream: false } });
+    const response = await router.next();
+    expect(response.immediate_response?.status?.code).toBe('BadGateway');
+    expect(JSON.parse(response.immediate_response?.body.toString() ?? '').error).toMatchObject({ code: 'upstream_response_too_large', message: 'The upstream response was refused: a single stream event exceeds limits.maxStreamEventBytes (65536 bytes).' });
+    router.stream.end();
     await waitForStoreSize(0);
   });
 
