@@ -29,12 +29,6 @@ export class ByteTail {
     this.used = needed;
   }
 
-  /** The held bytes from `offset`, then `extra`, decoded as one UTF-8 text (a character may straddle the two). */
-  concatFrom(offset: number, extra: Buffer): string {
-    const held = this.bytes.subarray(offset, this.used);
-    return extra.length === 0 ? held.toString('utf8') : Buffer.concat([held, extra]).toString('utf8');
-  }
-
   /** The held bytes followed by `extra`, in a new buffer; the tail is empty afterwards. */
   take(extra: Buffer): Buffer {
     const whole = Buffer.concat([this.bytes.subarray(0, this.used), extra]);

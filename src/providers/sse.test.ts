@@ -215,6 +215,14 @@ describe('SseDecoder fields and line endings', () => {
     expect(decoder.finish()).toBeUndefined();
   });
 
+  test('a blank line ending in CRLF at the very end of a chunk ends its event at once; a lone CR there waits', () => {
+    const decoder = new SseDecoder();
+    expect(decoder.push(Buffer.from('x\r\r\r\n')).map((event) => event.raw.toString())).toEqual(['x\r\r', '\r\n']);
+    expect(decoder.pendingBytes).toBe(0);
+    expect(decoder.push(Buffer.from('data: a\r\n\r'))).toEqual([]);
+    expect(decoder.pendingBytes).toBe(10);
+  });
+
   test('a multi-byte character split across chunks is decoded whole', () => {
     const bytes = Buffer.from('data: 👋\n\n');
     const decoder = new SseDecoder();
@@ -289,13 +297,16 @@ describe('SseDecoder cost and limit (limits.maxStreamEventBytes)', () => {
     expect({ ...cost, linear: cost.large < cost.budget }).toMatchObject({ linear: true });
   }, 120_000);
 
-  test('an event over the limit throws before the decoder holds more than the limit', () => {
+  test.each([
+    ['one long line', Buffer.alloc(4096, 0x61)],
+    ['many short data lines', Buffer.from('data: x\n'.repeat(512))],
+  ])('an event over the limit (%s) throws before the decoder holds more than the limit', (_name, chunk) => {
     const limit = 8 * MIB;
-    const chunk = Buffer.alloc(4096, 0x61);
     const decoder = new SseDecoder({ maxEventBytes: limit });
     const gc = exposedGc();
     gc();
-    const before = process.memoryUsage().arrayBuffers;
+    const memory = (): number => process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed;
+    const before = memory();
     decoder.push(Buffer.from('data: '));
     let failure: unknown;
     let pushed = 0;
@@ -314,8 +325,9 @@ describe('SseDecoder cost and limit (limits.maxStreamEventBytes)', () => {
     // Refused on the chunk that would cross the limit, with the bytes before it held, not more.
     expect(pushed + 6).toBeGreaterThan(limit - chunk.length);
     expect(decoder.pendingBytes).toBeLessThanOrEqual(limit);
+    // What the decoder holds, buffers and parsed lines alike: the held bytes, no more.
     gc();
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(limit + chunk.length + MIB);
+    expect(memory() - before).toBeLessThan(limit + chunk.length + MIB);
   });
 
   test('a whole event over the limit in one chunk is refused; one of exactly the limit passes', () => {

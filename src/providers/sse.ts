@@ -20,26 +20,26 @@ export interface SseDecoderOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const EMPTY = Buffer.alloc(0);
+const LINE_END = /\r\n|\r|\n/;
 
 /**
  * Incremental SSE decoder (https://html.spec.whatwg.org/multipage/server-sent-events.html).
  * Body chunks may split anywhere — inside a line, a CRLF pair or a UTF-8 character — so
- * the unfinished event is kept as bytes and lines are decoded only once complete.
+ * the unfinished event is kept as bytes and decoded only once whole.
  * Accepts LF, CRLF and CR line endings, `data:` with or without a space, and comments.
  *
- * Each byte is scanned once (for line ends, by indexOf) and copied a bounded number of times
- * (into the held tail, then into the event's `raw` and its line's text), so an event arriving
- * in many small chunks costs time linear in its size;
- * an event longer than `maxEventBytes` throws StreamLimitError before it is held.
+ * Each byte is scanned for line ends once (by indexOf) when it arrives and once more when
+ * its event is parsed, and copied into the held tail and the event's `raw`: an event arriving
+ * in many small chunks costs time linear in its size. An unfinished event is held as its
+ * bytes alone, and one longer than `maxEventBytes` throws StreamLimitError before it is held.
  */
 export class SseDecoder {
   private readonly maxEventBytes: number;
   /** The unfinished event's bytes so far. */
   private readonly tail: ByteTail;
-  /** Where the unfinished line starts in `tail`. */
-  private lineStart = 0;
-  /** Fields of the unfinished event's complete lines. */
-  private fields = new EventFields();
+  /** `tail` ends inside a line (a blank line can then not end there). */
+  private lineOpen = false;
   /** The last line ended with a CR at the end of a chunk: an LF opening the next one belongs to it. */
   private skipLineFeed = false;
   /**
@@ -71,7 +71,7 @@ export class SseDecoder {
     }
     this.skipLineFeed = false;
     let lineStart = index;
-    let lineInTail = this.tail.length > 0 && this.lineStart < this.tail.length;
+    let lineInTail = this.lineOpen;
     // The next LF and CR at or after `index` (memchr through indexOf), each searched again only
     // once passed, and never again once absent: every byte is looked at once per kind.
     let nextLineFeed = -2;
@@ -80,26 +80,24 @@ export class SseDecoder {
       if (nextLineFeed !== -1 && nextLineFeed < index) nextLineFeed = chunk.indexOf(LF, index);
       if (nextCarriageReturn !== -1 && nextCarriageReturn < index) nextCarriageReturn = chunk.indexOf(CR, index);
       if (nextLineFeed === -1 && nextCarriageReturn === -1) break;
-      index = nextLineFeed === -1 ? nextCarriageReturn : nextCarriageReturn === -1 ? nextLineFeed : Math.min(nextLineFeed, nextCarriageReturn);
-      const byte = chunk[index];
-      const lineEnd = index;
-      const atChunkEnd = byte === CR && index + 1 === chunk.length;
-      index += byte === CR && chunk[index + 1] === LF ? 2 : 1;
-      const blank = lineEnd === lineStart && !lineInTail;
-      if (!blank) {
-        this.fields.addLine(lineInTail ? this.tail.concatFrom(this.lineStart, chunk.subarray(lineStart, lineEnd)) : chunk.toString('utf8', lineStart, lineEnd));
-      } else if (atChunkEnd) {
-        // A CR ending the chunk may be the first half of CRLF: wait for the next chunk.
-        this.complete = true;
-      } else {
-        events.push(this.emit(chunk, eventStart, index));
-        eventStart = index;
-      }
+      const lineEnd = nextLineFeed === -1 ? nextCarriageReturn : nextCarriageReturn === -1 ? nextLineFeed : Math.min(nextLineFeed, nextCarriageReturn);
+      const isCarriageReturn = chunk[lineEnd] === CR;
+      index = lineEnd + (isCarriageReturn && chunk[lineEnd + 1] === LF ? 2 : 1);
+      const atChunkEnd = isCarriageReturn && lineEnd + 1 === chunk.length;
       if (atChunkEnd) this.skipLineFeed = true;
+      if (lineEnd === lineStart && !lineInTail) {
+        // A blank line ends the event; one ending in a CR at the end of the chunk may be the
+        // first half of CRLF, whose LF belongs to this event: wait for the next chunk.
+        if (atChunkEnd) this.complete = true;
+        else {
+          events.push(this.emit(chunk, eventStart, index));
+          eventStart = index;
+        }
+      }
       lineStart = index;
       lineInTail = false;
     }
-    this.hold(chunk, eventStart, lineStart, lineInTail);
+    this.hold(chunk, eventStart, lineInTail || lineStart < chunk.length);
     return events;
   }
 
@@ -112,11 +110,9 @@ export class SseDecoder {
       this.head = undefined;
     }
     if (this.tail.length === 0) return undefined;
-    if (!this.complete && this.lineStart < this.tail.length) this.fields.addLine(this.tail.concatFrom(this.lineStart, Buffer.alloc(0)));
-    const fields = this.fields;
-    const raw = this.tail.take(Buffer.alloc(0));
+    const event = parseEvent(this.tail.take(EMPTY));
     this.reset();
-    return fields.toEvent(raw);
+    return event;
   }
 
   /** Bytes held back waiting for the rest of an event. */
@@ -138,48 +134,44 @@ export class SseDecoder {
 
   /** The held event and `chunk[from, to)` as one event; the decoder then starts a new one. */
   private emit(chunk: Buffer, from: number, to: number): SseEvent {
-    const size = this.tail.length + to - from;
-    if (size > this.maxEventBytes) throw new StreamLimitError('maxStreamEventBytes', this.maxEventBytes);
+    if (this.tail.length + to - from > this.maxEventBytes) throw new StreamLimitError('maxStreamEventBytes', this.maxEventBytes);
     const raw = this.tail.length > 0 ? this.tail.take(chunk.subarray(from, to)) : Buffer.from(chunk.subarray(from, to));
-    const event = this.fields.toEvent(raw);
     this.reset();
-    return event;
+    return parseEvent(raw);
   }
 
   /** Keeps the unfinished event (`chunk` from `eventStart`) for the next chunk, if it fits. */
-  private hold(chunk: Buffer, eventStart: number, lineStart: number, lineInTail: boolean): void {
+  private hold(chunk: Buffer, eventStart: number, lineOpen: boolean): void {
     if (eventStart === chunk.length) return;
     if (this.tail.length + chunk.length - eventStart > this.maxEventBytes) throw new StreamLimitError('maxStreamEventBytes', this.maxEventBytes);
-    const offset = this.tail.length - eventStart;
-    if (!lineInTail) this.lineStart = offset + lineStart;
     this.tail.append(chunk.subarray(eventStart));
+    this.lineOpen = lineOpen;
   }
 
   private reset(): void {
-    this.fields = new EventFields();
-    this.lineStart = 0;
+    this.lineOpen = false;
     this.complete = false;
   }
 }
 
-class EventFields {
-  private data: string[] | undefined;
-  private event: string | undefined;
-  private id: string | undefined;
-
-  addLine(line: string): void {
-    if (line.startsWith(':')) return; // comment
+/**
+ * One event's fields from its bytes (which own `raw`). UTF-8 never encodes CR or LF inside
+ * another character, so the whole event is decoded at once and then split into lines; the
+ * only empty lines are the blank one that ended it (or none, at the end of a stream).
+ */
+function parseEvent(raw: Buffer): SseEvent {
+  let data: string[] | undefined;
+  let event: string | undefined;
+  let id: string | undefined;
+  for (const line of raw.toString('utf8').split(LINE_END)) {
+    if (line === '' || line.startsWith(':')) continue; // the blank line; a comment
     const colon = line.indexOf(':');
     const name = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (name === 'data') (this.data ??= []).push(value);
-    else if (name === 'event') this.event = value;
-    else if (name === 'id') this.id = value;
+    if (name === 'data') (data ??= []).push(value);
+    else if (name === 'event') event = value;
+    else if (name === 'id') id = value;
   }
-
-  /** The event, owning `raw` (a buffer nobody else holds). */
-  toEvent(raw: Buffer): SseEvent {
-    return { raw, data: this.data?.join('\n'), event: this.event, id: this.id };
-  }
+  return { raw, data: data?.join('\n'), event, id };
 }
