@@ -16,7 +16,7 @@ describeE2E('errors in OpenAI shape', () => {
     provider = await FakeProvider.start({ name: 'errors' });
     stack = await Stack.start({
       config: {
-        limits: { maxRequestBodyBytes: limit },
+        limits: { maxRequestBodyBytes: limit, maxResponseBodyBytes: 1024 * 1024 },
         backends: [{ name: 'p', kind: 'openai', baseUrl: `${provider.url}/v1` }],
         models: [{ name: 'm', backends: [{ backend: 'p' }] }],
       },
@@ -61,6 +61,13 @@ describeE2E('errors in OpenAI shape', () => {
     const response = await stack.post('/v1/chat/completions', '{"model": "m", ');
     const body = await expectError(response, 400, { code: 'invalid_json', type: 'invalid_request_error' });
     expect(body.error.message).toMatch(/^The request body is not valid JSON: /);
+  });
+
+  test('JSON nested 5,000 levels deep: 400 json_too_deep, nothing reaches the provider', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const response = await stack.post('/v1/chat/completions', `{"model":"m","messages":[{"role":"user","content":${deep}}]}`);
+    await expectError(response, 400, { code: 'json_too_deep', type: 'invalid_request_error', message: 'The request body nests arrays and objects more than 128 levels deep (limits.maxJsonDepth).' });
+    expect(provider.received).toHaveLength(0);
   });
 
   test('missing model: 400', async () => {
@@ -119,6 +126,17 @@ describeE2E('errors in OpenAI shape', () => {
     provider.enqueue({ kind: 'json', status: 500, body: { detail: 'boom' } });
     const response = await stack.post('/v1/chat/completions', chat);
     await expectError(response, 500, { type: 'server_error', code: 'upstream_error', message: '{"detail":"boom"}' });
+  });
+
+  test('a gzip body that decodes past limits.maxResponseBodyBytes: 502 upstream_response_too_large', async () => {
+    // 2 MiB of text, a few kilobytes gzipped: twice the configured 1 MiB once decoded.
+    provider.enqueue({ kind: 'json', status: 200, gzip: true, body: { padding: 'x'.repeat(2 * 1024 * 1024) } });
+    const response = await stack.post('/v1/chat/completions', chat);
+    await expectError(response, 502, {
+      type: 'server_error',
+      code: 'upstream_response_too_large',
+      message: 'The upstream response was refused: the decompressed response body exceeds limits.maxResponseBodyBytes (1048576 bytes).',
+    });
   });
 
   test('a provider that drops the connection: 503 in OpenAI shape', async () => {

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Metadata, credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { hashApiKey } from '../src/auth/api-keys';
@@ -47,7 +48,7 @@ describe('ext_proc over gRPC', () => {
         ],
         models: [{ name: 'm', backends: [{ backend: 'alpha', model: 'alpha-m' }, { backend: 'beta' }] }],
         callers: [{ name: 'c', keyHash: hashApiKey(KEY), team: 't', project: 'p' }],
-        limits: { maxRequestBodyBytes: 4096 },
+        limits: { maxRequestBodyBytes: 4096, maxJsonDepth: 16, maxStreamEventBytes: 65536, maxResponseBodyBytes: 1048576 },
       }),
       { ALPHA_KEY: 'sk-alpha' },
     );
@@ -105,7 +106,7 @@ describe('ext_proc over gRPC', () => {
     expect(reply?.clear_route_cache).toBe(true);
     expect(reply?.header_mutation).toEqual({ set_headers: [], remove_headers: [] });
     // The upstream model name is in the first attempt's body.
-    expect(JSON.parse(reply?.body_mutation?.body.toString() ?? '')).toEqual({ model: 'alpha-m', messages: [{ role: 'user', content: 'hello there' }] });
+    expect(JSON.parse(reply?.body_mutation?.body?.toString() ?? '')).toEqual({ model: 'alpha-m', messages: [{ role: 'user', content: 'hello there' }] });
     const fields = response.dynamic_metadata?.fields['io.aigw'].structValue?.fields ?? {};
     expect(fields.model.stringValue).toBe('m');
     expect(fields.team.stringValue).toBe('t');
@@ -144,7 +145,7 @@ describe('ext_proc over gRPC', () => {
     expect(set['x-aigw-content-length']).toBe(String(sentBody.length));
     expect(JSON.parse(sentBody.toString())).toEqual({ model: 'm', messages: [{ role: 'user', content: 'hello there' }] });
     // alpha's key (and every credential header of any style) goes; so do client API headers beta does not take.
-    expect(response?.header_mutation?.remove_headers).toEqual(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'openai-organization', 'openai-project', 'anthropic-version', 'anthropic-beta']);
+    expect(response?.header_mutation?.remove_headers).toEqual(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'openai-organization', 'openai-project', 'anthropic-version', 'anthropic-beta', 'openai-beta']);
     // Its warnings (none) replace the first attempt's for the response.
     expect(answer.dynamic_metadata?.fields['io.aigw'].structValue?.fields.warning.stringValue).toBe('');
     upstream.stream.end();
@@ -196,6 +197,76 @@ describe('ext_proc over gRPC', () => {
     const response = await next();
     expect(response.immediate_response?.status?.code).toBe('PayloadTooLarge');
     stream.end();
+    await waitForStoreSize(0);
+  });
+
+  test('a body nested deeper than limits.maxJsonDepth gets 400 json_too_deep in the client API\'s shape', async () => {
+    const content = '['.repeat(14) + ']'.repeat(14); // 3 levels of envelope + 14 = 17 > 16
+    for (const [path, extra, expected] of [
+      ['/v1/chat/completions', '', { error: { message: 'The request body nests arrays and objects more than 16 levels deep (limits.maxJsonDepth).', type: 'invalid_request_error', param: null, code: 'json_too_deep' } }],
+      ['/v1/messages', ',"max_tokens":5', { type: 'error', error: { type: 'invalid_request_error', message: 'The request body nests arrays and objects more than 16 levels deep (limits.maxJsonDepth).' } }],
+    ] as const) {
+      const { stream, next } = open('router');
+      stream.write(requestBody(Buffer.from(`{"model":"m"${extra},"messages":[{"role":"user","content":${content}}]}`), { 'request.path': path }));
+      const response = await next();
+      expect(response.immediate_response?.status?.code).toBe('BadRequest');
+      expect(JSON.parse(response.immediate_response?.body.toString() ?? '')).toEqual(expected);
+      stream.end();
+    }
+    await waitForStoreSize(0);
+  });
+
+  /** A routed request on a router stream (its first attempt prepared for alpha). */
+  async function routed(request: object): Promise<ReturnType<typeof open>> {
+    const router = open('router');
+    router.stream.write(requestBody(Buffer.from(JSON.stringify(request))));
+    expect((await router.next()).request_body?.response?.clear_route_cache).toBe(true);
+    return router;
+  }
+
+  /** A response body chunk as Envoy sends it; the first carries the status attribute and the response headers aigw reads. */
+  function responseChunk(body: Buffer, endOfStream: boolean, first?: { status: number; headers?: Record<string, string> }): ProcessingRequest {
+    return {
+      response_body: { body, end_of_stream: endOfStream },
+      ...(first
+        ? {
+            attributes: { 'envoy.filters.http.ext_proc': { fields: { 'response.code': { numberValue: first.status } } } },
+            metadata_context: { filter_metadata: { 'io.aigw.response': toStruct(first.headers ?? {}) } },
+          }
+        : {}),
+    };
+  }
+
+  test('a gzip response decoding past limits.maxResponseBodyBytes: the body becomes a 502 upstream_response_too_large (status set by the Lua filter)', async () => {
+    const router = await routed({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    // 2 MiB of zeros: 2 KB compressed, twice the configured 1 MiB decoded.
+    router.stream.write(responseChunk(gzipSync(Buffer.alloc(2 * 1024 * 1024)), true, { status: 200, headers: { 'content-encoding': 'gzip' } }));
+    const response = await router.next();
+    expect(response.immediate_response).toBeUndefined();
+    expect(JSON.parse(response.response_body?.response?.body_mutation?.body?.toString() ?? '')).toEqual({
+      error: { message: 'The upstream response was refused: the decompressed response body exceeds limits.maxResponseBodyBytes (1048576 bytes).', type: 'server_error', param: null, code: 'upstream_response_too_large' },
+    });
+    expect(response.dynamic_metadata?.fields['io.aigw'].structValue?.fields.response_status.numberValue).toBe(502);
+    router.stream.end();
+    await waitForStoreSize(0);
+  });
+
+  test('a streamed SSE event growing past limits.maxStreamEventBytes ends the stream with an error event, before the decoder holds more', async () => {
+    const router = await routed({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const sent = async (chunk: ProcessingRequest): Promise<string> => {
+      router.stream.write(chunk);
+      return (await router.next()).response_body?.response?.body_mutation?.body?.toString() ?? '';
+    };
+    // Whole events go out as they complete; the unfinished one is held.
+    expect(await sent(responseChunk(Buffer.from('data: {"choices":[]}\n\ndata: '), false, { status: 200 }))).toBe('data: {"choices":[]}\n\n');
+    // 40 + 40 KiB of one unfinished event: the second chunk crosses the configured 64 KiB.
+    expect(await sent(responseChunk(Buffer.alloc(40 * 1024, 0x61), false))).toBe('');
+    router.stream.write(responseChunk(Buffer.alloc(40 * 1024, 0x61), false));
+    const response = await router.next();
+    const event = response.response_body?.response?.body_mutation?.body?.toString() ?? '';
+    expect(event).toMatch(/^data: /);
+    expect(JSON.parse(event.slice('data: '.length)).error).toMatchObject({ code: 'upstream_response_too_large', message: 'The upstream response was refused: a single stream event exceeds limits.maxStreamEventBytes (65536 bytes).' });
+    router.stream.end();
     await waitForStoreSize(0);
   });
 

@@ -1,4 +1,5 @@
 import { GatewayError, invalidRequest } from '../errors';
+import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
 
 /** The client APIs the gateway accepts. */
 export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
@@ -37,9 +38,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Limits a request body must keep to. */
+export interface ParseOptions {
+  /** Deepest nesting of arrays and objects (`limits.maxJsonDepth`). */
+  readonly maxJsonDepth?: number;
+}
+
 /** Parses and checks a request body; throws a user-facing GatewayError for bad input. */
-export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientRequest {
+export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: ParseOptions = {}): ClientRequest {
   if (rawBody.length === 0) throw invalidRequest(EMPTY_BODY_MESSAGE);
+  const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  // JSON.parse copes with any depth, but JSON.stringify (translators, guardrails) and
+  // recursive walkers overflow the stack on a few thousand levels: a 500 for a bad request.
+  if (jsonNestsDeeperThan(rawBody, maxJsonDepth)) {
+    throw invalidRequest(`The request body nests arrays and objects more than ${maxJsonDepth} levels deep (limits.maxJsonDepth).`, null, 'json_too_deep');
+  }
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -75,9 +88,9 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer): ClientReque
     throw invalidRequest('max_tokens: Field required (a positive integer).', 'max_tokens');
   }
   const stream = api !== 'openai-embeddings' && body.stream === true;
-  const options = body.stream_options;
+  const streamOptions = body.stream_options;
   // Anthropic and Responses API streams always carry usage; Chat Completions' only when asked.
-  const clientWantsStreamUsage = stream && (api !== 'openai-chat' || (isRecord(options) && options.include_usage === true));
+  const clientWantsStreamUsage = stream && (api !== 'openai-chat' || (isRecord(streamOptions) && streamOptions.include_usage === true));
   return { api, model, stream, clientWantsStreamUsage, body, rawBody };
 }
 

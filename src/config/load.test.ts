@@ -66,7 +66,7 @@ describe('valid config files', () => {
       listener: { address: '0.0.0.0', port: 10000 },
       envoy: { adminAddress: '127.0.0.1', adminPort: 9901, accessLog: '/dev/stdout', caBundle: '/etc/ssl/certs/ca-certificates.crt' },
       server: { grpc: ['127.0.0.1:50051'], admin: '127.0.0.1:9090', drainSeconds: 30 },
-      limits: { maxRequestBodyBytes: 8388608, requestTimeoutSeconds: 600 },
+      limits: { maxRequestBodyBytes: 8388608, requestTimeoutSeconds: 600, maxJsonDepth: 128, maxStreamEventBytes: 16777216, maxResponseBodyBytes: 67108864 },
       backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', streamIncludeUsage: true }],
       models: [{ name: 'gpt-4o-mini', backends: [{ backend: 'openai' }] }],
       callers: [],
@@ -95,7 +95,7 @@ describe('valid config files', () => {
       extprocTarget: 'unix:/run/aigw/extproc.sock',
     });
     expect(config.server).toEqual({ grpc: ['unix:/run/aigw/extproc.sock', '127.0.0.1:50051'], admin: '[::1]:9090', drainSeconds: 5 });
-    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120 });
+    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120, maxJsonDepth: 64, maxStreamEventBytes: 4194304, maxResponseBodyBytes: 33554432 });
     expect(config.backends[1]).toEqual({
       name: 'azure',
       kind: 'openai',
@@ -196,7 +196,7 @@ describe('valid config files', () => {
       [ALICE_HASH.slice(7), { caller: 'alice', team: 'research', project: 'chatbot', user: 'alice@example.com' }],
       [BATCH_HASH.slice(7), { caller: 'batch-job', team: 'platform', project: 'nightly', user: undefined }],
     ]);
-    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120 });
+    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120, maxJsonDepth: 64, maxStreamEventBytes: 4194304, maxResponseBodyBytes: 33554432 });
   });
 });
 
@@ -319,6 +319,21 @@ describe('invalid config files', () => {
     expect(problemsOf(() => parseConfigText(''))).toEqual(expected);
     expect(problemsOf(() => validateConfig(null))).toEqual(expected);
     expect(problemsOf(() => validateConfig(undefined))).toEqual(expected);
+  });
+
+  test('limits: each out-of-range or mistyped value is reported with its path', () => {
+    const base = { backends: [{ name: 'a', kind: 'openai', baseUrl: 'http://a' }], models: [{ name: 'm', backends: [{ backend: 'a' }] }] };
+    expect(problemsOf(() => validateConfig({ ...base, limits: { maxJsonDepth: 15, maxStreamEventBytes: 1024, maxResponseBodyBytes: 1.5 } }))).toEqual([
+      { path: 'limits.maxJsonDepth', message: 'Too small: expected number to be >=16' },
+      { path: 'limits.maxResponseBodyBytes', message: 'Invalid input: expected int, received number' },
+      { path: 'limits.maxStreamEventBytes', message: 'Too small: expected number to be >=65536' },
+    ]);
+    expect(problemsOf(() => validateConfig({ ...base, limits: { maxJsonDepth: 1001, maxStreamEventBytes: 256 * 1024 * 1024 + 1, maxResponseBodyBytes: '64MiB' } }))).toEqual([
+      { path: 'limits.maxJsonDepth', message: 'Too big: expected number to be <=1000' },
+      { path: 'limits.maxResponseBodyBytes', message: 'Invalid input: expected number, received string' },
+      { path: 'limits.maxStreamEventBytes', message: 'Too big: expected number to be <=268435456' },
+    ]);
+    expect(validateConfig({ ...base, limits: { maxJsonDepth: 1000, maxStreamEventBytes: 65536, maxResponseBodyBytes: 1048576 } }).limits).toMatchObject({ maxJsonDepth: 1000, maxStreamEventBytes: 65536, maxResponseBodyBytes: 1048576 });
   });
 
   test('listen addresses must be host:port or unix:/absolute/path', () => {

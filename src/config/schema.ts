@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_JSON_DEPTH } from '../api/json-depth';
+import { DEFAULT_MAX_RESPONSE_BODY_BYTES, DEFAULT_MAX_STREAM_EVENT_BYTES, MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 import { AccessProfilesSchema, AdminSchema, JwtSchema } from './schema-admin';
 import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
 import { RoutingSchema, routingProblems } from './schema-routing';
@@ -317,6 +319,12 @@ export const AigwConfigSchema = z
         requestHeadersTimeoutSeconds: z.number().int().min(1).max(600).default(10),
         /** Seconds a client has to send the whole request, body included (Envoy's request_timeout; 0 = none). */
         requestReceiveTimeoutSeconds: z.number().int().min(0).max(3600).default(60),
+        /** Deepest nesting of arrays and objects in a request body; deeper is a 400 (json_too_deep). At most 1000: JSON.stringify overflows the stack a few thousand levels down. */
+        maxJsonDepth: z.number().int().min(16).max(1000).default(DEFAULT_MAX_JSON_DEPTH),
+        /** Most bytes of one upstream stream event (an SSE event or an AWS event stream frame); more is a 502. */
+        maxStreamEventBytes: z.number().int().min(64 * 1024).max(MAX_STREAM_EVENT_BYTES_CEILING).default(DEFAULT_MAX_STREAM_EVENT_BYTES),
+        /** Most bytes of one response body once its content coding (gzip, deflate, br) is undone; more is a 502. */
+        maxResponseBodyBytes: z.number().int().min(1024 * 1024).max(1024 * 1024 * 1024).default(DEFAULT_MAX_RESPONSE_BODY_BYTES),
       })
       .strict()
       .prefault({}),

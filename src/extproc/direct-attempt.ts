@@ -1,5 +1,5 @@
 import type { ClientRequest } from '../api/client-request';
-import type { RuntimeModel, RuntimeModelBackend } from '../config/runtime';
+import type { RuntimeConfig, RuntimeModel, RuntimeModelBackend } from '../config/runtime';
 import { createTranslator } from '../providers/registry';
 import type { Translator, UpstreamRequest } from '../providers/translator';
 import { GatewayError } from '../errors';
@@ -37,12 +37,12 @@ export function predictedBackend(model: RuntimeModel): RuntimeModelBackend | und
  * of its own. Undefined when that backend cannot be prepared here (no credential): the
  * per-attempt processor then handles it and reports the problem as it always has.
  */
-export function prepareDirectAttempt(request: ClientRequest, model: RuntimeModel): DirectAttempt | FailedAttempt | undefined | Promise<DirectAttempt | FailedAttempt | undefined> {
+export function prepareDirectAttempt(request: ClientRequest, model: RuntimeModel, limits: RuntimeConfig['limits']): DirectAttempt | FailedAttempt | undefined | Promise<DirectAttempt | FailedAttempt | undefined> {
   const entry = predictedBackend(model);
   if (!entry || (!entry.backend.credential && entry.backend.credentialProblem)) return undefined;
   const failed = (error: unknown): FailedAttempt | undefined => (error instanceof GatewayError ? { backend: entry.backend.name, error } : undefined);
   try {
-    const translator = createTranslator(request, { backend: entry.backend, upstreamModel: entry.upstreamModel });
+    const translator = createTranslator(request, { backend: entry.backend, upstreamModel: entry.upstreamModel, maxStreamEventBytes: limits.maxStreamEventBytes });
     const upstream = translator.requestBody();
     if (!(upstream instanceof Promise)) return { entry, translator, upstream };
     return upstream.then((value) => ({ entry, translator, upstream: value }), failed);

@@ -41,7 +41,7 @@ export class ResponseReader {
     const request = state.request;
     this.streaming = request?.stream === true && this.ok;
     this.translator?.responseHeaders?.(attributes.headers);
-    this.decoder = ContentDecoder.for(attributes.headers.get('content-encoding'));
+    this.decoder = ContentDecoder.for(attributes.headers.get('content-encoding'), { maxBytes: state.config.limits.maxResponseBodyBytes });
     if (guardrails && request && this.streaming) this.streamGuard = guardrails.streamGuard(request.api, shape);
     this.passesThrough = this.ok && !this.streaming && !this.decoder && this.translator?.responsePassesThrough === true && !guardrails?.readsResponses;
   }

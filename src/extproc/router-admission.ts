@@ -40,7 +40,7 @@ export interface AdmissionInput {
  */
 export function admit(input: AdmissionInput, body: Buffer): Admission | Promise<Admission> {
   const { config, access, identity } = input;
-  const parsed = parseClientRequest(input.api, body);
+  const parsed = parseClientRequest(input.api, body, { maxJsonDepth: config.limits.maxJsonDepth });
   if (!config.models.has(parsed.model)) throw unknownModel(parsed.model);
   assertModelAccess(parsed.model, identity, config.accessProfiles, access);
   // Routing rules may send the request to another model of the config; Envoy then routes

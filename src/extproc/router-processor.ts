@@ -183,7 +183,7 @@ export class RouterProcessor implements StreamProcessor {
     state.model = model;
     this.routedFrom = admission.routedFrom;
     this.guardrails = admission.guardrails;
-    const direct = prepareDirectAttempt(request, model);
+    const direct = prepareDirectAttempt(request, model, this.config.limits);
     if (direct instanceof Promise) return direct.then((prepared) => this.answerRequest(state, prepared)).catch((error: unknown) => this.fail(error));
     return this.answerRequest(state, direct);
   }

@@ -83,7 +83,7 @@ export class UpstreamProcessor implements StreamProcessor {
     if (!backend.credential && backend.credentialProblem) {
       throw new GatewayError(503, 'server_error', 'backend_credential_missing', `Backend "${backend.name}" has no credential: ${backend.credentialProblem}.`);
     }
-    const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel });
+    const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel, maxStreamEventBytes: state.config.limits.maxStreamEventBytes });
     state.backend = backend;
     state.translator = translator;
     const client = clientHeaders(state.config, backend, headers);

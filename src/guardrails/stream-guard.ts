@@ -1,5 +1,6 @@
 import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
+import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 import type { SseEvent } from '../providers/sse';
 import type { TextChannel } from './text-channel';
 import { mapArguments, mapResponsesOutputItem, mapResponseTexts } from './texts';
@@ -31,7 +32,12 @@ export interface StreamGuardHooks {
 }
 
 export class StreamGuard {
-  private readonly decoder = new SseDecoder();
+  /**
+   * Reads the translator's output, whose events the translator's own decoder already held to
+   * the configured limits.maxStreamEventBytes; the ceiling, not the default, so a configured
+   * limit above the default is not refused here a second time.
+   */
+  private readonly decoder = new SseDecoder({ maxEventBytes: MAX_STREAM_EVENT_BYTES_CEILING });
   private readonly channels = new Map<string, TextChannel>();
   private blocked = false;
   /** Responses API: events added so far, to keep sequence numbers increasing by one. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, deflateSync, gzipSync, createGzip } from 'node:zlib';
 import { ContentDecoder } from './content-decoding';
+import { DEFAULT_MAX_RESPONSE_BODY_BYTES, StreamLimitError } from './stream-limits';
 import { chatRequest, FIXED_NOW, FIXED_PREFIX, backend } from './gemini/__fixtures__/fixture-support';
 import { OpenAIToGemini } from './gemini/openai-to-gemini';
 
@@ -100,4 +101,68 @@ describe('ContentDecoder', () => {
     expect(await decoder.push(Buffer.from('not gzip at all'), true)).toEqual(Buffer.alloc(0));
     expect(decoder.failed).toBe(true);
   });
+});
+
+describe('ContentDecoder size limit (limits.maxResponseBodyBytes)', () => {
+  const MIB = 1024 * 1024;
+  const LIMIT = MIB;
+  /** zlib and brotli hand out decoded bytes in chunks of this size (zlib's Z_DEFAULT_CHUNK). */
+  const OUTPUT_CHUNK = 16 * 1024;
+  /** 64 MiB of zeros: tens of kilobytes compressed, 64 times the limit decoded. */
+  const BOMB_SIZE = 64 * MIB;
+  const bombs: Array<[string, () => Buffer]> = [
+    ['gzip', () => gzipSync(Buffer.alloc(BOMB_SIZE), { level: 9 })],
+    ['deflate', () => deflateSync(Buffer.alloc(BOMB_SIZE), { level: 9 })],
+    ['br', () => brotliCompressSync(Buffer.alloc(BOMB_SIZE), { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })],
+  ];
+
+  test.each(bombs)('%s bomb: refused with StreamLimitError, holding no more than the limit and one output chunk', async (coding, build) => {
+    const bomb = build();
+    expect(bomb.length).toBeLessThan(BOMB_SIZE / 500);
+    const decoder = ContentDecoder.for(coding, { maxBytes: LIMIT }) as ContentDecoder;
+    const failure = await decoder.push(bomb, true).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(StreamLimitError);
+    expect(failure).toMatchObject({ status: 502, type: 'server_error', code: 'upstream_response_too_large', userFacing: true });
+    expect((failure as Error).message).toBe(`The upstream response was refused: the decompressed response body exceeds limits.maxResponseBodyBytes (${LIMIT} bytes).`);
+    // Decoding stopped right after the limit: not the 64 MiB the body would inflate to.
+    expect(decoder.decodedBytes).toBeGreaterThan(LIMIT);
+    expect(decoder.decodedBytes).toBeLessThanOrEqual(LIMIT + OUTPUT_CHUNK);
+    expect(decoder.failed).toBe(true);
+    await expect(decoder.push(Buffer.from('more'), true)).rejects.toBeInstanceOf(StreamLimitError);
+  });
+
+  test('a bomb fed in small pieces is refused on the piece that crosses the limit', async () => {
+    const bomb = gzipSync(Buffer.alloc(BOMB_SIZE));
+    const decoder = ContentDecoder.for('gzip', { maxBytes: LIMIT }) as ContentDecoder;
+    let received = 0;
+    let failure: unknown;
+    for (let offset = 0; offset < bomb.length && failure === undefined; offset += 256) {
+      try {
+        received += (await decoder.push(bomb.subarray(offset, offset + 256), offset + 256 >= bomb.length)).length;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(StreamLimitError);
+    expect(received).toBeLessThanOrEqual(LIMIT);
+    expect(decoder.decodedBytes).toBeLessThanOrEqual(LIMIT + OUTPUT_CHUNK);
+  });
+
+  test('a body of exactly the limit decodes whole; the default limit is 64 MiB', async () => {
+    const body = Buffer.alloc(LIMIT, 0x61);
+    // equals(), not toEqual(): Jest compares a megabyte buffer element by element, for seconds.
+    expect((await decodeWith('gzip', gzipSync(body), LIMIT)).equals(body)).toBe(true);
+    expect(DEFAULT_MAX_RESPONSE_BODY_BYTES).toBe(64 * MIB);
+    const decoder = ContentDecoder.for('gzip') as ContentDecoder;
+    await decoder.push(gzipSync(Buffer.alloc(2 * LIMIT)), true);
+    expect(decoder.decodedBytes).toBe(2 * LIMIT);
+  });
+
+  async function decodeWith(coding: string, encoded: Buffer, maxBytes: number): Promise<Buffer> {
+    const decoder = ContentDecoder.for(coding, { maxBytes }) as ContentDecoder;
+    return decoder.push(encoded, true);
+  }
 });

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SseDecoder } from './sse';
 import type { SseEvent } from './sse';
+import { DEFAULT_MAX_STREAM_EVENT_BYTES, StreamLimitError } from './stream-limits';
+import { cpuMilliseconds, exposedGc, linearCost } from '../testing/linear-cost';
 
 interface EventFields {
   data: string | undefined;
@@ -213,6 +215,14 @@ describe('SseDecoder fields and line endings', () => {
     expect(decoder.finish()).toBeUndefined();
   });
 
+  test('a blank line ending in CRLF at the very end of a chunk ends its event at once; a lone CR there waits', () => {
+    const decoder = new SseDecoder();
+    expect(decoder.push(Buffer.from('x\r\r\r\n')).map((event) => event.raw.toString())).toEqual(['x\r\r', '\r\n']);
+    expect(decoder.pendingBytes).toBe(0);
+    expect(decoder.push(Buffer.from('data: a\r\n\r'))).toEqual([]);
+    expect(decoder.pendingBytes).toBe(10);
+  });
+
   test('a multi-byte character split across chunks is decoded whole', () => {
     const bytes = Buffer.from('data: 👋\n\n');
     const decoder = new SseDecoder();
@@ -237,3 +247,112 @@ describe('SseDecoder byte order mark', () => {
     }
   });
 });
+
+describe('SseDecoder on random input', () => {
+  test('any split of random SSE-like bytes gives the events of the whole', () => {
+    const pieces = ['\r', '\n', '\r\n', 'data:', 'data: ', 'event: e', 'id: 1', ': c', 'x', 'é', '👋'];
+    const random = seeded(42);
+    for (let round = 0; round < 3000; round++) {
+      const text = Array.from({ length: random(30) }, () => pieces[random(pieces.length)]).join('');
+      const bytes = Buffer.from(text);
+      const whole = JSON.stringify(decode([bytes]).map((event) => [event.raw.toString('hex'), event.data, event.event, event.id]));
+      const chunks: Buffer[] = [];
+      for (let start = 0; start < bytes.length; ) {
+        const size = random(9); // 0: an empty chunk now and then
+        chunks.push(bytes.subarray(start, start + size));
+        start += size;
+      }
+      const split = JSON.stringify(decode(chunks).map((event) => [event.raw.toString('hex'), event.data, event.event, event.id]));
+      if (split !== whole) throw new Error(`${JSON.stringify(text)} split ${chunks.map((chunk) => chunk.length).join(',')}: ${split} != ${whole}`);
+    }
+  });
+});
+
+describe('SseDecoder cost and limit (limits.maxStreamEventBytes)', () => {
+  const MIB = 1024 * 1024;
+
+  /** Feeds one `data:` event of `size` bytes in chunks of 1 B to 4 KiB; CPU milliseconds, or Infinity past `budget`. */
+  function feedLongEvent(size: number, budget: number): number {
+    const body = Buffer.concat([Buffer.from('data: '), Buffer.alloc(size, 0x61), Buffer.from('\n\n')]);
+    const random = seeded(7);
+    const decoder = new SseDecoder({ maxEventBytes: 64 * MIB });
+    const events: SseEvent[] = [];
+    const start = cpuMilliseconds();
+    for (let offset = 0, count = 0; offset < body.length; count++) {
+      const length = 1 + random(4096);
+      events.push(...decoder.push(body.subarray(offset, offset + length)));
+      offset += length;
+      if (count % 64 === 0 && cpuMilliseconds() - start > budget) return Number.POSITIVE_INFINITY;
+    }
+    const elapsed = cpuMilliseconds() - start;
+    expect(events).toHaveLength(1);
+    expect(events[0].raw.length).toBe(body.length);
+    expect(events[0].data?.length).toBe(size);
+    return elapsed;
+  }
+
+  test('a 10 MB event in 1 B to 4 KiB chunks costs linear time: 8 times the bytes, under 20 times the time', () => {
+    // Before: each chunk re-concatenated and re-scanned the whole held tail (1 MB took ~0.7 s, 10 MB over a minute).
+    const cost = linearCost(feedLongEvent, 1.25 * MIB);
+    expect({ ...cost, linear: cost.large < cost.budget }).toMatchObject({ linear: true });
+  }, 120_000);
+
+  test.each([
+    ['one long line', Buffer.alloc(4096, 0x61)],
+    ['many short data lines', Buffer.from('data: x\n'.repeat(512))],
+  ])('an event over the limit (%s) throws before the decoder holds more than the limit', (_name, chunk) => {
+    const limit = 8 * MIB;
+    const decoder = new SseDecoder({ maxEventBytes: limit });
+    const gc = exposedGc();
+    gc();
+    const memory = (): number => process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed;
+    const before = memory();
+    decoder.push(Buffer.from('data: '));
+    let failure: unknown;
+    let pushed = 0;
+    while (failure === undefined && pushed < 2 * limit) {
+      try {
+        decoder.push(chunk);
+        pushed += chunk.length;
+        expect(decoder.pendingBytes).toBeLessThanOrEqual(limit);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(StreamLimitError);
+    expect(failure).toMatchObject({ status: 502, type: 'server_error', code: 'upstream_response_too_large' });
+    expect((failure as Error).message).toBe(`The upstream response was refused: a single stream event exceeds limits.maxStreamEventBytes (${limit} bytes).`);
+    // Refused on the chunk that would cross the limit, with the bytes before it held, not more.
+    expect(pushed + 6).toBeGreaterThan(limit - chunk.length);
+    expect(decoder.pendingBytes).toBeLessThanOrEqual(limit);
+    // What the decoder holds, buffers and parsed lines alike: the held bytes, no more.
+    gc();
+    expect(memory() - before).toBeLessThan(limit + chunk.length + MIB);
+  });
+
+  test('a whole event over the limit in one chunk is refused; one of exactly the limit passes', () => {
+    const event = (size: number): Buffer => Buffer.concat([Buffer.from('data: '), Buffer.alloc(size - 8, 0x61), Buffer.from('\n\n')]);
+    expect(new SseDecoder({ maxEventBytes: 1000 }).push(event(1000))).toHaveLength(1);
+    expect(() => new SseDecoder({ maxEventBytes: 1000 }).push(event(1001))).toThrow(StreamLimitError);
+    // Events before the long one are not what the limit counts.
+    const decoder = new SseDecoder({ maxEventBytes: 1000 });
+    expect(decoder.push(Buffer.concat([event(1000), event(1000), event(600)]))).toHaveLength(3);
+    expect(() => decoder.push(Buffer.concat([event(1000), event(600).subarray(0, 300), Buffer.alloc(701, 0x61)]))).toThrow(StreamLimitError);
+  });
+
+  test('the default limit is 16 MiB', () => {
+    expect(DEFAULT_MAX_STREAM_EVENT_BYTES).toBe(16 * MIB);
+    const decoder = new SseDecoder();
+    decoder.push(Buffer.concat([Buffer.from('data: '), Buffer.alloc(16 * MIB - 6, 0x61)]));
+    expect(() => decoder.push(Buffer.from('a'))).toThrow(StreamLimitError);
+  });
+});
+
+/** A small deterministic generator: integers in [0, below). */
+function seeded(seed: number): (below: number) => number {
+  let state = seed;
+  return (below) => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state % below;
+  };
+}

@@ -16,6 +16,8 @@ export interface AttemptTarget {
   readonly backend: RuntimeBackend;
   /** Model name to send upstream; undefined keeps the client's. */
   readonly upstreamModel?: string;
+  /** Most bytes of one response stream event or frame (`limits.maxStreamEventBytes`); undefined: the default. */
+  readonly maxStreamEventBytes?: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ClientApi, ClientRequest } from '../api/client-request';
 import { mapRequestTexts, mapResponseTexts } from '../guardrails/texts';
 import { SseDecoder } from '../providers/sse';
+import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 
 /** Most characters of prompt or completion kept on a span or audit record. */
 export const CONTENT_LIMIT = 64 * 1024;
@@ -24,7 +25,8 @@ export function promptTexts(request: ClientRequest): string {
  * whole body or from the stream's text deltas. Only built when content capture is on.
  */
 export class CompletionText {
-  private readonly decoder = new SseDecoder();
+  /** The client's stream, already held to limits.maxStreamEventBytes by the translator: the ceiling, so a larger configured limit holds. */
+  private readonly decoder = new SseDecoder({ maxEventBytes: MAX_STREAM_EVENT_BYTES_CEILING });
   private text = '';
   private readonly body: Buffer[] = [];
 

@@ -15,6 +15,8 @@ export interface StreamOptions {
   readonly created: number;
   /** The client asked for `stream_options.include_usage`: add the usage-only chunk. */
   readonly includeUsage: boolean;
+  /** Most bytes of one upstream SSE event (`limits.maxStreamEventBytes`); undefined: the default. */
+  readonly maxEventBytes?: number;
 }
 
 const DONE = 'data: [DONE]\n\n';
@@ -27,7 +29,7 @@ const DONE = 'data: [DONE]\n\n';
  * stopped early: never a silent truncation.
  */
 export class AnthropicStreamToOpenAI {
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private readonly counts = emptyCounts();
   private sawUsage = false;
   private id = completionId(undefined);
@@ -37,7 +39,9 @@ export class AnthropicStreamToOpenAI {
   private readonly toolIndexes = new Map<number, number>();
   private done = false;
 
-  constructor(private readonly options: StreamOptions) {}
+  constructor(private readonly options: StreamOptions) {
+    this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
+  }
 
   /** Feeds a body chunk; returns the OpenAI bytes it completes (possibly none). */
   push(chunk: Buffer, endOfStream: boolean): Buffer {

@@ -34,14 +34,16 @@ export function withoutUnsignedThinking(messages: unknown): unknown {
 export class AnthropicToAnthropic implements Translator {
   readonly warnings: string[] = [];
   readonly responsePassesThrough = true;
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private readonly counts = emptyCounts();
   private sawUsage = false;
 
   constructor(
     private readonly request: ClientRequest,
     private readonly target: AttemptTarget,
-  ) {}
+  ) {
+    this.decoder = new SseDecoder({ maxEventBytes: target.maxStreamEventBytes });
+  }
 
   requestBody(): UpstreamRequest {
     const { backend, upstreamModel } = this.target;

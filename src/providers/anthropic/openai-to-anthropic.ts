@@ -29,7 +29,7 @@ export class OpenAIToAnthropic implements Translator {
     now: () => number = Date.now,
   ) {
     this.created = Math.floor(now() / 1000);
-    this.stream = request.stream ? new AnthropicStreamToOpenAI({ created: this.created, includeUsage: request.clientWantsStreamUsage }) : undefined;
+    this.stream = request.stream ? new AnthropicStreamToOpenAI({ created: this.created, includeUsage: request.clientWantsStreamUsage, maxEventBytes: target.maxStreamEventBytes }) : undefined;
   }
 
   requestBody(): UpstreamRequest {

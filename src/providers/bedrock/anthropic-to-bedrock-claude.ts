@@ -21,7 +21,7 @@ import { signBedrockRequest } from './sign-bedrock-request';
 export class AnthropicToBedrockClaude implements Translator {
   readonly warnings: string[] = [];
   private readonly frames: InvokeStreamToSse | undefined;
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private readonly counts = emptyCounts();
   private readonly bodyChunks: Buffer[] = [];
   private sawUsage = false;
@@ -31,7 +31,9 @@ export class AnthropicToBedrockClaude implements Translator {
     private readonly target: AttemptTarget,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.frames = request.stream ? new InvokeStreamToSse() : undefined;
+    this.frames = request.stream ? new InvokeStreamToSse(target.maxStreamEventBytes) : undefined;
+    // Reads the frames' events re-framed as SSE: each no larger than the frame it came in.
+    this.decoder = new SseDecoder({ maxEventBytes: target.maxStreamEventBytes });
   }
 
   async requestBody(): Promise<UpstreamRequest> {

@@ -40,7 +40,7 @@ export class AnthropicToBedrock implements Translator {
   ) {
     this.now = options.now ?? ((): Date => new Date());
     this.id = `msg_bdrk_${options.id ?? randomBytes(12).toString('hex')}`;
-    this.stream = request.stream ? new BedrockStreamToAnthropic({ id: this.id, model: request.model }) : undefined;
+    this.stream = request.stream ? new BedrockStreamToAnthropic({ id: this.id, model: request.model }, target.maxStreamEventBytes) : undefined;
   }
 
   async requestBody(): Promise<UpstreamRequest> {

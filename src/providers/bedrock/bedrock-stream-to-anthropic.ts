@@ -35,7 +35,7 @@ interface OpenBlock {
  * mid-stream. Output is written per whole frame, so any split gives the same bytes.
  */
 export class BedrockStreamToAnthropic {
-  private readonly decoder = new EventStreamDecoder();
+  private readonly decoder: EventStreamDecoder;
   private started = false;
   private open: OpenBlock | undefined;
   private nextIndex = 0;
@@ -45,7 +45,13 @@ export class BedrockStreamToAnthropic {
   private lastUsage: TokenUsage | undefined;
   private done = false;
 
-  constructor(private readonly context: AnthropicMessageContext) {}
+  /** `maxFrameBytes` caps one upstream frame (`limits.maxStreamEventBytes`). */
+  constructor(
+    private readonly context: AnthropicMessageContext,
+    maxFrameBytes?: number,
+  ) {
+    this.decoder = new EventStreamDecoder({ maxFrameBytes });
+  }
 
   /** Feeds a body chunk; returns the Anthropic SSE bytes it completes (possibly none). */
   push(chunk: Buffer, endOfStream: boolean): Buffer {

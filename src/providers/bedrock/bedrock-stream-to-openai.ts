@@ -17,6 +17,8 @@ export interface BedrockStreamOptions {
   readonly model: string;
   /** The client asked for `stream_options.include_usage`: add the usage-only chunk. */
   readonly includeUsage: boolean;
+  /** Most bytes of one upstream event stream frame (`limits.maxStreamEventBytes`); undefined: the default. */
+  readonly maxFrameBytes?: number;
 }
 
 /**
@@ -51,14 +53,16 @@ const DONE = 'data: [DONE]\n\n';
  * so any split of the body gives the same bytes; the stream always ends with `data: [DONE]`.
  */
 export class BedrockStreamToOpenAI {
-  private readonly decoder = new EventStreamDecoder();
+  private readonly decoder: EventStreamDecoder;
   /** contentBlockIndex of each tool-use block → its OpenAI tool_calls index. */
   private readonly toolIndexes = new Map<number, number>();
   private lastUsage: TokenUsage | undefined;
   private stopped = false;
   private done = false;
 
-  constructor(private readonly options: BedrockStreamOptions) {}
+  constructor(private readonly options: BedrockStreamOptions) {
+    this.decoder = new EventStreamDecoder({ maxFrameBytes: options.maxFrameBytes });
+  }
 
   /** Feeds a body chunk; returns the OpenAI bytes it completes (possibly none). */
   push(chunk: Buffer, endOfStream: boolean): Buffer {

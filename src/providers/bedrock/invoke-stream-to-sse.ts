@@ -15,8 +15,13 @@ import type { EventStreamFrame } from './eventstream-decoder';
  * `overloaded_error` mid-stream, and end the stream. Frames may be split anywhere.
  */
 export class InvokeStreamToSse {
-  private readonly decoder = new EventStreamDecoder();
+  private readonly decoder: EventStreamDecoder;
   private ended = false;
+
+  /** `maxFrameBytes` caps one upstream frame (`limits.maxStreamEventBytes`). */
+  constructor(maxFrameBytes?: number) {
+    this.decoder = new EventStreamDecoder({ maxFrameBytes });
+  }
 
   /** Feeds upstream bytes; returns the SSE text they complete. */
   push(chunk: Buffer, endOfStream: boolean): string {

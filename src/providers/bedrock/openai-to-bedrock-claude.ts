@@ -32,8 +32,9 @@ export class OpenAIToBedrockClaude implements Translator {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.created = Math.floor(now().getTime() / 1000);
-    this.frames = request.stream ? new InvokeStreamToSse() : undefined;
-    this.stream = request.stream ? new AnthropicStreamToOpenAI({ created: this.created, includeUsage: request.clientWantsStreamUsage }) : undefined;
+    this.frames = request.stream ? new InvokeStreamToSse(target.maxStreamEventBytes) : undefined;
+    // Reads the frames' events re-framed as SSE: each no larger than the frame it came in.
+    this.stream = request.stream ? new AnthropicStreamToOpenAI({ created: this.created, includeUsage: request.clientWantsStreamUsage, maxEventBytes: target.maxStreamEventBytes }) : undefined;
   }
 
   async requestBody(): Promise<UpstreamRequest> {

@@ -43,7 +43,7 @@ export class OpenAIToBedrock implements Translator {
     this.id = `chatcmpl-${options.id ?? randomBytes(12).toString('hex')}`;
     this.created = Math.floor(this.now().getTime() / 1000);
     this.stream = request.stream
-      ? new BedrockStreamToOpenAI({ id: this.id, created: this.created, model: request.model, includeUsage: request.clientWantsStreamUsage })
+      ? new BedrockStreamToOpenAI({ id: this.id, created: this.created, model: request.model, includeUsage: request.clientWantsStreamUsage, maxFrameBytes: target.maxStreamEventBytes })
       : undefined;
   }
 

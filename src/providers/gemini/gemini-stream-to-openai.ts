@@ -21,6 +21,8 @@ export interface GeminiStreamOptions {
   /** The client asked for `stream_options.include_usage`: add the usage-only chunk. */
   readonly includeUsage: boolean;
   readonly ids: GeminiIds;
+  /** Most bytes of one upstream SSE event (`limits.maxStreamEventBytes`); undefined: the default. */
+  readonly maxEventBytes?: number;
 }
 
 /** Per-candidate state (a candidate is in the map once its first chunk, with the role, went out). */
@@ -41,7 +43,7 @@ const DONE = 'data: [DONE]\n\n';
  * an error event when Gemini sent an error or the stream stopped before every candidate finished.
  */
 export class GeminiStreamToOpenAI {
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private readonly candidates = new Map<number, CandidateState>();
   private lastUsage: unknown;
   private id: string | undefined;
@@ -50,6 +52,7 @@ export class GeminiStreamToOpenAI {
 
   constructor(private readonly options: GeminiStreamOptions) {
     this.model = options.model;
+    this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
   }
 
   /** Feeds a body chunk; returns the OpenAI bytes it completes (possibly none). */

@@ -45,7 +45,7 @@ export class OpenAIToGemini implements Translator {
     this.created = Math.floor(now() / 1000);
     this.ids = new GeminiIds(idPrefix, signatureEndpoint(target.backend.kind));
     this.stream = request.stream
-      ? new GeminiStreamToOpenAI({ created: this.created, model: request.model, includeUsage: request.clientWantsStreamUsage, ids: this.ids })
+      ? new GeminiStreamToOpenAI({ created: this.created, model: request.model, includeUsage: request.clientWantsStreamUsage, ids: this.ids, maxEventBytes: target.maxStreamEventBytes })
       : undefined;
   }
 

@@ -31,7 +31,7 @@ export class AnthropicToOpenAI implements Translator {
     now: () => number = Date.now,
   ) {
     this.fallbackId = `aigw${now().toString(36)}`;
-    this.stream = request.stream ? new OpenAIStreamToAnthropic(this.fallbackId) : undefined;
+    this.stream = request.stream ? new OpenAIStreamToAnthropic(this.fallbackId, target.maxStreamEventBytes) : undefined;
   }
 
   requestBody(): UpstreamRequest {

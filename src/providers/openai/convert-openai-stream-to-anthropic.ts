@@ -27,7 +27,7 @@ interface OpenBlock {
  * Anthropic SDK raises: never a silent truncation.
  */
 export class OpenAIStreamToAnthropic {
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private openAIId = '';
   private model = '';
   private started = false;
@@ -41,8 +41,13 @@ export class OpenAIStreamToAnthropic {
   private lastUsage: TokenUsage | undefined;
   private done = false;
 
-  /** `fallbackId` names the message when the upstream chunks carry no id. */
-  constructor(private readonly fallbackId: string) {}
+  /** `fallbackId` names the message when the upstream chunks carry no id; `maxEventBytes` caps one upstream event (`limits.maxStreamEventBytes`). */
+  constructor(
+    private readonly fallbackId: string,
+    maxEventBytes?: number,
+  ) {
+    this.decoder = new SseDecoder({ maxEventBytes });
+  }
 
   /** Feeds a body chunk; returns the Anthropic bytes it completes (possibly none). */
   push(chunk: Buffer, endOfStream: boolean): Buffer {

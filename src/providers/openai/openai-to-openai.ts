@@ -12,7 +12,7 @@ import { upstreamPath } from './upstream-path';
  * passes through, read for usage on the way.
  */
 export class OpenAIToOpenAI implements Translator {
-  private readonly decoder = new SseDecoder();
+  private readonly decoder: SseDecoder;
   private lastUsage: TokenUsage | undefined;
   readonly warnings: readonly string[] = [];
   readonly responsePassesThrough = true;
@@ -23,6 +23,7 @@ export class OpenAIToOpenAI implements Translator {
     private readonly request: ClientRequest,
     private readonly target: AttemptTarget,
   ) {
+    this.decoder = new SseDecoder({ maxEventBytes: target.maxStreamEventBytes });
     // Only Chat Completions needs asking: Responses API streams end with usage anyway.
     this.injectedStreamUsage =
       request.api === 'openai-chat' && request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
