@@ -24,6 +24,9 @@ COPY --from=build /app/package.json ./package.json
 # The default CMD reads /etc/aigw/aigw.yaml (mount your config there); the example
 # ships too: `docker run aigw:local serve --config examples/aigw.yaml`.
 COPY examples ./examples
+# The directory of aigw's gRPC socket, owned by node: a named volume mounted here starts
+# with this ownership, so Envoy (run as the same uid) and aigw share the socket.
+RUN mkdir -p /tmp/aigw && chown node:node /tmp/aigw && chmod 700 /tmp/aigw
 USER node
 # 50051: ext_proc gRPC for Envoy; 9090: admin (/healthz, /readyz, /metrics).
 EXPOSE 50051 9090

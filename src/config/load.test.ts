@@ -65,9 +65,18 @@ describe('valid config files', () => {
     expect(loadConfigFile(fixturePath('valid-minimal.yaml'))).toEqual({
       listener: { address: '0.0.0.0', port: 10000 },
       envoy: { adminAddress: '127.0.0.1', adminPort: 9901, accessLog: '/dev/stdout', caBundle: '/etc/ssl/certs/ca-certificates.crt' },
-      server: { grpc: ['127.0.0.1:50051'], admin: '127.0.0.1:9090', drainSeconds: 30 },
-      limits: { maxRequestBodyBytes: 8388608, requestTimeoutSeconds: 600, maxJsonDepth: 128, maxStreamEventBytes: 16777216, maxResponseBodyBytes: 67108864 },
-      backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', streamIncludeUsage: true }],
+      server: { grpc: ['unix:/tmp/aigw/extproc.sock'], grpcSocketMode: '0600', admin: '127.0.0.1:9090', drainSeconds: 30 },
+      limits: {
+        maxRequestBodyBytes: 8388608,
+        requestTimeoutSeconds: 600,
+        idleTimeoutSeconds: 300,
+        requestHeadersTimeoutSeconds: 10,
+        requestReceiveTimeoutSeconds: 60,
+        maxJsonDepth: 128,
+        maxStreamEventBytes: 16777216,
+        maxResponseBodyBytes: 67108864,
+      },
+      backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', streamIncludeUsage: true, forwardHeaders: [] }],
       models: [{ name: 'gpt-4o-mini', backends: [{ backend: 'openai' }] }],
       callers: [],
       prices: [],
@@ -93,9 +102,25 @@ describe('valid config files', () => {
       accessLog: '/var/log/envoy/access.log',
       caBundle: '/etc/pki/tls/certs/ca-bundle.crt',
       extprocTarget: 'unix:/run/aigw/extproc.sock',
+      extprocTls: { certFile: '/etc/envoy/tls/envoy.pem', keyFile: '/etc/envoy/tls/envoy-key.pem', caFile: '/etc/envoy/tls/aigw-ca.pem' },
     });
-    expect(config.server).toEqual({ grpc: ['unix:/run/aigw/extproc.sock', '127.0.0.1:50051'], admin: '[::1]:9090', drainSeconds: 5 });
-    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120, maxJsonDepth: 64, maxStreamEventBytes: 4194304, maxResponseBodyBytes: 33554432 });
+    expect(config.server).toEqual({
+      grpc: ['unix:/run/aigw/extproc.sock', '127.0.0.1:50051'],
+      grpcSocketMode: '0660',
+      grpcTls: { certFile: '/etc/aigw/tls/aigw.pem', keyFile: '/etc/aigw/tls/aigw-key.pem', caFile: '/etc/aigw/tls/envoy-ca.pem' },
+      admin: '[::1]:9090',
+      drainSeconds: 5,
+    });
+    expect(config.limits).toEqual({
+      maxRequestBodyBytes: 1048576,
+      requestTimeoutSeconds: 120,
+      idleTimeoutSeconds: 120,
+      requestHeadersTimeoutSeconds: 5,
+      requestReceiveTimeoutSeconds: 30,
+      maxJsonDepth: 64,
+      maxStreamEventBytes: 4194304,
+      maxResponseBodyBytes: 33554432,
+    });
     expect(config.backends[1]).toEqual({
       name: 'azure',
       kind: 'openai',
@@ -104,6 +129,7 @@ describe('valid config files', () => {
       credential: { env: 'AZURE_KEY', header: 'api-key', prefix: '' },
       model: 'gpt-4o-mini-azure',
       streamIncludeUsage: true,
+      forwardHeaders: ['x-ms-client-request-id'],
       tls: { caFile: '/etc/aigw/azure-ca.pem', serverName: 'azure.internal' },
     });
     expect(config.callers).toEqual([
@@ -135,6 +161,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: undefined,
       streamIncludeUsage: true,
+      forwardHeaders: [],
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
       bedrockApi: 'converse',
@@ -155,6 +182,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: 'gpt-4o-mini-azure',
       streamIncludeUsage: true,
+      forwardHeaders: ['x-ms-client-request-id'],
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
       bedrockApi: 'converse',
@@ -175,6 +203,7 @@ describe('valid config files', () => {
       credentialProblem: undefined,
       model: undefined,
       streamIncludeUsage: false,
+      forwardHeaders: [],
       anthropicVersion: '2023-06-01',
       apiVersion: '2024-10-21',
       bedrockApi: 'converse',
@@ -196,7 +225,7 @@ describe('valid config files', () => {
       [ALICE_HASH.slice(7), { caller: 'alice', team: 'research', project: 'chatbot', user: 'alice@example.com' }],
       [BATCH_HASH.slice(7), { caller: 'batch-job', team: 'platform', project: 'nightly', user: undefined }],
     ]);
-    expect(config.limits).toEqual({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120, maxJsonDepth: 64, maxStreamEventBytes: 4194304, maxResponseBodyBytes: 33554432 });
+    expect(config.limits).toMatchObject({ maxRequestBodyBytes: 1048576, requestTimeoutSeconds: 120, idleTimeoutSeconds: 120, requestHeadersTimeoutSeconds: 5, requestReceiveTimeoutSeconds: 30 });
   });
 });
 

@@ -27,22 +27,25 @@ describe('MCP routes and cluster', () => {
     expect(bootstrap.static_resources.clusters.map((cluster) => cluster.name)).toEqual(['aigw_extproc', 'model_0_m']);
   });
 
-  test('/mcp and the metadata path first, to aigw_mcp, ext_proc disabled, no route timeout', () => {
+  test('/mcp and the metadata path first, to aigw_mcp, ext_proc and the buffer disabled, no route timeout', () => {
     const routes = routesOf(render({ ...BASE, mcp: MCP }));
     const disabled = {
       'envoy.filters.http.ext_proc': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', disabled: true },
+      'envoy.filters.http.buffer': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.BufferPerRoute', disabled: true },
     };
     expect(routes.slice(0, 2)).toEqual([
       { match: { path: '/mcp' }, route: { cluster: 'aigw_mcp', timeout: '0s', idle_timeout: '3600s' }, typed_per_filter_config: disabled },
       { match: { prefix: '/.well-known/oauth-protected-resource' }, route: { cluster: 'aigw_mcp', timeout: '10s' }, typed_per_filter_config: disabled },
     ]);
-    expect(routes).toHaveLength(4);
+    // Then the model route and the refusals Envoy answers itself (render-envoy-routes.ts).
+    expect(routes).toHaveLength(12);
   });
 
   test('with rate limits, the ratelimit filter is disabled on the MCP routes too', () => {
     const routes = routesOf(render({ ...BASE, mcp: MCP, rateLimits: { budgets: [{ per: 'team', usd: 1, window: 'month' }] } }));
     expect(routes[0].typed_per_filter_config).toEqual({
       'envoy.filters.http.ext_proc': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', disabled: true },
+      'envoy.filters.http.buffer': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.BufferPerRoute', disabled: true },
       'envoy.filters.http.ratelimit': { '@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true },
     });
   });

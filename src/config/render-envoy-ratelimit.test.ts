@@ -46,17 +46,14 @@ describe('rate limit filter rendering', () => {
     });
   });
 
-  test('the filter sits between the router-level ext_proc and the router, and only when limits exist', () => {
+  test('the filter sits after aigw filters (ext_proc, buffer, request Lua) and before the router, and only when limits exist', () => {
     const names = (config: ReturnType<typeof compiled>): string[] => {
       const bootstrap = renderEnvoyBootstrap(config) as { static_resources: { listeners: Array<{ filter_chains: Array<{ filters: Array<{ typed_config: { http_filters: Array<{ name: string }> } }> }> }> } };
       return bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters.map((filter) => filter.name);
     };
-    expect(names(compiled({}))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.router']);
-    expect(names(compiled({ rateLimits: { budgets: [{ per: 'team', usd: 1, window: 'month' }] } }))).toEqual([
-      'envoy.filters.http.ext_proc',
-      'envoy.filters.http.ratelimit',
-      'envoy.filters.http.router',
-    ]);
-    expect(names(compiled({ rateLimits: {} }))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.router']);
+    const aigw = ['aigw.lua.response', 'envoy.filters.http.ext_proc', 'envoy.filters.http.buffer', 'aigw.lua.request'];
+    expect(names(compiled({}))).toEqual([...aigw, 'envoy.filters.http.router']);
+    expect(names(compiled({ rateLimits: { budgets: [{ per: 'team', usd: 1, window: 'month' }] } }))).toEqual([...aigw, 'envoy.filters.http.ratelimit', 'envoy.filters.http.router']);
+    expect(names(compiled({ rateLimits: {} }))).toEqual([...aigw, 'envoy.filters.http.router']);
   });
 });

@@ -112,14 +112,18 @@ describe('listener', () => {
     expect(at(loggers[0], 'typed_config', 'log_format', 'json_format', 'path')).toBe('%DYNAMIC_METADATA(io.aigw:path)%');
   });
 
-  test('http_filters: ext_proc, then router', () => {
+  test('http_filters: the response Lua script (it sees responses last), ext_proc, buffer, the request Lua script, router', () => {
     const filters = list(CONNECTION_MANAGER, 'http_filters');
-    expect(filters.map((filter) => at(filter, 'name'))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.router']);
-    expect(at(filters[1], 'typed_config')).toEqual({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' });
+    expect(filters.map((filter) => at(filter, 'name'))).toEqual(['aigw.lua.response', 'envoy.filters.http.ext_proc', 'envoy.filters.http.buffer', 'aigw.lua.request', 'envoy.filters.http.router']);
+    // The buffer holds the headers until aigw has answered on the body, up to the listener's buffer.
+    expect(at(filters[2], 'typed_config')).toEqual({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer', max_request_bytes: 32 * 1024 * 1024 });
+    expect(at(filters[4], 'typed_config')).toEqual({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router', suppress_envoy_headers: true });
+    expect(String(at(filters[3], 'typed_config', 'default_source_code', 'inline_string'))).toContain('function envoy_on_request(handle)');
+    expect(String(at(filters[0], 'typed_config', 'default_source_code', 'inline_string'))).toContain('function envoy_on_response(handle)');
   });
 
-  test('the router-level ext_proc: buffered bodies, mode override allowed, receives io.aigw metadata', () => {
-    expect(at(list(CONNECTION_MANAGER, 'http_filters')[0], 'typed_config')).toEqual({
+  test('the router-level ext_proc: one message for the request (body + attributes), the response streamed with its status as an attribute', () => {
+    expect(at(list(CONNECTION_MANAGER, 'http_filters')[1], 'typed_config')).toEqual({
       '@type': EXT_PROC,
       grpc_service: {
         envoy_grpc: { cluster_name: 'aigw_extproc' },
@@ -128,45 +132,86 @@ describe('listener', () => {
       },
       failure_mode_allow: false,
       message_timeout: '5s',
-      allow_mode_override: true,
       processing_mode: {
-        request_header_mode: 'SEND',
+        request_header_mode: 'SKIP',
         request_body_mode: 'BUFFERED',
-        response_header_mode: 'SEND',
-        response_body_mode: 'BUFFERED',
+        response_header_mode: 'SKIP',
+        response_body_mode: 'STREAMED',
         request_trailer_mode: 'SKIP',
         response_trailer_mode: 'SKIP',
       },
-      metadata_options: { receiving_namespaces: { untyped: ['io.aigw'] } },
+      request_attributes: [
+        'request.path',
+        'request.method',
+        "request.headers['authorization']",
+        "request.headers['x-api-key']",
+        "request.headers['anthropic-version']",
+        "request.headers['traceparent']",
+        "request.headers['tracestate']",
+        "request.headers['x-request-id']",
+      ],
+      response_attributes: ['response.code'],
+      metadata_options: { receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.upstream'] }, forwarding_namespaces: { untyped: ['io.aigw.response'] } },
     });
+  });
+
+  test('timeouts for slow clients: headers, the whole request, and idle streams', () => {
+    expect(at(CONNECTION_MANAGER, 'request_headers_timeout')).toBe('10s');
+    expect(at(CONNECTION_MANAGER, 'request_timeout')).toBe('60s');
+    expect(at(CONNECTION_MANAGER, 'stream_idle_timeout')).toBe('300s');
+    const tuned = renderEnvoyBootstrap(compile({ limits: { requestHeadersTimeoutSeconds: 3, requestReceiveTimeoutSeconds: 0, idleTimeoutSeconds: 45 } }));
+    const manager = at(tuned, 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    expect([at(manager, 'request_headers_timeout'), at(manager, 'request_timeout'), at(manager, 'stream_idle_timeout')]).toEqual(['3s', '0s', '45s']);
   });
 });
 
 describe('routes', () => {
   const routes = list(CONNECTION_MANAGER, 'route_config', 'virtual_hosts', 0, 'routes');
 
-  test('one route per model matching x-aigw-model exactly, then a catch-all 404', () => {
-    expect(routes).toHaveLength(4);
-    expect(routes.slice(0, 3).map((route) => at(route, 'match'))).toEqual([
-      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'gpt-4o-mini' } }] },
-      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'local/qwen:7b' } }] },
-      { prefix: '/', headers: [{ name: 'x-aigw-model', string_match: { exact: 'ip-model' } }] },
+  test('one route per model on the model aigw names in metadata, then the refusals Envoy answers itself', () => {
+    expect(routes.slice(0, 3).map((route) => at(route, 'match'))).toEqual(
+      ['gpt-4o-mini', 'local/qwen:7b', 'ip-model'].map((model) => ({
+        prefix: '/',
+        dynamic_metadata: [{ filter: 'io.aigw', path: [{ key: 'model' }], value: { string_match: { exact: model } } }],
+      })),
+    );
+    expect(routes.slice(0, 3).map((route) => at(route, 'route', 'cluster'))).toEqual(['model_0_gpt-4o-mini', 'model_1_local_qwen_7b', 'model_2_ip-model']);
+    const replies = routes.slice(3).map((route) => [at(route, 'match'), (route as { direct_response?: { status: number } }).direct_response?.status]);
+    expect(replies).toEqual([
+      [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' }, headers: [{ name: 'content-length', range_match: { start: 8388609, end: Number.MAX_SAFE_INTEGER } }] }, 413],
+      [{ prefix: '/', headers: [{ name: 'content-length', range_match: { start: 8388609, end: Number.MAX_SAFE_INTEGER } }] }, 413],
+      [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' }, headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] }, 401],
+      [{ prefix: '/', headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] }, 401],
+      [{ safe_regex: { regex: '^/v1/models/*$' } }, 404],
+      [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' } }, 400],
+      [{ safe_regex: { regex: '^(/v1/(chat/completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$' } }, 400],
+      [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' } }, 404],
+      [{ prefix: '/' }, 404],
     ]);
-    expect(routes.slice(0, 3).map((route) => at(route, 'route', 'cluster'))).toEqual([
-      'model_0_gpt-4o-mini',
-      'model_1_local_qwen_7b',
-      'model_2_ip-model',
-    ]);
-    expect(routes[3]).toEqual({
+    // Envoy's own refusals keep aigw's filters away (nothing to read), in the client's error shape.
+    expect(routes[routes.length - 1]).toEqual({
       match: { prefix: '/' },
       direct_response: {
         status: 404,
-        body: {
-          inline_string: '{"error":{"message":"Unknown request URL.","type":"invalid_request_error","param":null,"code":"unknown_url"}}',
-        },
+        body: { inline_string: '{"error":{"message":"Unknown request URL.","type":"invalid_request_error","param":null,"code":"unknown_url"}}' },
       },
       response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
+      typed_per_filter_config: {
+        'envoy.filters.http.ext_proc': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', disabled: true },
+        'envoy.filters.http.buffer': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.BufferPerRoute', disabled: true },
+      },
     });
+    // GET /v1/models has no body: its route sends aigw the request headers instead.
+    expect(at(routes[7], 'typed_per_filter_config', 'envoy.filters.http.ext_proc', 'overrides', 'processing_mode', 'request_header_mode')).toBe('SEND');
+    // The body-less model call route is also where every model call starts: aigw's filters stay.
+    expect((routes[9] as Record<string, unknown>).typed_per_filter_config).toBeUndefined();
+  });
+
+  test('idle timeout per model route: its own, else limits.idleTimeoutSeconds', () => {
+    expect(at(routes[0], 'route', 'idle_timeout')).toBe('300s');
+    const config = compile({ models: [{ name: 'slow', idleTimeoutSeconds: 900, backends: [{ backend: 'openai' }] }, { name: 'fast', backends: [{ backend: 'openai' }] }], limits: { idleTimeoutSeconds: 60 } });
+    const manager = at(renderEnvoyBootstrap(config), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
+    expect([0, 1].map((index) => at(manager, 'route_config', 'virtual_hosts', 0, 'routes', index, 'route', 'idle_timeout'))).toEqual(['900s', '60s']);
   });
 
   test('timeout and host rewrite', () => {
@@ -299,16 +344,13 @@ describe('model clusters', () => {
     });
   });
 
-  test('upstream http_filters: ext_proc, header_mutation, upstream_codec', () => {
+  test('upstream http_filters: ext_proc (skipped for the prepared first attempt), header_mutation, upstream_codec', () => {
     const options = at(cluster('model_0_gpt-4o-mini'), 'typed_extension_protocol_options', 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions');
     expect(at(options, 'explicit_http_config')).toEqual({ http_protocol_options: {} });
     const filters = list(options, 'http_filters');
-    expect(filters.map((filter) => at(filter, 'name'))).toEqual([
-      'envoy.filters.http.ext_proc',
-      'envoy.filters.http.header_mutation',
-      'envoy.filters.http.upstream_codec',
-    ]);
-    expect(at(filters[0], 'typed_config')).toEqual({
+    expect(filters.map((filter) => at(filter, 'name'))).toEqual(['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec']);
+    expect(at(filters[0], 'typed_config', '@type')).toBe('type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher');
+    expect(at(filters[0], 'typed_config', 'extension_config', 'typed_config')).toEqual({
       '@type': EXT_PROC,
       grpc_service: {
         envoy_grpc: { cluster_name: 'aigw_extproc' },
@@ -326,30 +368,38 @@ describe('model clusters', () => {
         response_trailer_mode: 'SKIP',
       },
       request_attributes: ['xds.upstream_host_metadata'],
-      metadata_options: { forwarding_namespaces: { untyped: ['io.aigw'] } },
+      metadata_options: { forwarding_namespaces: { untyped: ['io.aigw'] }, receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.upstream'] } },
       mutation_rules: { allow_all_routing: true },
     });
+    // Skipped exactly when the endpoint's backend is the one x-aigw-direct names.
+    const matcher = at(filters[0], 'typed_config', 'xds_matcher', 'matcher_list', 'matchers', 0);
+    expect(at(matcher, 'on_match', 'action', 'typed_config', '@type')).toBe('type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter');
+    const expression = at(matcher, 'predicate', 'single_predicate', 'custom_match', 'typed_config', 'expr_match', 'cel_expr_parsed', 'expr');
+    expect(JSON.stringify(expression)).toContain('"name":"xds"');
+    expect(JSON.stringify(expression)).toContain('"string_value":"x-aigw-direct"');
     expect(at(filters[1], 'typed_config')).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
       mutations: {
         request_mutations: [
-          {
-            append: {
-              header: { key: 'content-length', value: '%REQ(x-aigw-content-length)%' },
-              append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-            },
-          },
-          { remove: 'x-aigw-content-length' },
-          { remove: 'x-aigw-model' },
-          { remove: 'x-aigw-team' },
-          { remove: 'x-aigw-project' },
-          { remove: 'x-aigw-caller' },
+          { append: { header: { key: 'content-length', value: '%REQ(x-aigw-content-length)%' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' } },
+          ...[
+            'x-aigw-content-length',
+            'x-aigw-direct',
+            'x-aigw-team',
+            'x-aigw-project',
+            'x-aigw-caller',
+            'x-forwarded-proto',
+            'x-forwarded-for',
+            'x-envoy-external-address',
+            'x-envoy-internal',
+            'x-aigw-keep-anthropic-version',
+            'x-aigw-keep-anthropic-beta',
+            'x-aigw-keep-openai-beta',
+          ].map((name) => ({ remove: name })),
         ],
       },
     });
-    expect(at(filters[2], 'typed_config')).toEqual({
-      '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec',
-    });
+    expect(at(filters[2], 'typed_config')).toEqual({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' });
   });
 });
 
@@ -362,29 +412,37 @@ describe('extproc cluster', () => {
     },
   };
 
-  test('defaults to the first server.grpc address: an IP gives a STATIC socket address', () => {
+  const breakers = { thresholds: [{ max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }] };
+
+  test('defaults to the first server.grpc address, an owner-only Unix socket', () => {
     expect(cluster('aigw_extproc')).toEqual({
       name: 'aigw_extproc',
       type: 'STATIC',
       connect_timeout: '1s',
       typed_extension_protocol_options: http2,
-      circuit_breakers: { thresholds: [{ max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }] },
+      circuit_breakers: breakers,
       load_assignment: {
         cluster_name: 'aigw_extproc',
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 50051 } } } }] }],
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/tmp/aigw/extproc.sock' } } } }] }],
       },
     });
   });
 
-  test('a unix: target is a pipe', () => {
-    expect(extprocCluster({ extprocTarget: 'unix:/run/aigw/extproc.sock' })).toEqual({
-      name: 'aigw_extproc',
-      type: 'STATIC',
-      connect_timeout: '1s',
-      typed_extension_protocol_options: http2,
-      load_assignment: {
-        cluster_name: 'aigw_extproc',
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: '/run/aigw/extproc.sock' } } } }] }],
+  test('a TCP target is a socket address, with the Envoy client certificate (mTLS) when envoy.extprocTls is set', () => {
+    const plain = extprocCluster({ extprocTarget: '127.0.0.1:50051' });
+    expect(at(plain, 'type')).toBe('STATIC');
+    expect(at(plain, 'load_assignment', 'endpoints', 0, 'lb_endpoints', 0, 'endpoint', 'address')).toEqual({ socket_address: { address: '127.0.0.1', port_value: 50051 } });
+    const tls = { certFile: '/etc/envoy/envoy.pem', keyFile: '/etc/envoy/envoy-key.pem', caFile: '/etc/envoy/aigw-ca.pem' };
+    expect(at(extprocCluster({ extprocTarget: 'aigw.internal:50051', extprocTls: tls }), 'transport_socket')).toEqual({
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+        sni: 'aigw.internal',
+        common_tls_context: {
+          alpn_protocols: ['h2'],
+          tls_certificates: [{ certificate_chain: { filename: '/etc/envoy/envoy.pem' }, private_key: { filename: '/etc/envoy/envoy-key.pem' } }],
+          validation_context: { trusted_ca: { filename: '/etc/envoy/aigw-ca.pem' } },
+        },
       },
     });
   });
@@ -403,7 +461,7 @@ describe('extproc cluster', () => {
   });
 
   test('envoy.extprocTarget in the config wins over server.grpc; the option wins over both', () => {
-    const config = compile({ envoy: { extprocTarget: 'unix:/tmp/aigw.sock' }, server: { grpc: ['127.0.0.1:50051'] } });
+    const config = compile({ envoy: { extprocTarget: 'unix:/tmp/aigw.sock' }, server: { grpc: ['unix:/run/aigw/extproc.sock'] } });
     expect(at(cluster('aigw_extproc', renderEnvoyBootstrap(config)), 'load_assignment', 'endpoints', 0, 'lb_endpoints', 0, 'endpoint', 'address')).toEqual({
       pipe: { path: '/tmp/aigw.sock' },
     });
@@ -428,8 +486,8 @@ describe('local replies', () => {
     const config = compile({ limits: { maxRequestBodyBytes: 4096 } });
     const manager = at(renderEnvoyBootstrap(config), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
     const mappers = list(manager, 'local_reply_config', 'mappers');
-    // Anthropic-shaped then OpenAI-shaped, for 413, >= 500 and >= 400.
-    expect(mappers).toHaveLength(6);
+    // Anthropic-shaped then OpenAI-shaped, for aigw unreachable, 413, >= 500 and >= 400.
+    expect(mappers).toHaveLength(8);
     const notFromAigw = {
       and_filter: {
         filters: [
@@ -444,14 +502,14 @@ describe('local replies', () => {
               name: 'envoy.access_loggers.extension_filters.cel',
               typed_config: {
                 '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
-                expression: "!response.code_details.startsWith('aigw_')",
+                expression: "!response.code_details.startsWith('aigw_') && response.code_details != 'direct_response'",
               },
             },
           },
         ],
       },
     };
-    expect(mappers[1]).toEqual({
+    expect(mappers[3]).toEqual({
       filter: {
         and_filter: {
           filters: [{ status_code_filter: { comparison: { op: 'EQ', value: { default_value: 413, runtime_key: 'aigw.local_reply.EQ_413' } } } }, notFromAigw],
@@ -459,11 +517,11 @@ describe('local replies', () => {
       },
       body_format_override: { json_format: tooLargeBody(4096), content_type: 'application/json' },
     });
-    expect(at(mappers[0], 'body_format_override', 'json_format')).toEqual({
+    expect(at(mappers[2], 'body_format_override', 'json_format')).toEqual({
       type: 'error',
       error: { type: 'request_too_large', message: 'The request body is larger than the 4096 bytes this gateway accepts.' },
     });
-    const anthropicClient = list(mappers[0], 'filter', 'and_filter', 'filters')[1];
+    const anthropicClient = list(mappers[2], 'filter', 'and_filter', 'filters')[1];
     expect(anthropicClient).toEqual({
       or_filter: {
         filters: [
@@ -486,7 +544,12 @@ describe('local replies', () => {
         ],
       },
     });
-    expect(mappers.map((mapper) => list(mapper, 'filter', 'and_filter', 'filters')[0])).toEqual(
+    // First the plain 503 for aigw unreachable (ext_proc's own errors), whatever Envoy's status.
+    expect(mappers.slice(0, 2).map((mapper) => [at(mapper, 'status_code'), at(mapper, 'filter', 'and_filter', 'filters', 0, 'extension_filter', 'typed_config', 'expression')])).toEqual([
+      [503, "response.code_details.startsWith('ext_proc_error')"],
+      [503, "response.code_details.startsWith('ext_proc_error')"],
+    ]);
+    expect(mappers.slice(2).map((mapper) => list(mapper, 'filter', 'and_filter', 'filters')[0])).toEqual(
       [['EQ', 413], ['EQ', 413], ['GE', 500], ['GE', 500], ['GE', 400], ['GE', 400]].map(([op, value]) => ({
         status_code_filter: { comparison: { op, value: { default_value: value, runtime_key: `aigw.local_reply.${op}_${value}` } } },
       })),
