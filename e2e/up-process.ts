@@ -49,11 +49,11 @@ export class UpProcess {
   /** Starts `aigw up` (with `envoyBin` as ENVOY_BIN when given) and waits until a request through its Envoy is answered. */
   static async start(providerUrl: string, drainSeconds: number, envoyBin?: string): Promise<UpProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-up-'));
-    const [listenerPort, envoyAdminPort, grpcPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [listenerPort, envoyAdminPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     const config = withCaller({
       listener: { address: '127.0.0.1', port: listenerPort },
       envoy: { adminAddress: '127.0.0.1', adminPort: envoyAdminPort, accessLog: join(dir, 'access.log') },
-      server: { grpc: [`127.0.0.1:${grpcPort}`], admin: `127.0.0.1:${adminPort}`, drainSeconds },
+      server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: `127.0.0.1:${adminPort}`, drainSeconds },
       backends: [{ name: 'p', kind: 'openai', baseUrl: `${providerUrl}/v1` }],
       models: [{ name: 'm', backends: [{ backend: 'p' }] }],
     });

@@ -24,7 +24,10 @@ import type { Limiter } from './ratelimit/limiter';
 import { RateLimitService } from './ratelimit/rate-limit-service';
 import type { Logger } from './telemetry/logger';
 import { createLogger } from './telemetry/logger';
+import { AccessLogService } from './telemetry/access-log-service';
 import { AuditLog } from './telemetry/audit-log';
+import { recordEnvoyAnswer } from './telemetry/envoy-answers';
+import { EnvoyEnds } from './telemetry/envoy-ends';
 import { LabelBound } from './telemetry/genai';
 import { spendFromAuditLog } from './telemetry/spend-report';
 import type { SpendQuery } from './telemetry/spend-report';
@@ -83,6 +86,8 @@ export class Gateway {
     private readonly live: { config: RuntimeConfig },
     /** The MCP gateway, when the config has an `mcp:` section. */
     readonly mcp: McpService | undefined,
+    /** Requests waiting for Envoy's word on how they ended. */
+    private readonly envoyEnds: EnvoyEnds,
   ) {}
 
   /** The config new requests get. */
@@ -113,7 +118,9 @@ export class Gateway {
     const live = { config: options.config };
     const rateLimits = limiter ? new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore) : undefined;
     // Each request's processor settles its reservation with the rate-limit service, in process.
-    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore, settlement: rateLimits });
+    // Requests whose end only Envoy saw are recorded from its access-log entries.
+    const envoyEnds = new EnvoyEnds();
+    const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore, settlement: rateLimits, envoyEnds });
     const grpcServer = new Server({
       // A request body comes whole; a response body may be replaced whole (up to Envoy's buffer).
       'grpc.max_receive_message_length': Math.max(options.config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES) * 2 + 1024 * 1024,
@@ -122,6 +129,10 @@ export class Gateway {
     extproc.addToServer(grpcServer);
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
     rateLimits?.addToServer(grpcServer);
+    new AccessLogService((end) => {
+      if (end.requestId) envoyEnds.entry({ ...end, requestId: end.requestId });
+      else recordEnvoyAnswer(telemetry, live.config, end);
+    }, logger).addToServer(grpcServer);
     const bound = await bindGrpc(grpcServer, options.grpcAddresses ?? options.config.source.server.grpc, options.config.source.server);
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';
@@ -161,7 +172,7 @@ export class Gateway {
       });
       adminPort = (server.address() as AddressInfo).port;
     }
-    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, rateLimits, telemetry, adminStore, live, mcp);
+    const gateway = new Gateway(readiness, extproc, metrics, logger, grpcServer, adminServer, bound, adminPort, limiter, rateLimits, telemetry, adminStore, live, mcp, envoyEnds);
     readiness.ready = true;
     logger.info('aigw started', {
       grpc: bound,
@@ -198,6 +209,8 @@ export class Gateway {
         resolve();
       });
     });
+    // Requests still waiting for Envoy's word get their records with what aigw knows.
+    this.envoyEnds.flush();
     if (this.adminServer) {
       const server = this.adminServer;
       server.closeAllConnections();

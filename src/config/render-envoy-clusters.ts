@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import { IDENTITY_HEADERS } from '../auth/identity-headers';
-import { KEEP_PREFIX, conditionalClientHeaders } from '../extproc/client-headers';
 import { DIRECT_HEADER, FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from './runtime';
 
@@ -46,11 +45,11 @@ function grpcService(role: 'router' | 'upstream'): Json {
  * path, method and the headers aigw reads as request attributes; the buffer filter after it
  * holds the headers back until aigw has answered) and the response body streamed, with the
  * status as a response attribute on the first chunk (and the response headers it reads as
- * forwarded metadata). `routingHeaders`
- * are the extra request headers routing rules match on.
+ * forwarded metadata). `extraHeaders`: the request headers routing rules match on, and the
+ * conditional client headers (client-headers.ts), which later attempts may need.
  */
-export function routerExtprocFilter(routingHeaders: readonly string[] = []): Json {
-  const requestHeaders = [...new Set([...REQUEST_HEADER_ATTRIBUTES, ...routingHeaders])];
+export function routerExtprocFilter(extraHeaders: readonly string[] = []): Json {
+  const requestHeaders = [...new Set([...REQUEST_HEADER_ATTRIBUTES, ...extraHeaders])];
   return typed('envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor', {
     grpc_service: grpcService('router'),
     failure_mode_allow: false,
@@ -158,7 +157,6 @@ function upstreamTls(backend: RuntimeBackend, config: RuntimeConfig): Json {
 
 /** One model's cluster: its backends as endpoints, one priority level each. */
 export function modelCluster(model: RuntimeModel, name: string, config: RuntimeConfig): Json {
-  const kept = conditionalClientHeaders(config).map((header) => `${KEEP_PREFIX}${header}`);
   const tlsBackends = model.backends.filter((entry) => entry.backend.tls);
   return {
     name,
@@ -224,7 +222,7 @@ export function modelCluster(model: RuntimeModel, name: string, config: RuntimeC
                       append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
                     },
                   },
-                  ...[HEADER.contentLength, DIRECT_HEADER, ...Object.values(IDENTITY_HEADERS), ...ENVOY_ONLY_HEADERS, ...kept].map((name) => ({ remove: name })),
+                  ...[HEADER.contentLength, DIRECT_HEADER, ...Object.values(IDENTITY_HEADERS), ...ENVOY_ONLY_HEADERS].map((name) => ({ remove: name })),
                 ],
               },
             }),

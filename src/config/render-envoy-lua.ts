@@ -1,5 +1,4 @@
 import { DIRECT_HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_FOR_AIGW, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
-import { KEEP_PREFIX } from '../extproc/client-headers';
 import { DECODABLE_CODINGS } from '../providers/content-decoding';
 import type { Json } from './render-envoy-clusters';
 import { typed } from './render-envoy-clusters';
@@ -47,9 +46,9 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
  * reads the few it needs as attributes of the body message), so the header work happens
  * here, steered by the dynamic metadata aigw set on the body. It runs after aigw has
  * answered (the buffer filter holds the headers until then), once per request — header
- * changes persist across retries: drop every client header that is not allowed (keeping
- * the conditional ones under x-aigw-keep-*, and as themselves when the first attempt's
- * backend may have them); set the
+ * changes persist across retries: drop every client header that is not allowed (a
+ * conditional one stays when the first attempt's backend may have it; aigw read its value
+ * as an attribute, for later attempts); set the
  * first attempt's upstream request (path, credential, the translation's headers) and
  * `x-aigw-direct`, which lets that attempt skip the per-attempt processor when it reaches
  * the backend aigw prepared it for; the caller's identity headers (for the user's own
@@ -72,15 +71,10 @@ function envoy_on_request(handle)
     for name in string.gmatch(list, "[^,]+") do direct[name] = true end
   end
   local drop = {}
-  local keep = {}
-  for name, value in pairs(headers) do
-    if string.byte(name, 1) ~= 58 and not FORWARDED[name] then
-      if CONDITIONAL[name] then keep[name] = value end
-      if not direct[name] then drop[#drop + 1] = name end
-    end
+  for name, _ in pairs(headers) do
+    if string.byte(name, 1) ~= 58 and not FORWARDED[name] and not (CONDITIONAL[name] and direct[name]) then drop[#drop + 1] = name end
   end
   for _, name in ipairs(drop) do headers:remove(name) end
-  for name, value in pairs(keep) do headers:replace(${luaString(KEEP_PREFIX)} .. name, value) end
   headers:replace("accept-encoding", "identity")
   if aigw["traceparent"] then headers:replace("traceparent", aigw["traceparent"]) end
   if aigw["tracestate"] then headers:replace("tracestate", aigw["tracestate"]) end

@@ -91,6 +91,40 @@ export function localReplyConfig(config: RuntimeConfig): Json {
   };
 }
 
+/**
+ * Envoy's access-log service entries to aigw (telemetry/access-log-service.ts) for every
+ * request aigw did not record itself: those Envoy answered before aigw saw them (a refusal
+ * route), and those whose end aigw did not see (Envoy's own 503 or 504, the ratelimit
+ * filter's 429, a client that left). aigw marks what it recorded with io.aigw `recorded`, so
+ * a normal request costs nothing here. MCP requests have their own records.
+ */
+export function envoyAnswersLog(cluster: string): Json {
+  const unrecorded: Json = {
+    metadata_filter: { matcher: { filter: METADATA_NAMESPACE, path: [{ key: 'recorded' }], value: { bool_match: false } }, match_if_key_not_found: true },
+  };
+  const notMcp: Json = {
+    extension_filter: {
+      name: 'envoy.access_loggers.extension_filters.cel',
+      typed_config: typed('envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter', {
+        expression: "!request.path.startsWith('/mcp') && !request.path.startsWith('/.well-known/oauth-protected-resource')",
+      }),
+    },
+  };
+  return {
+    name: 'envoy.access_loggers.http_grpc',
+    filter: { and_filter: { filters: [unrecorded, notMcp] } },
+    typed_config: typed('envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig', {
+      common_config: {
+        log_name: 'aigw',
+        grpc_service: { envoy_grpc: { cluster_name: cluster } },
+        transport_api_version: 'V3',
+        // Records wait for these entries: flush soon.
+        buffer_flush_interval: '0.1s',
+      },
+    }),
+  };
+}
+
 /** The JSON access log, with the caller and token usage from io.aigw dynamic metadata. */
 export function accessLog(path: string, costNames: readonly string[] = []): Json[] {
   const metadata = (key: string): string => `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${key})%`;

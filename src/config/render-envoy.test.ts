@@ -94,7 +94,7 @@ describe('listener', () => {
     });
     expect(at(bootstrap, 'admin', 'address', 'socket_address', 'port_value')).toBe(19901);
     const manager = at(bootstrap, 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config');
-    expect(list(manager, 'access_log').map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.file']);
+    expect(list(manager, 'access_log').map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.file', 'envoy.access_loggers.http_grpc']);
     expect(at(manager, 'access_log', 0, 'typed_config', '@type')).toBe(
       'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
     );
@@ -103,13 +103,21 @@ describe('listener', () => {
 
   test('the default /dev/stdout access log uses the stdout logger, with the same JSON format', () => {
     const loggers = list(CONNECTION_MANAGER, 'access_log');
-    expect(loggers.map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.stdout']);
+    expect(loggers.map((logger) => at(logger, 'name'))).toEqual(['envoy.access_loggers.stdout', 'envoy.access_loggers.http_grpc']);
     expect(Object.keys(at(loggers[0], 'typed_config') as Record<string, unknown>)).toEqual(['@type', 'log_format']);
     expect(at(loggers[0], 'typed_config', '@type')).toBe('type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog');
     const fileLogger = at(renderEnvoyBootstrap(CONFIG, { accessLogPath: '/tmp/access.log' }), 'static_resources', 'listeners', 0, 'filter_chains', 0, 'filters', 0, 'typed_config', 'access_log', 0);
     expect(at(loggers[0], 'typed_config', 'log_format')).toEqual(at(fileLogger, 'typed_config', 'log_format'));
     expect(at(loggers[0], 'typed_config', 'log_format', 'json_format', 'total_tokens')).toBe('%DYNAMIC_METADATA(io.aigw:total_tokens)%');
     expect(at(loggers[0], 'typed_config', 'log_format', 'json_format', 'path')).toBe('%DYNAMIC_METADATA(io.aigw:path)%');
+  });
+
+  test('the access-log service gets only the requests aigw did not record (and no MCP ones)', () => {
+    const als = list(CONNECTION_MANAGER, 'access_log')[1];
+    expect(at(als, 'typed_config', 'common_config')).toEqual({ log_name: 'aigw', grpc_service: { envoy_grpc: { cluster_name: 'aigw_extproc' } }, transport_api_version: 'V3', buffer_flush_interval: '0.1s' });
+    expect(at(als, 'filter', 'and_filter', 'filters', 0)).toEqual({
+      metadata_filter: { matcher: { filter: 'io.aigw', path: [{ key: 'recorded' }], value: { bool_match: false } }, match_if_key_not_found: true },
+    });
   });
 
   test('http_filters: the response Lua script (it sees responses last), ext_proc, buffer, the request Lua script, router', () => {
@@ -149,6 +157,8 @@ describe('listener', () => {
         "request.headers['traceparent']",
         "request.headers['tracestate']",
         "request.headers['x-request-id']",
+        "request.headers['anthropic-beta']",
+        "request.headers['openai-beta']",
       ],
       response_attributes: ['response.code'],
       metadata_options: { receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.upstream'] }, forwarding_namespaces: { untyped: ['io.aigw.response'] } },
@@ -392,9 +402,6 @@ describe('model clusters', () => {
             'x-forwarded-for',
             'x-envoy-external-address',
             'x-envoy-internal',
-            'x-aigw-keep-anthropic-version',
-            'x-aigw-keep-anthropic-beta',
-            'x-aigw-keep-openai-beta',
           ].map((name) => ({ remove: name })),
         ],
       },

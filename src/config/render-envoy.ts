@@ -1,12 +1,12 @@
 import { stringify } from 'yaml';
 import type { ExtprocTls, Json } from './render-envoy-clusters';
-import { extprocCluster, modelCluster, modelClusterName, routerExtprocFilter, socketAddress, typed } from './render-envoy-clusters';
+import { EXTPROC_CLUSTER, extprocCluster, modelCluster, modelClusterName, routerExtprocFilter, socketAddress, typed } from './render-envoy-clusters';
 import { conditionalClientHeaders } from '../extproc/client-headers';
 import { luaRequestFilter, luaResponseFilter } from './render-envoy-lua';
 import { mcpClusters } from './render-envoy-mcp';
 import { renderRoutes } from './render-envoy-routes';
 import { rateLimitFilter } from './render-envoy-ratelimit';
-import { accessLog, localReplyConfig } from './render-envoy-replies';
+import { accessLog, envoyAnswersLog, localReplyConfig } from './render-envoy-replies';
 import type { RuntimeConfig } from './runtime';
 
 export { modelClusterName } from './render-envoy-clusters';
@@ -56,12 +56,12 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     request_headers_timeout: `${limits.requestHeadersTimeoutSeconds}s`,
     request_timeout: `${limits.requestReceiveTimeoutSeconds}s`,
     stream_idle_timeout: `${limits.idleTimeoutSeconds}s`,
-    access_log: accessLog(options.accessLogPath ?? source.envoy.accessLog, [...(config.rateLimits?.formulas.keys() ?? [])]),
+    access_log: [...accessLog(options.accessLogPath ?? source.envoy.accessLog, [...(config.rateLimits?.formulas.keys() ?? [])]), envoyAnswersLog(EXTPROC_CLUSTER)],
     local_reply_config: localReplyConfig(config),
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes: renderRoutes(config) }] },
     http_filters: [
       luaResponseFilter([...config.backends.values()].flatMap((backend) => (backend.credential ? [backend.credential.header] : []))),
-      { name: 'envoy.filters.http.ext_proc', typed_config: routerExtprocFilter([...config.routing.headerNames]) },
+      { name: 'envoy.filters.http.ext_proc', typed_config: routerExtprocFilter([...config.routing.headerNames, ...conditionalClientHeaders(config)]) },
       // Holds the request headers until aigw has answered on the body (ext_proc alone would
       // let them through to the router before the body was read), and sets content-length
       // for the body aigw may have rewritten.

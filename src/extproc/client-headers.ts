@@ -1,13 +1,12 @@
 import type { RuntimeBackend, RuntimeConfig } from '../config/runtime';
 
-/**
+/*
  * Client headers that only some backends may receive: a client API's own version and beta
- * flags go to that API's providers, and a backend's `forwardHeaders` to that backend. Envoy's
- * Lua filter keeps each such header under `x-aigw-keep-<name>` (removed before the wire) and
- * leaves the real one only for the first attempt's backend when it may have it; the
- * per-attempt processor restores it, or removes it, for each later attempt's backend.
+ * flags go to that API's providers, and a backend's `forwardHeaders` to that backend. aigw
+ * reads their values as request attributes; Envoy's Lua filter leaves each one only when the
+ * first attempt's backend may have it, and the per-attempt processor sets it again, or
+ * removes it, for each later attempt's backend.
  */
-export const KEEP_PREFIX = 'x-aigw-keep-';
 
 /** Client API headers and the backend kinds that speak that API. */
 const CLIENT_API_HEADERS: Readonly<Record<string, readonly RuntimeBackend['kind'][]>> = {
@@ -24,7 +23,21 @@ export function acceptedClientHeaders(backend: RuntimeBackend): string[] {
   return [...api, ...backend.forwardHeaders];
 }
 
+const cache = new WeakMap<RuntimeConfig, readonly string[]>();
+
 /** Every conditional client header of the config: the client API headers and every backend's forwardHeaders. */
-export function conditionalClientHeaders(config: RuntimeConfig): string[] {
-  return [...new Set([...Object.keys(CLIENT_API_HEADERS), ...[...config.backends.values()].flatMap((backend) => backend.forwardHeaders)])];
+export function conditionalClientHeaders(config: RuntimeConfig): readonly string[] {
+  let names = cache.get(config);
+  if (!names) cache.set(config, (names = [...new Set([...Object.keys(CLIENT_API_HEADERS), ...[...config.backends.values()].flatMap((backend) => backend.forwardHeaders)])]));
+  return names;
+}
+
+/** The conditional client headers among `headers` (the client's, read as attributes). */
+export function sentConditionalHeaders(config: RuntimeConfig, headers: ReadonlyMap<string, string>): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const name of conditionalClientHeaders(config)) {
+    const value = headers.get(name);
+    if (value !== undefined) found.set(name, value);
+  }
+  return found;
 }

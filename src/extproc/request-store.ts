@@ -22,6 +22,8 @@ export interface RequestState {
   readonly startedAt: number;
   /** The body as the client sent it (the first attempt sends it as is when nothing changed it). */
   readonly clientBody: Buffer;
+  /** The conditional client headers the client sent (client-headers.ts), for each attempt's backend. */
+  readonly clientHeaders: ReadonlyMap<string, string>;
   request?: ClientRequest;
   model?: RuntimeModel;
   /** Upstream attempts so far (1 = no retry). */

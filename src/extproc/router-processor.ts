@@ -16,9 +16,11 @@ import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/
 import type { TokenUsage } from '../providers/usage';
 import { reservationMetadata } from '../ratelimit/request-limits';
 import { RequestSettler } from '../ratelimit/request-settler';
+import { envoyReason } from '../telemetry/envoy-answers';
+import type { EnvoyEnd } from '../telemetry/envoy-ends';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import { readAttributes } from './attributes';
-import { acceptedClientHeaders } from './client-headers';
+import { acceptedClientHeaders, sentConditionalHeaders } from './client-headers';
 import type { MessageAttributes } from './attributes';
 import { prepareDirectAttempt } from './direct-attempt';
 import type { DirectAttempt, FailedAttempt } from './direct-attempt';
@@ -102,9 +104,23 @@ export class RouterProcessor implements StreamProcessor {
     if (this.state) this.store.delete(this.state.id);
     this.settler.close(this.state, this.status);
     if (this.recorded || !this.state) return;
-    // Ended before its end: the client left, the upstream broke off, a timeout.
-    this.reason ??= 'incomplete';
-    this.record();
+    // Ended without aigw seeing the end: Envoy answered (503, 504, a 429 from the ratelimit
+    // filter), the upstream broke off, the client left. Envoy's access-log entry says how.
+    this.recorded = true;
+    const ends = this.context.envoyEnds;
+    if (!ends) return this.recordEnd(undefined);
+    ends.await(this.state.id, (end) => this.recordEnd(end));
+  }
+
+  /** The record of a request whose end only Envoy saw (undefined: Envoy did not say in time). */
+  private recordEnd(end: EnvoyEnd | undefined): void {
+    if (end) {
+      this.status = end.status;
+      this.reason = envoyReason(end);
+    } else {
+      this.reason ??= 'incomplete';
+    }
+    this.record(end);
   }
 
   private expect(phase: Phase): void {
@@ -133,7 +149,7 @@ export class RouterProcessor implements StreamProcessor {
       const shape = headers.has('anthropic-version') ? 'anthropic' : 'openai';
       const ids = visibleModels(this.config.models.keys(), caller, this.config.accessProfiles, this.access);
       this.finishWith(200);
-      return immediateResponse(200, JSON.stringify(modelList(shape, ids)), { 'content-type': 'application/json' }, 'aigw_models');
+      return immediateResponse(200, JSON.stringify(modelList(shape, ids)), { 'content-type': 'application/json' }, 'aigw_models', { recorded: true });
     };
     return identity instanceof Promise ? identity.then(answer).catch((error: unknown) => this.fail(error)) : answer(identity);
   }
@@ -162,6 +178,7 @@ export class RouterProcessor implements StreamProcessor {
       startedAt: Date.now(),
       attempts: 0,
       clientBody: body,
+      clientHeaders: sentConditionalHeaders(this.config, attributes.headers),
     };
     this.state = state;
     this.store.add(state);
@@ -267,17 +284,22 @@ export class RouterProcessor implements StreamProcessor {
     if (this.reader?.streaming) this.settler.streamed(state, replaced ?? chunk);
     const response = { response_body: { response: replaced ? { body_mutation: { body: replaced } } : {} } };
     if (!endOfStream) return response;
+    // A 200 whose body was not an answer: the translator wrote an error body, the client gets a 502.
+    const failed = this.reader?.ok === true && state.translator?.failedResponse === true;
+    if (failed) this.reason = 'upstream_invalid_response';
     this.settler.finished(this.status, state.translator?.usage());
-    const usage = this.finishWith(this.status);
+    const usage = this.finishWith(failed ? 502 : this.status);
     // A non-streamed body aigw wrote itself (translated, reshaped) is JSON, whatever the provider's type said.
     const rewritten = replaced !== undefined && replaced.length > 0 && this.reader?.streaming === false;
-    return { ...response, dynamic_metadata: this.endMetadata(usage, rewritten ? { json_body: true } : {}) };
+    const extra = { ...(rewritten ? { json_body: true } : {}), ...(failed ? { response_status: 502 } : {}) };
+    return { ...response, dynamic_metadata: this.endMetadata(usage, extra) };
   }
 
   /** Usage for the access log, and what the request used for rate-limit settlement and spend. */
   private endMetadata(usage: TokenUsage | undefined, extra: Record<string, unknown> = {}): ProcessingResponse['dynamic_metadata'] {
-    const fields = { ...endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary()), ...extra };
-    return Object.keys(fields).length > 0 ? toStruct({ [METADATA_NAMESPACE]: fields }) : undefined;
+    // `recorded`: aigw has this request's record, so Envoy sends no access-log entry for it.
+    const fields = { ...endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary()), ...extra, recorded: true };
+    return toStruct({ [METADATA_NAMESPACE]: fields });
   }
 
   /** The request ends with this status: recorded once. */
@@ -288,7 +310,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** Metrics, span and audit record for the finished request; returns its usage. */
-  private record(): TokenUsage | undefined {
+  private record(envoy?: EnvoyEnd): TokenUsage | undefined {
     this.recorded = true;
     const state = this.state;
     const model = state?.model?.name ?? 'unknown';
@@ -310,6 +332,7 @@ export class RouterProcessor implements StreamProcessor {
       guardrails: this.guardrails,
       reason: this.reason,
       routedFrom: this.routedFrom,
+      ...(envoy ? { envoy: { flags: envoy.flags, details: envoy.details } } : {}),
     });
     return usage;
   }
@@ -346,7 +369,10 @@ export class RouterProcessor implements StreamProcessor {
     }
     const summary = this.guardrails?.summary();
     this.finishWith(gatewayError.status);
-    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`, summary ? { guardrails: summary } : {});
+    return immediateResponse(gatewayError.status, errorJson(this.shape, gatewayError), { 'content-type': 'application/json' }, `aigw_${gatewayError.code ?? gatewayError.type}`, {
+      recorded: true,
+      ...(summary ? { guardrails: summary } : {}),
+    });
   }
 }
 

@@ -2,6 +2,7 @@ import type { ProcessingRequest__Output } from '../generated/envoy/service/ext_p
 import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/ProcessingResponse';
 import type { AdminSnapshot } from '../admin/admin-state';
 import type { RequestSettlement } from '../ratelimit/settlement';
+import type { EnvoyEnds } from '../telemetry/envoy-ends';
 import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { TelemetryServices } from '../telemetry/request-telemetry';
@@ -66,6 +67,8 @@ export interface ProcessorContext {
   readonly telemetry?: TelemetryServices;
   /** Runtime keys, catalog and profiles from the admin store; absent when the admin API is off. */
   readonly access?: { current(): AdminSnapshot };
+  /** Where a processor that did not see its request end waits for Envoy's access-log entry; absent in unit tests. */
+  readonly envoyEnds?: EnvoyEnds;
   /** The rate-limit service, which settles each request's reservation when it ends; absent without limits. */
   readonly settlement?: RequestSettlement;
 }

@@ -6,7 +6,7 @@ import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/
 import type { RuntimeBackend, RuntimeConfig } from '../config/runtime';
 import type { UpstreamRequest } from '../providers/translator';
 import { createTranslator } from '../providers/registry';
-import { KEEP_PREFIX, acceptedClientHeaders, conditionalClientHeaders } from './client-headers';
+import { acceptedClientHeaders, conditionalClientHeaders } from './client-headers';
 import { headerMutation, immediateResponse, readHeaders, structPath, toStruct } from './messages';
 import type { RequestStore } from './request-store';
 import type { ProcessorContext, StreamProcessor } from './stream-processor';
@@ -86,7 +86,7 @@ export class UpstreamProcessor implements StreamProcessor {
     const translator = createTranslator(state.request, { backend, upstreamModel: entry.upstreamModel, maxStreamEventBytes: state.config.limits.maxStreamEventBytes });
     state.backend = backend;
     state.translator = translator;
-    const client = clientHeaders(state.config, backend, headers);
+    const client = clientHeaders(state.config, backend, state.clientHeaders);
     const clear = [...CREDENTIAL_HEADERS, ...state.model.upstreamHeaders, ...(state.direct?.headers ?? []), ...client.remove];
     const upstream = translator.requestBody();
     const answer = (value: UpstreamRequest): ProcessingResponse => replaceRequest(backend, { ...value, headers: { ...client.set, ...value.headers } }, clear, translator.warnings);
@@ -126,15 +126,15 @@ export function backendOf(message: Pick<ProcessingRequest__Output, 'attributes'>
 
 /**
  * The conditional client headers for this attempt (client-headers.ts): those its backend may
- * have come back from their x-aigw-keep-* copies; the others go. An OpenAI organization or
+ * have are set from the values the client sent; the others go. An OpenAI organization or
  * project belongs to the client's account, never the backend's.
  */
-function clientHeaders(config: RuntimeConfig, backend: RuntimeBackend, headers: ReadonlyMap<string, string>): { set: Record<string, string>; remove: string[] } {
+function clientHeaders(config: RuntimeConfig, backend: RuntimeBackend, sent: ReadonlyMap<string, string>): { set: Record<string, string>; remove: string[] } {
   const accepted = new Set(acceptedClientHeaders(backend));
   const set: Record<string, string> = {};
   const remove = ['openai-organization', 'openai-project'];
   for (const name of conditionalClientHeaders(config)) {
-    const kept = headers.get(`${KEEP_PREFIX}${name}`);
+    const kept = sent.get(name);
     if (accepted.has(name) && kept !== undefined) set[name] = kept;
     else remove.push(name);
   }

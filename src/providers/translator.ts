@@ -52,6 +52,12 @@ export interface Translator {
    * through as they arrive instead of holding the body back. Absent means it may rewrite.
    */
   readonly responsePassesThrough?: boolean;
+  /**
+   * True once a successful (2xx) non-streamed answer turned out not to be one (an error
+   * object, HTML, nothing readable): the client gets the error body `responseBody` wrote,
+   * with status 502 instead of the provider's 200.
+   */
+  readonly failedResponse?: boolean;
 }
 
 /** Builds the translator for a (client API, backend kind) pair. */

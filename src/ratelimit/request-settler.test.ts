@@ -21,7 +21,7 @@ const body = { model: 'm', max_tokens: 50, stream: true, messages: [{ role: 'use
 function state(usage?: TokenUsage): RequestState {
   const request = parseClientRequest('openai-chat', Buffer.from(JSON.stringify(body)));
   const translator = { usage: () => usage } as Partial<Translator> as Translator;
-  return { id: 'req-1', config, identity: { caller: 'c' } as RequestState['identity'], endpoint: { kind: 'model-call', api: 'openai-chat' }, path: '/v1/chat/completions', errorShape: 'openai', startedAt: 0, attempts: 1, clientBody: request.rawBody, request, model: config.models.get('m'), translator };
+  return { id: 'req-1', config, identity: { caller: 'c' } as RequestState['identity'], endpoint: { kind: 'model-call', api: 'openai-chat' }, path: '/v1/chat/completions', errorShape: 'openai', startedAt: 0, attempts: 1, clientBody: request.rawBody, clientHeaders: new Map(), request, model: config.models.get('m'), translator };
 }
 
 function settler(): { settler: RequestSettler; calls: Array<[string, Used]> } {

@@ -39,6 +39,8 @@ export interface RequestEnd {
   readonly reason?: string;
   /** When a routing rule chose the model: the model asked for and the rule. */
   readonly routedFrom?: { readonly model: string; readonly rule: string };
+  /** When Envoy answered (or saw the end aigw did not): its response flags and details. */
+  readonly envoy?: { readonly flags: string; readonly details: string };
 }
 
 const MODEL_SCAN_BYTES = 8192;
@@ -155,6 +157,7 @@ export class RequestTelemetry {
       stream: request?.stream ?? false,
       status: outcome.status,
       reason: outcome.reason ?? null,
+      ...(outcome.envoy ? { response_flags: outcome.envoy.flags, response_details: outcome.envoy.details } : {}),
       attempts: outcome.attempts,
       latency_ms: Math.round(seconds * 1000),
       ttft_ms: ttft === undefined ? null : Math.round(ttft * 1000),
@@ -185,6 +188,7 @@ export class RequestTelemetry {
     if (outcome.requestId) attributes['aigw.request_id'] = outcome.requestId;
     if (outcome.identity) Object.assign(attributes, { 'aigw.caller': outcome.identity.caller, 'aigw.team': outcome.identity.team, 'aigw.project': outcome.identity.project });
     if (outcome.backend) attributes['aigw.backend'] = outcome.backend.name;
+    if (outcome.envoy) Object.assign(attributes, { 'envoy.response_flags': outcome.envoy.flags, 'envoy.response_code_details': outcome.envoy.details });
     if (usage) {
       Object.assign(attributes, {
         'gen_ai.usage.input_tokens': usage.inputTokens,

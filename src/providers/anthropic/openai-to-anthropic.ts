@@ -16,6 +16,7 @@ import { parseJson } from './json-guards';
  */
 export class OpenAIToAnthropic implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   /** `created` for the response: one value for every chunk of a stream. */
   private readonly created: number;
   private readonly stream: AnthropicStreamToOpenAI | undefined;
@@ -59,6 +60,7 @@ export class OpenAIToAnthropic implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     // A 200 that is not a message: an error object in the body, or something unreadable.
+    this.failedResponse = true;
     const error = readAnthropicError(parsed) ?? { type: 'api_error', message: 'upstream returned a body that is not an Anthropic message' };
     return Buffer.from(JSON.stringify(toOpenAIError(error.type, error.message, 500)));
   }

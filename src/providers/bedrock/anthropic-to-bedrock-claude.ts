@@ -20,6 +20,7 @@ import { signBedrockRequest } from './sign-bedrock-request';
  */
 export class AnthropicToBedrockClaude implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly frames: InvokeStreamToSse | undefined;
   private readonly decoder: SseDecoder;
   private readonly counts = emptyCounts();
@@ -63,6 +64,7 @@ export class AnthropicToBedrockClaude implements Translator {
       this.read(parsed.usage);
       return body;
     }
+    this.failedResponse = true;
     const message = readBedrockErrorMessage(parsed) ?? 'upstream returned a body that is not an Anthropic message';
     return Buffer.from(JSON.stringify({ type: 'error', error: { type: 'api_error', message } }));
   }

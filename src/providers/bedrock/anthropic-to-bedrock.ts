@@ -27,6 +27,7 @@ export interface AnthropicToBedrockOptions {
  */
 export class AnthropicToBedrock implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly id: string;
   private readonly now: () => Date;
   private readonly stream: BedrockStreamToAnthropic | undefined;
@@ -67,6 +68,7 @@ export class AnthropicToBedrock implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     // A 200 that is not a response: an error message in the body, or something unreadable.
+    this.failedResponse = true;
     const message = readBedrockErrorMessage(parsed) ?? 'upstream returned a body that is not a Bedrock Converse response';
     return Buffer.from(JSON.stringify({ type: 'error', error: { type: 'api_error', message } }));
   }

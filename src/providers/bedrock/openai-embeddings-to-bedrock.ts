@@ -17,6 +17,7 @@ import { signBedrockRequest } from './sign-bedrock-request';
  */
 export class OpenAIEmbeddingsToBedrock implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly chunks: Buffer[] = [];
   private context: { model: string; encoding: 'float' | 'base64'; inputCount: number; family: EmbeddingFamily } | undefined;
   private lastUsage: TokenUsage | undefined;
@@ -53,6 +54,7 @@ export class OpenAIEmbeddingsToBedrock implements Translator {
       this.lastUsage = converted.usage;
       return Buffer.from(JSON.stringify(converted.body));
     }
+    this.failedResponse = true;
     const message = readBedrockErrorMessage(parsed) ?? 'upstream returned a body that is not an embeddings response';
     return Buffer.from(JSON.stringify(toOpenAIErrorFromBedrock(message, 500)));
   }

@@ -20,6 +20,7 @@ import { signBedrockRequest } from './sign-bedrock-request';
  */
 export class OpenAIToBedrockClaude implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly created: number;
   private readonly frames: InvokeStreamToSse | undefined;
   private readonly stream: AnthropicStreamToOpenAI | undefined;
@@ -61,6 +62,7 @@ export class OpenAIToBedrockClaude implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     const anthropicError = readAnthropicError(parsed);
+    this.failedResponse = true;
     const message = anthropicError?.message ?? readBedrockErrorMessage(parsed) ?? 'upstream returned a body that is not an Anthropic message';
     return Buffer.from(JSON.stringify(toOpenAIError(anthropicError?.type ?? 'api_error', message, 500)));
   }

@@ -26,6 +26,7 @@ export interface BedrockTranslatorOptions {
  */
 export class OpenAIToBedrock implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly id: string;
   /** `created` for the response: one value for every chunk of a stream. */
   private readonly created: number;
@@ -71,6 +72,7 @@ export class OpenAIToBedrock implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     // A 200 that is not a response: an error message in the body, or something unreadable.
+    this.failedResponse = true;
     const message = readBedrockErrorMessage(parsed) ?? 'upstream returned a body that is not a Bedrock Converse response';
     return Buffer.from(JSON.stringify(toOpenAIErrorFromBedrock(message, 500)));
   }

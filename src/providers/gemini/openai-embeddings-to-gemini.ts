@@ -15,6 +15,7 @@ import { convertGeminiError, readGeminiError, toOpenAIErrorFromGemini } from './
  */
 export class OpenAIEmbeddingsToGemini implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly bodyChunks: Buffer[] = [];
   private encoding: 'float' | 'base64' = 'float';
   private inputCount = 0;
@@ -48,6 +49,7 @@ export class OpenAIEmbeddingsToGemini implements Translator {
       this.lastUsage = converted.usage;
       return Buffer.from(JSON.stringify(converted.body));
     }
+    this.failedResponse = true;
     const error = readGeminiError(parsed) ?? { code: 500, message: 'upstream returned a body that is not a Gemini embeddings response', status: 'INTERNAL' };
     return Buffer.from(JSON.stringify(toOpenAIErrorFromGemini(error, error.code ?? 500)));
   }

@@ -25,6 +25,7 @@ export function randomIdPrefix(): string {
  */
 export class OpenAIToGemini implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   /** `created` for the response: one value for every chunk of a stream. */
   private readonly created: number;
   private readonly ids: GeminiIds;
@@ -73,6 +74,7 @@ export class OpenAIToGemini implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     // A 200 that is not a response: an error object in the body, or something unreadable.
+    this.failedResponse = true;
     const error = readGeminiError(parsed) ?? { code: 500, message: 'upstream returned a body that is not a Gemini response', status: 'INTERNAL' };
     return Buffer.from(JSON.stringify(toOpenAIErrorFromGemini(error, error.code ?? 500)));
   }

@@ -18,6 +18,7 @@ import { upstreamPath } from './upstream-path';
  */
 export class AnthropicToOpenAI implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   /** Names the message if the backend sends no id (OpenAI always does; not every compatible server). */
   private readonly fallbackId: string;
   private readonly stream: OpenAIStreamToAnthropic | undefined;
@@ -63,6 +64,7 @@ export class AnthropicToOpenAI implements Translator {
       return Buffer.from(JSON.stringify(converted.body));
     }
     // A 200 that is not a completion: an error object in the body, or something unreadable.
+    this.failedResponse = true;
     return Buffer.from(JSON.stringify(errorWithoutStatus(parsed, 'upstream returned a body that is not an OpenAI chat completion')));
   }
 

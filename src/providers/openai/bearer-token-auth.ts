@@ -26,6 +26,10 @@ export class BearerTokenAuth implements Translator {
     return this.inner.responsePassesThrough;
   }
 
+  get failedResponse(): boolean | undefined {
+    return this.inner.failedResponse;
+  }
+
   async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     let token;

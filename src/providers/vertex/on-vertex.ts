@@ -59,6 +59,10 @@ export class OnVertex implements Translator {
     return this.inner.responsePassesThrough;
   }
 
+  get failedResponse(): boolean | undefined {
+    return this.inner.failedResponse;
+  }
+
   async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     const { path, body } = this.rewrite(upstream);

@@ -22,6 +22,7 @@ const TRANSLATED = new Set(['model', 'input', 'dimensions', 'encoding_format', '
  */
 export class OpenAIEmbeddingsToVertex implements Translator {
   readonly warnings: string[] = [];
+  failedResponse = false;
   private readonly chunks: Buffer[] = [];
   private encoding: 'float' | 'base64' = 'float';
   private inputCount = 0;
@@ -58,6 +59,7 @@ export class OpenAIEmbeddingsToVertex implements Translator {
     const predictions = isRecord(parsed) && Array.isArray(parsed.predictions) ? parsed.predictions : undefined;
     const vectors = predictions?.map((prediction: unknown) => (isRecord(prediction) && isRecord(prediction.embeddings) ? prediction.embeddings : undefined));
     if (!vectors || vectors.length !== this.inputCount || !vectors.every((vector) => vector && Array.isArray(vector.values))) {
+      this.failedResponse = true;
       const error = readGeminiError(parsed) ?? { code: 500, message: 'upstream returned a body that is not a Vertex embeddings response', status: 'INTERNAL' };
       return Buffer.from(JSON.stringify(toOpenAIErrorFromGemini(error, error.code ?? 500)));
     }
