@@ -94,12 +94,14 @@ export function parseWrkOutput(output: string, durationSeconds: number): WrkResu
   };
 }
 
-/** Runs wrk (a warm-up run, then the measured one) against a target's listener. */
-export async function runWrk(bin: string, port: number, body: Buffer, options: WrkOptions, dir: string): Promise<WrkResult> {
+/** Runs wrk (a warm-up run, then the measured one) against a target's listener; `core` pins it with taskset. */
+export async function runWrk(wrk: string, port: number, body: Buffer, options: WrkOptions, dir: string, core?: string): Promise<WrkResult> {
+  const bin = core === undefined ? wrk : 'taskset';
+  const pin = core === undefined ? [] : ['-c', core, wrk];
   const script = join(dir, 'bench.lua');
   writeFileSync(script, luaScript(body));
   const url = `http://127.0.0.1:${port}${CHAT_PATH}`;
-  const args = (seconds: number): string[] => ['-t1', `-c${options.connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  const args = (seconds: number): string[] => [...pin, '-t1', `-c${options.connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
   let warmupRequests = 0;
   if (options.warmupSeconds > 0) {
     const warmup = await runWrkOnce(bin, args(Math.max(1, Math.round(options.warmupSeconds))), (options.warmupSeconds + 30) * 1000);

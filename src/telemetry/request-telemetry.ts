@@ -117,7 +117,9 @@ export class RequestTelemetry {
       team: outcome.identity?.team ?? 'unknown',
       project: outcome.identity?.project ?? 'unknown',
     };
-    const error = errorType(outcome.status);
+    // A request Envoy cut short after its status went out (an upstream reset, a timeout, the
+    // client gone) failed, whatever that status said.
+    const error = errorType(outcome.status) ?? (outcome.envoy?.flags ? outcome.envoy.flags : undefined);
     const usage = outcome.usage;
     const price = outcome.model ? outcome.config.prices.priceOf(outcome.model, outcome.backend?.name) : undefined;
     const costUsd = usage && price ? costMicros(usage, price) / 1_000_000 : undefined;
