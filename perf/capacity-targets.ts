@@ -97,7 +97,9 @@ export async function startCapacityTargets(options: CapacityOptions): Promise<Ca
     const plainBootstrap = join(dir, 'envoy-plain.yaml');
     const plainAdmin = await freePort();
     writeFileSync(plainBootstrap, stringify(plainEnvoyBootstrap(ports.plain, plainAdmin, ports.upstream)));
-    const aigw = pinned('aigw', SERVER_CORE, process.execPath, [cli, 'serve', '--config', configPath], dir);
+    // AIGW_NODE_OPTIONS: extra node flags for aigw (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to see where its time goes).
+    const nodeFlags = (process.env.AIGW_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+    const aigw = pinned('aigw', SERVER_CORE, process.execPath, [...nodeFlags, cli, 'serve', '--config', configPath], dir);
     started.push(aigw);
     const envoyArgs = (bootstrap: string, baseId: number): string[] => ['-c', bootstrap, '--concurrency', '1', '--disable-hot-restart', '--log-level', 'error', '--base-id', String(baseId)];
     const envoyAigw = pinned('envoy-aigw', SERVER_CORE, envoyBin, envoyArgs(aigwBootstrap, 7401), dir);

@@ -101,13 +101,15 @@ end
 
 /**
  * The response script, first in the filter chain so it sees the response last, after aigw:
- * - a non-streamed answer is held until its end (aigw rewrites it as a whole anyway), so
- *   when aigw answers instead of the provider (a guardrail block, an error) its status and
- *   content type can still change (aigw names them in metadata with the last chunk), and
- *   it gets its length back (ext_proc's streamed mode drops content-length);
+ * - a non-streamed answer aigw rewrites (io.aigw `hold`, set for the attempt that serves it;
+ *   or an error, or a body aigw decodes) is held until its end, so when aigw answers instead
+ *   of the provider (a guardrail block, a 200 that was no answer) its status and content type
+ *   can still change (aigw names them in metadata with the last chunk), and it gets its
+ *   length back (ext_proc's streamed mode drops content-length); an answer that passes
+ *   through untouched is not held;
  * - \`x-aigw-warning\` (the options the serving backend dropped), the SSE content type for
  *   streams, no content-encoding when aigw decoded the body (it sends it decoded);
- * - any response header that echoes a credential the attempt sent is redacted.
+ * - on an error, any response header that echoes a credential the attempt sent is redacted.
  */
 export function luaResponseSource(credentialHeaders: readonly string[]): string {
   return `-- Rendered by aigw (src/config/render-envoy-lua.ts).
@@ -117,26 +119,32 @@ local CREDENTIALS = ${luaSet([...new Set([...CREDENTIAL_HEADERS, ...credentialHe
 function envoy_on_response(handle)
   local aigw = handle:streamInfo():dynamicMetadata():get(${luaString(METADATA_NAMESPACE)})
   if aigw == nil then return end
-  if not aigw["stream"] then
+  local headers = handle:headers()
+  local status = tonumber(headers:get(":status")) or 0
+  local coding = headers:get("content-encoding")
+  local decoded = coding and DECODABLE[string.lower(coding)]
+  local ok = status >= 200 and status < 300
+  -- A non-streamed answer aigw rewrites (translated, guarded, decoded, an error reshaped) is
+  -- held to its end; one that passes through untouched goes out as it comes.
+  if not aigw["stream"] and (aigw["hold"] or decoded or not ok) then
     -- Waiting for the body yields: every object is fetched again after it.
     local body = handle:body()
     aigw = handle:streamInfo():dynamicMetadata():get(${luaString(METADATA_NAMESPACE)})
-    if body then handle:headers():replace("content-length", string.format("%d", body:length())) end
+    headers = handle:headers()
+    if body then headers:replace("content-length", string.format("%d", body:length())) end
+    if aigw["response_status"] then headers:replace(":status", string.format("%d", aigw["response_status"])) end
+    if aigw["json_body"] then headers:replace("content-type", "application/json") end
   end
-  local metadata = handle:streamInfo():dynamicMetadata()
-  local headers = handle:headers()
-  if aigw["response_status"] then headers:replace(":status", string.format("%d", aigw["response_status"])) end
-  if aigw["json_body"] then headers:replace("content-type", "application/json") end
   local warning = aigw["warning"]
   if warning and warning ~= "" then headers:replace("x-aigw-warning", warning) end
-  local coding = headers:get("content-encoding")
-  if coding and DECODABLE[string.lower(coding)] then headers:remove("content-encoding") end
-  local status = tonumber(headers:get(":status")) or 0
-  if aigw["stream"] and status >= 200 and status < 300 then
+  if decoded then headers:remove("content-encoding") end
+  if aigw["stream"] and ok then
     local kind = headers:get("content-type") or ""
     if string.find(kind, "^text/event%-stream") == nil then headers:replace("content-type", "text/event-stream; charset=utf-8") end
   end
-  local upstream = metadata:get(${luaString(UPSTREAM_HEADERS_NAMESPACE)})
+  -- A provider's error may echo the key it got: never in a header to the client.
+  if ok then return end
+  local upstream = handle:streamInfo():dynamicMetadata():get(${luaString(UPSTREAM_HEADERS_NAMESPACE)})
   if upstream == nil then return end
   local secrets = {}
   for name, value in pairs(upstream) do

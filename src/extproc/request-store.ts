@@ -36,6 +36,8 @@ export interface RequestState {
    * header names it set (a later attempt on another backend clears them).
    */
   direct?: { readonly backend: string; readonly headers: readonly string[] };
+  /** Whether response guardrails read this request's answer (then every answer is held whole). */
+  guardrailsReadResponses?: boolean;
   /** Why the first attempt's backend could not be prepared: that attempt is answered with it. */
   directFailure?: { readonly backend: string; readonly error: GatewayError };
 }

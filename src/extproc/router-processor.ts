@@ -200,6 +200,7 @@ export class RouterProcessor implements StreamProcessor {
     state.model = model;
     this.routedFrom = admission.routedFrom;
     this.guardrails = admission.guardrails;
+    state.guardrailsReadResponses = admission.guardrails?.readsResponses === true;
     const direct = prepareDirectAttempt(request, model, this.config.limits);
     if (direct instanceof Promise) return direct.then((prepared) => this.answerRequest(state, prepared)).catch((error: unknown) => this.fail(error));
     return this.answerRequest(state, direct);
@@ -245,6 +246,7 @@ export class RouterProcessor implements StreamProcessor {
         direct_path: direct.upstream.path,
         direct_forward: acceptedClientHeaders(direct.entry.backend).join(','),
         warning: direct.translator.warnings.join('; '),
+        hold: holdsResponse(direct.translator, this.guardrails),
       });
       // The client's own bytes need no copy back to Envoy.
       if (direct.upstream.body !== state.clientBody) body = direct.upstream.body;
@@ -374,6 +376,14 @@ export class RouterProcessor implements StreamProcessor {
       ...(summary ? { guardrails: summary } : {}),
     });
   }
+}
+
+/**
+ * Whether a non-streamed answer is rewritten as a whole (translated, or read by response
+ * guardrails): the response Lua filter then holds it, so aigw can still set its status.
+ */
+export function holdsResponse(translator: { readonly responsePassesThrough?: boolean }, guardrails: GuardrailRun | undefined): boolean {
+  return translator.responsePassesThrough !== true || guardrails?.readsResponses === true;
 }
 
 function unknownUrl(attributes: MessageAttributes): GatewayError {

@@ -89,7 +89,9 @@ export class UpstreamProcessor implements StreamProcessor {
     const client = clientHeaders(state.config, backend, state.clientHeaders);
     const clear = [...CREDENTIAL_HEADERS, ...state.model.upstreamHeaders, ...(state.direct?.headers ?? []), ...client.remove];
     const upstream = translator.requestBody();
-    const answer = (value: UpstreamRequest): ProcessingResponse => replaceRequest(backend, { ...value, headers: { ...client.set, ...value.headers } }, clear, translator.warnings);
+    // Guardrails that read responses are the request's; a failover attempt's translator decides the rest.
+    const hold = translator.responsePassesThrough !== true || state.guardrailsReadResponses === true;
+    const answer = (value: UpstreamRequest): ProcessingResponse => replaceRequest(backend, { ...value, headers: { ...client.set, ...value.headers } }, clear, { warning: translator.warnings.join('; '), hold });
     return upstream instanceof Promise ? upstream.then(answer) : answer(upstream);
   }
 
@@ -147,7 +149,7 @@ function clientHeaders(config: RuntimeConfig, backend: RuntimeBackend, sent: Rea
  * of this backend (replacing the first attempt's), and the headers it sent (their credential
  * values are taken out of any response header that echoes them).
  */
-function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest, clear: readonly string[], warnings: readonly string[]): ProcessingResponse {
+function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest, clear: readonly string[], response: { warning: string; hold: boolean }): ProcessingResponse {
   const set: Record<string, string> = {
     // Not the client's accept-encoding: the gateway reads (and mostly rewrites) every body, so
     // it asks for plain bytes; a provider that compresses anyway is decoded (content-decoding.ts).
@@ -166,6 +168,6 @@ function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest, clea
         body_mutation: { body: upstream.body },
       },
     },
-    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: { warning: warnings.join('; ') }, [UPSTREAM_HEADERS_NAMESPACE]: upstream.headers }),
+    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: response, [UPSTREAM_HEADERS_NAMESPACE]: upstream.headers }),
   };
 }
