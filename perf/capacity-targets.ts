@@ -35,6 +35,8 @@ export interface CapacityOptions {
   dir: string;
   /** Token limits in Redis (a quota every request meets, none reaches). */
   limits: boolean;
+  /** ext_proc over plain TCP on loopback (what older versions defaulted to; today's refuses it without mTLS). */
+  tcp: boolean;
 }
 
 /** `taskset -c <core> command args…`. */
@@ -47,11 +49,11 @@ export function pinSelf(): void {
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
 }
 
-function aigwConfig(socket: string, ports: CapacityTargets['ports'], redisPort: number | undefined): Record<string, unknown> {
+function aigwConfig(grpc: string, ports: CapacityTargets['ports'], redisPort: number | undefined): Record<string, unknown> {
   return {
     listener: { address: '127.0.0.1', port: ports.aigw },
     envoy: { adminAddress: '127.0.0.1', adminPort: 0, accessLog: '/dev/null' },
-    server: { grpc: [`unix:${socket}`], admin: `127.0.0.1:${ports.aigwAdmin}`, drainSeconds: 0 },
+    server: { grpc: [grpc], admin: `127.0.0.1:${ports.aigwAdmin}`, drainSeconds: 0 },
     backends: [
       { name: 'fake', kind: 'openai', baseUrl: `http://127.0.0.1:${ports.upstream}/v1` },
       { name: 'fake-anthropic', kind: 'anthropic', baseUrl: `http://127.0.0.1:${ports.upstream}` },
@@ -91,7 +93,8 @@ export async function startCapacityTargets(options: CapacityOptions): Promise<Ca
       started.push(redis);
     }
     const configPath = join(dir, 'aigw.yaml');
-    writeFileSync(configPath, stringify(aigwConfig(join(dir, 'aigw.sock'), ports, redisPort)));
+    const grpc = options.tcp ? `127.0.0.1:${await freePort()}` : `unix:${join(dir, 'aigw.sock')}`;
+    writeFileSync(configPath, stringify(aigwConfig(grpc, ports, redisPort)));
     const aigwBootstrap = join(dir, 'envoy-aigw.yaml');
     execFileSync(process.execPath, [cli, 'render-envoy', configPath, '--out', aigwBootstrap], { stdio: 'ignore' });
     const plainBootstrap = join(dir, 'envoy-plain.yaml');

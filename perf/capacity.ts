@@ -4,12 +4,13 @@
  * process, and wrk) on core 1; CPU per request read from /proc; rounds alternate the targets
  * and the report gives medians. Not part of `npm test`.
  *
- *   npm run bench:capacity -- [--rounds 3] [--seconds 10] [--connections 32] [--limits] [--root DIR] [--label TEXT]
+ *   npm run bench:capacity -- [--rounds 3] [--seconds 10] [--connections 32] [--limits] [--tcp] [--root DIR] [--label TEXT]
  *
  * Targets: `envoy` (Envoy alone proxying OpenAI chat), `passthrough` (Envoy + aigw, an
  * OpenAI backend), `translating` (Envoy + aigw, OpenAI client → Anthropic backend), and with
  * --limits `passthrough` carries a Redis token quota. --root measures another checkout's
- * aigw (its dist/ must be built), against Envoy alone in the same run.
+ * aigw (its dist/ must be built), against Envoy alone in the same run; --tcp serves ext_proc
+ * over plain loopback TCP (older versions' default; today's config refuses it without mTLS).
  * Writes perf/results/capacity-<time>.json and prints a table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,12 +34,13 @@ interface Args {
   seconds: number;
   connections: number;
   limits: boolean;
+  tcp: boolean;
   root: string;
   label: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { rounds: 3, seconds: 10, connections: 32, limits: false, root: resolve(__dirname, '..', '..'), label: '' };
+  const args: Args = { rounds: 3, seconds: 10, connections: 32, limits: false, tcp: false, root: resolve(__dirname, '..', '..'), label: '' };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     const value = (): string => argv[++index] ?? '';
@@ -46,6 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--connections') args.connections = Number(value());
     else if (flag === '--limits') args.limits = true;
+    else if (flag === '--tcp') args.tcp = true;
     else if (flag === '--root') args.root = resolve(value());
     else if (flag === '--label') args.label = value();
     else throw new Error(`unknown flag ${flag}`);
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
   if (!wrk) throw new Error('wrk is needed on PATH (apt-get install wrk)');
   pinSelf();
   const dir = makeTempDir('aigw-capacity-');
-  const targets = await startCapacityTargets({ root: args.root, dir, limits: args.limits });
+  const targets = await startCapacityTargets({ root: args.root, dir, limits: args.limits, tcp: args.tcp });
   const rounds: Record<Target, Round[]> = { envoy: [], passthrough: [], translating: [] };
   let rss = 0;
   try {
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
     await stopCapacityTargets(targets);
   }
   const results = Object.fromEntries(TARGETS.map((target) => [target, medians(rounds[target])])) as Record<Target, Round>;
-  const report = { timestamp: new Date().toISOString(), label: args.label, root: args.root, limits: args.limits, parameters: { rounds: args.rounds, seconds: args.seconds, connections: args.connections }, medians: results, rounds, aigwRssAt1000Mb: rss };
+  const report = { timestamp: new Date().toISOString(), label: args.label, root: args.root, limits: args.limits, tcp: args.tcp, parameters: { rounds: args.rounds, seconds: args.seconds, connections: args.connections }, medians: results, rounds, aigwRssAt1000Mb: rss };
   const outDir = resolve(__dirname, '..', '..', 'perf', 'results');
   mkdirSync(outDir, { recursive: true });
   const path = resolve(outDir, `capacity-${report.timestamp.replace(/[:.]/g, '-')}.json`);
