@@ -21,16 +21,14 @@ export function presentedKey(headers: ReadonlyMap<string, string>): string | und
 }
 
 /**
- * Finds the caller for a key by comparing the SHA-256 digest of the presented key with
- * every configured digest in constant time, without stopping at a match, so the time
- * taken says nothing about which key (or how much of it) was right.
+ * Finds the caller for a key by the SHA-256 digest of the presented key, one map lookup
+ * whatever the number of callers. The lookup's timing can only depend on the digest, which
+ * says nothing about the key (or how much of one was right); the stored digest is still
+ * compared in constant time.
  */
 export function authenticate(config: RuntimeConfig, key: string | undefined): Identity | undefined {
   if (key === undefined || key.length > 4096) return undefined;
-  const digest = createHash('sha256').update(key, 'utf8').digest();
-  let found: Identity | undefined;
-  for (const [stored, identity] of config.callersByKeyDigest) {
-    if (timingSafeEqual(stored, digest) && found === undefined) found = identity;
-  }
-  return found;
+  const digest = createHash('sha256').update(key, 'utf8').digest('hex');
+  const found = config.callersByKeyDigest.get(digest);
+  return found && timingSafeEqual(Buffer.from(digest, 'hex'), Buffer.from(found.digest, 'hex')) ? found.identity : undefined;
 }

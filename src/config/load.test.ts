@@ -221,7 +221,7 @@ describe('valid config files', () => {
       { backend: 'azure', priority: 1, upstreamModel: 'gpt-4o' },
     ]);
     expect(config.models.get('shared')?.retries).toBe(2);
-    expect([...config.callersByKeyDigest].map(([digest, identity]) => [digest.toString('hex'), identity])).toEqual([
+    expect([...config.callersByKeyDigest].map(([digest, caller]) => [digest, caller.identity])).toEqual([
       [ALICE_HASH.slice(7), { caller: 'alice', team: 'research', project: 'chatbot', user: 'alice@example.com' }],
       [BATCH_HASH.slice(7), { caller: 'batch-job', team: 'platform', project: 'nightly', user: undefined }],
     ]);

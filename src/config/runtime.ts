@@ -113,8 +113,8 @@ export interface RuntimeConfig {
   readonly source: AigwConfig;
   readonly backends: ReadonlyMap<string, RuntimeBackend>;
   readonly models: ReadonlyMap<string, RuntimeModel>;
-  /** Callers with the SHA-256 digest of their key (32 bytes). */
-  readonly callersByKeyDigest: ReadonlyMap<Buffer, Identity>;
+  /** Callers by the SHA-256 digest of their key (hex). */
+  readonly callersByKeyDigest: ReadonlyMap<string, { readonly digest: string; readonly identity: Identity }>;
   readonly limits: AigwConfig['limits'];
   /** Things that work but deserve attention (e.g. a credential's env var is unset). */
   readonly warnings: readonly string[];
@@ -317,9 +317,10 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     });
   }
 
-  const callersByKeyDigest = new Map<Buffer, Identity>();
+  const callersByKeyDigest = new Map<string, { digest: string; identity: Identity }>();
   for (const caller of config.callers) {
-    callersByKeyDigest.set(Buffer.from(caller.keyHash.slice('sha256:'.length), 'hex'), identityOf(caller));
+    const digest = caller.keyHash.slice('sha256:'.length);
+    callersByKeyDigest.set(digest, { digest, identity: identityOf(caller) });
   }
   if (config.callers.length === 0 && !config.admin && !config.jwt) warnings.push('callers: none configured; every request will get 401');
 

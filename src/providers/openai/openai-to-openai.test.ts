@@ -7,7 +7,7 @@ import { compileConfig } from '../../config/runtime';
 import type { RuntimeBackend } from '../../config/runtime';
 import type { AttemptTarget } from '../translator';
 import type { TokenUsage } from '../usage';
-import { OpenAIToOpenAI } from './openai-to-openai';
+import { OpenAIToOpenAI, withLeadingMember } from './openai-to-openai';
 
 const STREAM_FIXTURE = readFileSync(join(__dirname, '..', '__fixtures__', 'openai-chat-stream.sse.txt'));
 const USAGE_EVENT = Buffer.from(
@@ -75,11 +75,13 @@ describe('OpenAIToOpenAI request', () => {
     );
   });
 
-  test('stream without client include_usage: include_usage is injected', () => {
+  test('stream without client include_usage: include_usage is injected in front of the client bytes, which stay as sent', () => {
     const upstream = translator(STREAM_CHAT, { backend: backend('openai') }).requestBody();
     expect(upstream.body.toString('utf8')).toBe(
-      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}',
+      '{"stream_options":{"include_usage":true},"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"stream":true}',
     );
+    expect(JSON.parse(withLeadingMember(Buffer.from(' { "a" : 1 } '), '"b":2').toString())).toEqual({ b: 2, a: 1 });
+    expect(withLeadingMember(Buffer.from(' { "a" : 1 } '), '"b":2').toString()).toBe(' {"b":2, "a" : 1 } ');
   });
 
   test('injection keeps the other stream_options keys and overrides include_usage: false', () => {

@@ -5,6 +5,14 @@ import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { fromOpenAIUsage, fromResponsesUsage } from './openai-usage';
 import { upstreamPath } from './upstream-path';
+import { topLevelTailObject } from './tail-json';
+
+/** A JSON object body with `member` (`"name":value`) added as its first member. */
+export function withLeadingMember(body: Buffer, member: string): Buffer {
+  const open = body.indexOf(0x7b);
+  const empty = body.subarray(open + 1).toString('utf8').trim().startsWith('}');
+  return Buffer.concat([body.subarray(0, open + 1), Buffer.from(empty ? member : `${member},`, 'utf8'), body.subarray(open + 1)]);
+}
 
 /**
  * OpenAI client → any OpenAI-compatible backend. The body passes through untouched
@@ -33,7 +41,10 @@ export class OpenAIToOpenAI implements Translator {
     const { backend, upstreamModel } = this.target;
     const renamed = upstreamModel !== undefined && upstreamModel !== this.request.model;
     let body = this.request.rawBody;
-    if (renamed || this.injectedStreamUsage) {
+    if (!renamed && this.injectedStreamUsage && !('stream_options' in this.request.body)) {
+      // The one member added in front of the client's own bytes: no parse, no re-serialization.
+      body = withLeadingMember(body, '"stream_options":{"include_usage":true}');
+    } else if (renamed || this.injectedStreamUsage) {
       const copy: Record<string, unknown> = { ...this.request.body };
       if (renamed) copy.model = upstreamModel;
       if (this.injectedStreamUsage) {
@@ -51,7 +62,7 @@ export class OpenAIToOpenAI implements Translator {
 
   responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
     if (!this.request.stream) {
-      if (endOfStream) this.readUsage(chunk.toString('utf8'));
+      if (endOfStream) this.readWholeUsage(chunk);
       return undefined;
     }
     const events = this.decoder.push(chunk);
@@ -74,6 +85,19 @@ export class OpenAIToOpenAI implements Translator {
 
   usage(): TokenUsage | undefined {
     return this.lastUsage;
+  }
+
+  /** Usage of a whole answer: from its tail when the body is large (see tail-json.ts), else from the parsed body. */
+  private readWholeUsage(body: Buffer): void {
+    const tail = topLevelTailObject(body, 'usage');
+    if (tail) {
+      const usage = this.request.api === 'openai-responses' ? fromResponsesUsage(tail) : fromOpenAIUsage(tail);
+      if (usage) {
+        this.lastUsage = usage;
+        return;
+      }
+    }
+    this.readUsage(body.toString('utf8'));
   }
 
   private readUsage(text: string): void {
