@@ -225,7 +225,7 @@ export class RouterProcessor implements StreamProcessor {
       team: identity.team,
       project: identity.project,
       user: identity.user,
-      stream: request.stream,
+      ...(request.stream ? { stream: true } : {}),
       ...trace,
       ...(this.guardrails ? { guardrail_policy: this.guardrails.policy.name } : {}),
       ...(this.routedFrom ? { requested_model: this.routedFrom.model, route_rule: this.routedFrom.rule } : {}),
@@ -241,12 +241,14 @@ export class RouterProcessor implements StreamProcessor {
       state.attempts = 1;
       this.context.metrics.attempts.inc({ model: model.name, backend: direct.entry.backend.name });
       Object.assign(upstreamHeaders, direct.upstream.headers);
+      // Empty and false values stay out: every field costs Envoy (and its Lua filters) a conversion.
+      const forward = acceptedClientHeaders(direct.entry.backend);
       Object.assign(fields, {
         direct_backend: direct.entry.backend.name,
         direct_path: direct.upstream.path,
-        direct_forward: acceptedClientHeaders(direct.entry.backend).join(','),
-        warning: direct.translator.warnings.join('; '),
-        hold: holdsResponse(direct.translator, this.guardrails),
+        ...(forward.length > 0 ? { direct_forward: forward.join(',') } : {}),
+        ...(direct.translator.warnings.length > 0 ? { warning: direct.translator.warnings.join('; ') } : {}),
+        ...(holdsResponse(direct.translator, this.guardrails) ? { hold: true } : {}),
       });
       // The client's own bytes need no copy back to Envoy.
       if (direct.upstream.body !== state.clientBody) body = direct.upstream.body;
