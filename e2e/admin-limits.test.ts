@@ -86,15 +86,16 @@ describeE2E('admin API limits through Envoy', () => {
     await awayFromMinuteEdge();
     const created = await admin(first, 'POST', '/admin/keys', { name: 'svc-team', team: 'tight', project: 'alpha' });
     const client = new OpenAI({ apiKey: created.body.key as string, baseURL: `${first.baseUrl}/v1`, maxRetries: 0 });
-    // Each request reserves its prompt estimate plus max_tokens 5, and settles at the 9 tokens
-    // the fake provider reports (when its stream is done: a short pause lets that land).
-    await admin(first, 'PUT', '/admin/teams/tight/limits', { tokensPerMinute: 30 });
+    // Each request reserves its prompt estimate with the margin of an unknown tokenizer (8) plus
+    // max_tokens 5, and settles at the 9 tokens the fake provider reports (when its stream is
+    // done: a short pause lets that land).
+    await admin(first, 'PUT', '/admin/teams/tight/limits', { tokensPerMinute: 32 });
     const results: number[] = [];
     for (let index = 0; index < 5; index += 1) {
       results.push(await status(client));
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    // 3 × 9 = 27 used: the fourth reservation no longer fits in 30.
+    // 3 × 9 = 27 used: the fourth reservation (13) no longer fits in 32.
     expect(results).toEqual([200, 200, 200, 429, 429]);
   });
 });

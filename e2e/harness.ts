@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseClientRequest } from '../src/api/client-request';
 import { hashApiKey } from '../src/auth/api-keys';
 import { validateConfig } from '../src/config/load';
 import { renderEnvoyYaml } from '../src/config/render-envoy';
@@ -11,6 +12,8 @@ import { compileConfig } from '../src/config/runtime';
 import type { RuntimeConfig } from '../src/config/runtime';
 import { findEnvoy } from '../src/envoy-binary';
 import { Gateway } from '../src/gateway';
+import { estimateInputTokens } from '../src/ratelimit/estimate';
+import { INPUT_MARGINS } from '../src/ratelimit/input-margins';
 import { counterKey } from '../src/ratelimit/rate-limit-service';
 import { createLogger, silentLogger } from '../src/telemetry/logger';
 import type { Logger } from '../src/telemetry/logger';
@@ -279,4 +282,13 @@ export async function adminCall(stack: Stack, token: string, method: string, pat
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * The prompt tokens aigw reserves for a chat body sent to a fake provider: its o200k estimate
+ * with the margin of an OpenAI-compatible server that is not OpenAI (an unknown tokenizer).
+ */
+export function fakeReservedPrompt(body: Record<string, unknown>): number {
+  const estimate = estimateInputTokens(parseClientRequest('openai-chat', Buffer.from(JSON.stringify({ model: 'm', ...body }))));
+  return Math.ceil(estimate * INPUT_MARGINS.unknown - 1e-9);
 }

@@ -1,8 +1,6 @@
-import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { estimateInputTokens } from '../src/ratelimit/estimate';
 import { RedisServer } from '../src/testing/redis-server';
-import { Stack, describeE2E, metricValue, settledCounter, waitFor } from './harness';
+import { Stack, describeE2E, fakeReservedPrompt, metricValue, settledCounter, waitFor } from './harness';
 
 const MESSAGES = [{ role: 'user' as const, content: 'hello there' }];
 /** The fake provider's usage for MESSAGES: 2 words + 3 per message in, 4 out. */
@@ -63,7 +61,7 @@ describeE2E('bursts against limits in Redis', () => {
   }
 
   test('200 concurrent requests: admitted usage stays within the limit, and the counter ends at exactly that usage', async () => {
-    const reserved = estimateInputTokens(parseClientRequest('openai-chat', Buffer.from(JSON.stringify(body)))) + body.max_tokens;
+    const reserved = fakeReservedPrompt(body) + body.max_tokens;
     // Worst case for a limiter: every admitted request really uses all it reserved.
     const usage = { prompt_tokens: reserved - body.max_tokens, completion_tokens: body.max_tokens, total_tokens: reserved };
     const answer = { id: 'chatcmpl-burst', object: 'chat.completion', created: 0, model: 'burst', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage };

@@ -1,10 +1,9 @@
-import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import type { Behaviour } from '../src/fake-provider/fake-provider';
-import { countTextTokens, estimateInputTokens } from '../src/ratelimit/estimate';
+import { countTextTokens } from '../src/ratelimit/estimate';
 import { RateLimitService } from '../src/ratelimit/rate-limit-service';
 import type { RateLimitRequest } from '../src/ratelimit/rls-proto';
-import { REFUSED_PORT, Stack, describeE2E, settledCounter } from './harness';
+import { REFUSED_PORT, Stack, describeE2E, fakeReservedPrompt, settledCounter } from './harness';
 
 const MESSAGES = [{ role: 'user', content: 'hello there' }];
 const LIMIT = 100_000;
@@ -20,9 +19,13 @@ function stoppedStream(then: 'drop' | 'hang'): Behaviour {
   return { kind: 'sse', events, stopAfter: { events: 1 + WORDS.length, then } };
 }
 
-/** aigw's admission estimate of a request's prompt (o200k). */
+/**
+ * What a cut request is charged for its prompt when the provider reported none: the admission
+ * estimate with the serving backend's margin (these fakes are OpenAI-compatible servers that
+ * are not OpenAI: an unknown tokenizer, 30%).
+ */
 function promptEstimate(body: Record<string, unknown>): number {
-  return estimateInputTokens(parseClientRequest('openai-chat', Buffer.from(JSON.stringify(body))));
+  return fakeReservedPrompt(body);
 }
 
 /** What a stream cut after WORDS is charged: its prompt estimate and the words seen. */

@@ -1,13 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { parseClientRequest } from '../src/api/client-request';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { estimateInputTokens } from '../src/ratelimit/estimate';
-import { Stack, TEST_KEY, describeE2E, metricSum, metricValue, settledCounter } from './harness';
+import { Stack, TEST_KEY, describeE2E, fakeReservedPrompt, metricSum, metricValue, settledCounter } from './harness';
 
-/** What aigw reserves for a chat request: its o200k prompt estimate plus max_tokens. */
+/** What aigw reserves for a chat request: its prompt estimate with the fake's margin (an unknown tokenizer), plus max_tokens. */
 function reservation(body: Record<string, unknown>): number {
-  return estimateInputTokens(parseClientRequest('openai-chat', Buffer.from(JSON.stringify({ model: 'm', ...body })))) + Number(body.max_tokens);
+  return fakeReservedPrompt(body) + Number(body.max_tokens);
 }
 
 const MESSAGES = [{ role: 'user' as const, content: 'hello there' }];
@@ -206,7 +204,7 @@ describeE2E('token quotas and budgets through Envoy', () => {
   });
 
   test('a cost formula is a metric: reserved at its value for the reservation, settled at its value for the usage, logged', async () => {
-    // Reserve: prompt estimate + 10 × 5 output tokens; use: 5 + 10 × 4 = 45 of the 100.
+    // Reserve: prompt estimate (with its margin) + 10 × 5 output tokens; use: 5 + 10 × 4 = 45 of the 100.
     const body = { model: 'weighted-model', max_tokens: 5, messages: MESSAGES };
     const first = await client.chat.completions.create(body).withResponse();
     expect(first.response.headers.get('x-ratelimit-remaining')).toBe(String(100 - (reservation({ ...body, max_tokens: 0 }) + 50)));
@@ -218,6 +216,9 @@ describeE2E('token quotas and budgets through Envoy', () => {
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(((error as InstanceType<typeof OpenAI.RateLimitError>).error as { message: string }).message).toMatch(/^Rate limit exceeded: weighted per hour for model=weighted-model\. Limit 100 weighted, 55 weighted left, this request needs up to 56 weighted; /);
+    const needs = reservation({ ...body, max_tokens: 0 }) + 50;
+    expect(((error as InstanceType<typeof OpenAI.RateLimitError>).error as { message: string }).message).toMatch(
+      new RegExp(`^Rate limit exceeded: weighted per hour for model=weighted-model\\. Limit 100 weighted, 55 weighted left, this request needs up to ${needs} weighted; `),
+    );
   });
 });

@@ -125,7 +125,7 @@ interface Alone {
 async function alone(store: string, limiter: Limiter, count: number, inFlight: number): Promise<Alone> {
   const config = RateLimitsSchema.parse(limitsSection('redis://unused').rateLimits);
   const tree = new DescriptorTree(config);
-  const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 4096, tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['tokens', 'usd']), formulas: new Map(), reservationTtlMs: 720_000 };
+  const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 4096, enforceOutputCap: true, inputMargins: new Map(), tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['tokens', 'usd']), formulas: new Map(), reservationTtlMs: 720_000 };
   const service = new RateLimitService(() => limits, limiter, { logger: silentLogger, metrics: new GatewayMetrics({ defaultMetrics: false }) });
   const request = (index: number) => ({
     domain: 'aigw',

@@ -55,7 +55,7 @@ describe('runtime limit overrides', () => {
   test('the rate-limit service enforces them, replacing the config tree for that descriptor, and settles them', async () => {
     const config = RateLimitsSchema.parse({ descriptors: [{ key: 'metric', value: 'requests', descriptors: [{ key: 'team', rate_limit: { unit: 'minute', requests_per_unit: 1 } }] }] });
     const tree = new DescriptorTree(config);
-    const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 100, tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['requests', 'tokens']), formulas: new Map(), reservationTtlMs: 60_000 };
+    const limits: RuntimeRateLimits = { domain: 'aigw', store: 'memory', failureMode: 'open', envoyTimeoutMs: 200, defaultOutputTokens: 100, enforceOutputCap: true, inputMargins: new Map(), tree, paths: tree.paths, timeZone: 'UTC', metrics: new Set(['requests', 'tokens']), formulas: new Map(), reservationTtlMs: 60_000 };
     const store = new MemoryAdminStore();
     const limiter = new TotalsLimiter();
     const service = new RateLimitService(() => limits, limiter, { logger: silentLogger, metrics: new GatewayMetrics({ defaultMetrics: false }) }, store);

@@ -32,6 +32,11 @@ export interface ClientRequest {
   /** The request JSON as the client sent it; translators copy before changing it. */
   readonly body: Readonly<Record<string, unknown>>;
   readonly rawBody: Buffer;
+  /**
+   * The output cap aigw put in the body because the client named none and rate limits reserve
+   * one (`rateLimits.enforceOutputCap`); each attempt names it in `x-aigw-warning`.
+   */
+  readonly gatewayOutputCap?: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -333,6 +333,20 @@ describe('invalid config files', () => {
     ]);
   });
 
+  test('rateLimits.inputMargins names backends of the config, each margin at least 1', () => {
+    const problems = problemsOf(() =>
+      validateConfig({
+        backends: [{ name: 'a', kind: 'openai', baseUrl: 'http://a' }],
+        models: [{ name: 'm', backends: [{ backend: 'a' }] }],
+        rateLimits: { inputMargins: { a: 0.8, nope: 1.2 } },
+      }),
+    );
+    expect(problems).toEqual([
+      { path: 'rateLimits.inputMargins.a', message: 'Too small: expected number to be >=1' },
+      { path: 'rateLimits.inputMargins.nope', message: 'unknown backend "nope"' },
+    ]);
+  });
+
   test('a file that cannot be read', () => {
     const path = fixturePath('does-not-exist.yaml');
     expect(problemsOf(() => loadConfigFile(path))).toEqual([

@@ -120,6 +120,17 @@ export const RateLimitsSchema = z
     envoyTimeoutMs: z.number().int().min(1).max(10_000).default(200),
     /** Output tokens reserved for a request that names no cap (max_tokens and its kin). */
     defaultOutputTokens: z.number().int().min(1).max(10_000_000).default(4096),
+    /**
+     * Send a request that names no output cap with `defaultOutputTokens` as its cap (in its
+     * API's field, with an x-aigw-warning), so the reservation bounds its output. Off: the
+     * provider's own limit applies and the reservation is only a guess.
+     */
+    enforceOutputCap: z.boolean().default(true),
+    /**
+     * Margins on the o200k prompt count by backend name (1.3: reserve 30% more), replacing the
+     * built-in margin of the backend's kind; at least 1, so the reservation stays a bound.
+     */
+    inputMargins: z.record(z.string().min(1), z.number().min(1).max(10)).default({}),
     /** Calendar windows (day, week, month, year) in this IANA time zone. */
     timeZone: z.string().min(1).default('UTC'),
     /**

@@ -439,6 +439,11 @@ export function crossReferenceProblems(raw: unknown): Array<{ path: Array<string
     if (priced.has(id)) problems.push({ path: ['prices', index], message: `a second price for model "${model}"${typeof backend === 'string' ? ` on backend "${backend}"` : ''}` });
     priced.add(id);
   });
+  const rateLimits = root.rateLimits as { inputMargins?: unknown } | undefined;
+  const margins = typeof rateLimits?.inputMargins === 'object' && rateLimits.inputMargins !== null ? Object.keys(rateLimits.inputMargins) : [];
+  for (const name of margins) {
+    if (!backendNames.has(name)) problems.push({ path: ['rateLimits', 'inputMargins', name], message: `unknown backend "${name}"` });
+  }
   problems.push(...guardrailProblems(root), ...routingProblems(root));
   return problems;
 }

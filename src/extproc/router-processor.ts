@@ -16,6 +16,7 @@ import type { ProcessingResponse } from '../generated/envoy/service/ext_proc/v3/
 import type { TokenUsage } from '../providers/usage';
 import { reservationMetadata } from '../ratelimit/request-limits';
 import { RequestSettler } from '../ratelimit/request-settler';
+import { withReservedOutputCap } from '../ratelimit/with-output-cap';
 import { envoyReason } from '../telemetry/envoy-answers';
 import type { EnvoyEnd } from '../telemetry/envoy-ends';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
@@ -195,7 +196,9 @@ export class RouterProcessor implements StreamProcessor {
 
   /** The admitted request is saved for every attempt, and the first attempt prepared. */
   private route(state: RequestState, admission: Admission): ProcessingResponse | Promise<ProcessingResponse> {
-    const { request, model } = admission;
+    const model = admission.model;
+    // Token and dollar limits reserve an output cap: the request goes with it (with-output-cap.ts).
+    const request = withReservedOutputCap(this.config, admission.request);
     state.request = request;
     state.model = model;
     this.routedFrom = admission.routedFrom;

@@ -15,6 +15,8 @@ import { OpenAIToOpenAI } from './openai/openai-to-openai';
 import type { AttemptTarget, Translator } from './translator';
 import { OnVertex, claudeOnVertex, geminiOnVertex, isClaudeModel } from './vertex/on-vertex';
 import { OpenAIEmbeddingsToVertex } from './vertex/openai-embeddings-to-vertex';
+import { gatewayOutputCapFor } from './gateway-output-cap';
+import { WithWarnings } from './with-warnings';
 
 function unsupported(request: ClientRequest, target: AttemptTarget): GatewayError {
   return new GatewayError(
@@ -25,8 +27,17 @@ function unsupported(request: ClientRequest, target: AttemptTarget): GatewayErro
   );
 }
 
-/** The translator for this client request on this attempt's backend. */
+/**
+ * The translator for this client request on this attempt's backend. An output cap aigw set
+ * goes in the field this backend reads and is named in the attempt's warnings.
+ */
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
+  const capped = gatewayOutputCapFor(request, target.backend);
+  if (!capped) return translatorFor(request, target);
+  return new WithWarnings(translatorFor(capped.request, target), [capped.warning]);
+}
+
+function translatorFor(request: ClientRequest, target: AttemptTarget): Translator {
   switch (target.backend.kind) {
     case 'openai':
       if (request.api === 'anthropic-messages') return new AnthropicToOpenAI(request, target);

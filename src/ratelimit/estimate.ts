@@ -1,6 +1,9 @@
 import type * as Tokenizer from 'gpt-tokenizer';
 import type { ClientRequest } from '../api/client-request';
+import type { RuntimeModelBackend } from '../config/runtime';
 import type { Price } from '../pricing/price-table';
+import { reservedInputTokens } from './input-margins';
+import { outputCap } from './output-cap';
 
 
 let loaded: typeof Tokenizer | undefined;
@@ -21,11 +24,20 @@ const INLINE_DATA_TOKENS = 1600;
 const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Keys whose string values are structure, not prompt text. */
 const STRUCTURAL_KEYS = new Set(['type', 'role', 'model', 'id', 'tool_call_id', 'tool_use_id', 'cache_control', 'detail', 'media_type', 'format']);
+/**
+ * Request fields that are definitions the provider renders into the prompt (tools, output
+ * schemas): counted as their whole JSON, keys and types included, since the model reads
+ * those too. OpenAI renders schemas more tersely, so this errs high there.
+ */
+const SCHEMA_KEYS = new Set(['tools', 'functions', 'response_format', 'text', 'output_config']);
 /** Request fields that are options, not prompt. */
 const OPTION_KEYS = new Set(['model', 'stream', 'stream_options', 'temperature', 'top_p', 'top_k', 'n', 'seed', 'user', 'metadata', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'reasoning_effort', 'encoding_format', 'dimensions', 'store', 'service_tier', 'parallel_tool_calls', 'logprobs', 'top_logprobs', 'stop', 'stop_sequences', 'presence_penalty', 'frequency_penalty']);
 
 /** What a request reserves on admission, before its real usage is known. */
 export interface Reservation {
+  /** The prompt's o200k count, before margins. */
+  readonly promptTokens: number;
+  /** Prompt tokens reserved: the count with the largest margin among the model's backends. */
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly tokens: number;
@@ -57,7 +69,8 @@ export function estimateInputTokens(request: ClientRequest): number {
   const texts: string[] = [];
   const counts = { inline: 0, tokenIds: 0 };
   for (const [key, value] of Object.entries(request.body)) {
-    if (!OPTION_KEYS.has(key)) collect(value, key, texts, counts);
+    if (SCHEMA_KEYS.has(key)) texts.push(JSON.stringify(value));
+    else if (!OPTION_KEYS.has(key)) collect(value, key, texts, counts);
   }
   const messages = request.body.messages;
   const overhead = Array.isArray(messages) ? messages.length * MESSAGE_OVERHEAD_TOKENS : 0;
@@ -66,22 +79,29 @@ export function estimateInputTokens(request: ClientRequest): number {
   return tokens + overhead + counts.inline * INLINE_DATA_TOKENS + counts.tokenIds;
 }
 
-function positiveInteger(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+/** What a reservation is computed from, besides the request. */
+export interface ReservationBasis {
+  /** The backends that may serve the request (a failover may land on any). */
+  readonly backends: readonly RuntimeModelBackend[];
+  readonly defaultOutputTokens: number;
+  /** `rateLimits.inputMargins`: margins by backend name. */
+  readonly inputMargins: ReadonlyMap<string, number>;
+  /** Each token kind at its highest price among the backends; undefined: not priced. */
+  readonly price: Price | undefined;
 }
 
-/** The most output a request can produce: its own cap, or the configured default; times `n` choices. */
-export function outputCap(request: ClientRequest, defaultOutputTokens: number): number {
-  if (request.api === 'openai-embeddings') return 0;
-  const body = request.body;
-  const cap = positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens) ?? positiveInteger(body.max_output_tokens) ?? defaultOutputTokens;
-  return cap * (positiveInteger(body.n) ?? 1);
-}
-
-/** The reservation: prompt tokens plus the output cap, priced at the dearest backend. */
-export function reservationFor(request: ClientRequest, defaultOutputTokens: number, price: Price | undefined): Reservation {
-  const inputTokens = estimateInputTokens(request);
-  const outputTokens = outputCap(request, defaultOutputTokens);
-  const usdMicros = price ? Math.ceil(inputTokens * price.input + outputTokens * Math.max(price.output, price.reasoning) - 1e-9) : 0;
-  return { inputTokens, outputTokens, tokens: inputTokens + outputTokens, usdMicros: Math.max(0, usdMicros) };
+/**
+ * The reservation, an upper bound of what any backend of the model can charge: prompt tokens
+ * with their margin, plus the output cap; in micro-dollars, every prompt token at the dearest
+ * input price (a cache write can cost more than plain input) and every output token at the
+ * dearer of output and reasoning.
+ */
+export function reservationFor(request: ClientRequest, basis: ReservationBasis): Reservation {
+  const promptTokens = estimateInputTokens(request);
+  const inputTokens = reservedInputTokens(request, promptTokens, basis.backends, basis.inputMargins);
+  const outputTokens = outputCap(request, basis.backends, basis.defaultOutputTokens);
+  const price = basis.price;
+  const inputPrice = price ? Math.max(price.input, price.cachedInput, price.cacheWrite) : 0;
+  const usdMicros = price ? Math.ceil(inputTokens * inputPrice + outputTokens * Math.max(price.output, price.reasoning) - 1e-9) : 0;
+  return { promptTokens, inputTokens, outputTokens, tokens: inputTokens + outputTokens, usdMicros: Math.max(0, usdMicros) };
 }

@@ -68,6 +68,8 @@ function limits(raw: Record<string, unknown>, failureMode: 'open' | 'closed' = '
     failureMode,
     envoyTimeoutMs: 200,
     defaultOutputTokens: 100,
+    enforceOutputCap: true,
+    inputMargins: new Map(),
     tree,
     paths: tree.paths,
     timeZone: 'UTC',

@@ -4,6 +4,7 @@ import { costMicros } from '../pricing/price-table';
 import type { TokenUsage } from '../providers/usage';
 import { emptyUsage } from '../providers/usage';
 import { reservationFor } from './estimate';
+import { reservesUsage } from './runtime-limits';
 
 /**
  * Dynamic metadata (io.aigw) the ratelimit filter reads at admission: what the request
@@ -12,16 +13,29 @@ import { reservationFor } from './estimate';
  */
 export function reservationMetadata(config: RuntimeConfig, request: ClientRequest, model: RuntimeModel): Record<string, number> {
   const limits = config.rateLimits;
-  const formulas = [...(limits?.formulas.entries() ?? [])].filter(([name]) => limits?.metrics.has(name));
-  if (!limits || (!limits.metrics.has('tokens') && !limits.metrics.has('usd') && formulas.length === 0)) return {};
+  if (!limits || !reservesUsage(limits)) return {};
+  const formulas = [...limits.formulas.entries()].filter(([name]) => limits.metrics.has(name));
   const backends = model.backends.map((entry) => entry.backend.name);
   const price = limits.metrics.has('usd') ? config.prices.highestPrice(model.name, backends) : undefined;
-  const reservation = reservationFor(request, limits.defaultOutputTokens, price);
+  const reservation = reservationFor(request, { backends: model.backends, defaultOutputTokens: limits.defaultOutputTokens, inputMargins: limits.inputMargins, price });
   const fields: Record<string, number> = { reserve_tokens: reservation.tokens, reserve_usd_micros: reservation.usdMicros };
-  // A formula's reservation: its value for the reserved usage on the dearest backend.
-  const reserved = { ...emptyUsage(), inputTokens: reservation.inputTokens, outputTokens: reservation.outputTokens, totalTokens: reservation.tokens };
-  for (const [name, formula] of formulas) fields[`reserve_cost_${name}`] = Math.max(...backends.map((backend) => formula(reserved, model.name, backend)));
+  const usages = reservedUsages(reservation.inputTokens, reservation.outputTokens);
+  for (const [name, formula] of formulas) {
+    fields[`reserve_cost_${name}`] = Math.max(...backends.flatMap((backend) => usages.map((usage) => formula(usage, model.name, backend))));
+  }
   return fields;
+}
+
+/**
+ * The corners of the usages a reservation allows: all its input plain, cached or cache
+ * writes, and its output plain or reasoning. A formula's reservation is its largest value
+ * over them on any backend, which bounds every formula linear in the counts (a weight on
+ * reasoning or cache writes included), whatever the real mix turns out to be.
+ */
+export function reservedUsages(inputTokens: number, outputTokens: number): TokenUsage[] {
+  const base = { ...emptyUsage(), inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  const inputs = [{}, { cachedInputTokens: inputTokens }, { cacheCreationInputTokens: inputTokens }];
+  return inputs.flatMap((input) => [0, outputTokens].map((reasoningTokens) => ({ ...base, ...input, reasoningTokens })));
 }
 
 /** Each cost formula's value for a finished request: `cost_<name>` metadata (access log). */

@@ -1,7 +1,9 @@
 import type { RuntimeConfig } from '../config/runtime';
 import type { RequestState } from '../extproc/request-store';
 import type { TokenUsage } from '../providers/usage';
-import { estimateInputTokens, outputCap } from './estimate';
+import { estimateInputTokens } from './estimate';
+import { reservedInputTokens } from './input-margins';
+import { outputCap } from './output-cap';
 import { OutputMeter } from './output-meter';
 import type { RequestSettlement, Used } from './settlement';
 import { usageAtEnd, usedAmounts } from './usage-at-end';
@@ -26,9 +28,9 @@ export class RequestSettler {
   streamed(state: RequestState | undefined, chunk: Buffer): void {
     const request = state?.request;
     const limits = this.config.rateLimits;
-    if (!this.settlement || !limits || !request?.stream) return;
+    if (!this.settlement || !limits || !request?.stream || !state?.model) return;
     // Only limits on tokens, dollars or cost formulas settle by output; requests never do.
-    this.meter ??= [...limits.metrics].some((metric) => metric !== 'requests') ? new OutputMeter(request.api, outputCap(request, limits.defaultOutputTokens)) : null;
+    this.meter ??= [...limits.metrics].some((metric) => metric !== 'requests') ? new OutputMeter(request.api, outputCap(request, state.model.backends, limits.defaultOutputTokens)) : null;
     this.meter?.push(chunk);
   }
 
@@ -55,10 +57,26 @@ export class RequestSettler {
       status,
       usage: state.translator?.usage(),
       stream: request.stream,
-      // The same estimate as at admission; recounted only for a stream cut short.
-      reservation: this.finishedWith ? { inputTokens: 0, outputTokens: 0 } : { inputTokens: estimateInputTokens(request), outputTokens: outputCap(request, limits.defaultOutputTokens) },
+      reservation: this.finishedWith ? { inputTokens: 0, outputTokens: 0 } : this.reservedAtEnd(state),
       outputSeen: this.meter?.value ?? 0,
     });
     return typeof usage === 'string' ? usage : usedAmounts(this.config, state.model.name, state.backend?.name, usage);
+  }
+
+  /**
+   * The admission estimate, recounted only for a request cut short: the prompt with the margin
+   * of the backend that served it (of every backend when none did yet), which errs towards
+   * the limit and never exceeds what was reserved, and the output cap reserved.
+   */
+  private reservedAtEnd(state: RequestState): { inputTokens: number; outputTokens: number } {
+    const limits = this.config.rateLimits;
+    const { request, model } = state;
+    if (!limits || !request || !model) return { inputTokens: 0, outputTokens: 0 };
+    const serving = model.backends.filter((entry) => entry.backend.name === state.backend?.name);
+    const backends = serving.length > 0 ? serving : model.backends;
+    return {
+      inputTokens: reservedInputTokens(request, estimateInputTokens(request), backends, limits.inputMargins),
+      outputTokens: outputCap(request, model.backends, limits.defaultOutputTokens),
+    };
   }
 }

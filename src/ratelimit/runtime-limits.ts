@@ -13,6 +13,10 @@ export interface RuntimeRateLimits {
   readonly failureMode: 'open' | 'closed';
   readonly envoyTimeoutMs: number;
   readonly defaultOutputTokens: number;
+  /** Send requests that name no output cap with `defaultOutputTokens` as theirs (see with-output-cap.ts). */
+  readonly enforceOutputCap: boolean;
+  /** Margins on the o200k prompt count by backend name, over the built-in ones by kind (input-margins.ts). */
+  readonly inputMargins: ReadonlyMap<string, number>;
   readonly tree: DescriptorTree;
   /** Every descriptor shape Envoy sends: the tree's, plus per-caller and per-team ones for admin API limits. */
   readonly paths: readonly DescriptorPath[];
@@ -38,6 +42,14 @@ export const RESERVATION_MARGIN_MS = 120_000;
 /** The longest a request lasts when `requestTimeoutSeconds` is 0 (none): a day. */
 const UNBOUNDED_REQUEST_MS = 86_400_000;
 
+/**
+ * Whether some limit counts usage (tokens, dollars or a cost formula), so every request
+ * reserves its estimate; limits on requests alone need none.
+ */
+export function reservesUsage(limits: RuntimeRateLimits): boolean {
+  return [...limits.metrics].some((metric) => metric === 'tokens' || metric === 'usd' || limits.formulas.has(metric));
+}
+
 /** Compiles the rateLimits section; undefined when the config has none. */
 export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undefined {
   const section = config.rateLimits;
@@ -53,6 +65,8 @@ export function compileRateLimits(config: AigwConfig): RuntimeRateLimits | undef
     failureMode: section.failureMode,
     envoyTimeoutMs: section.envoyTimeoutMs,
     defaultOutputTokens: section.defaultOutputTokens,
+    enforceOutputCap: section.enforceOutputCap,
+    inputMargins: new Map(Object.entries(section.inputMargins)),
     tree,
     paths,
     timeZone: section.timeZone,

@@ -26,6 +26,15 @@ function continuesAssistantTurn(messages: readonly AnthropicMessage[]): boolean 
   return false;
 }
 
+/**
+ * The thinking budget an OpenAI `reasoning_effort` asks of Claude; undefined for no thinking
+ * (none, minimal, unset) and for an effort the translation refuses. Bedrock's Converse
+ * translation uses the same budgets, and rate limits reserve output by them.
+ */
+export function claudeThinkingBudget(effort: unknown): number | undefined {
+  return typeof effort === 'string' ? BUDGETS.get(effort) : undefined;
+}
+
 /** What decides whether thinking can be turned on. */
 export interface ThinkingContext {
   readonly messages: readonly AnthropicMessage[];
@@ -40,7 +49,7 @@ export interface ThinkingContext {
  */
 export function convertReasoningEffort(effort: unknown, context: ThinkingContext, warnings: string[]): AnthropicThinking | undefined {
   if (!isSet(effort) || (typeof effort === 'string' && NO_THINKING.includes(effort))) return undefined;
-  const budget = typeof effort === 'string' ? BUDGETS.get(effort) : undefined;
+  const budget = claudeThinkingBudget(effort);
   if (budget === undefined) {
     throw invalidRequest('reasoning_effort must be one of none, minimal, low, medium, high.', 'reasoning_effort', 'unsupported_value');
   }

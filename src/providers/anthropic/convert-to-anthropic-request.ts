@@ -42,13 +42,23 @@ function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendNam
   }
 }
 
-/** `max_completion_tokens` (current) or `max_tokens` (deprecated), and whether the client set either. */
-function readMaxTokens(body: Readonly<Record<string, unknown>>): { value: number; fromClient: boolean } {
+/** `max_completion_tokens` (current) or `max_tokens` (deprecated), if the client set either. */
+function readMaxTokens(body: Readonly<Record<string, unknown>>): number | undefined {
   const param = isSet(body.max_completion_tokens) ? 'max_completion_tokens' : 'max_tokens';
   const value = body[param];
-  if (!isSet(value)) return { value: DEFAULT_MAX_TOKENS, fromClient: false };
+  if (!isSet(value)) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalidRequest(`${param} must be a positive integer.`, param);
-  return { value, fromClient: true };
+  return value;
+}
+
+/**
+ * The max_tokens this translation sends: the client's cap, else DEFAULT_MAX_TOKENS, raised to
+ * the thinking budget plus ANSWER_ROOM when it is not above the budget (the budget counts
+ * against max_tokens and must be below it, extended-thinking guide). Rate limits reserve it.
+ */
+export function anthropicMaxTokens(requested: number | undefined, thinkingBudget: number | undefined): number {
+  const value = requested ?? DEFAULT_MAX_TOKENS;
+  return thinkingBudget !== undefined && value <= thinkingBudget ? thinkingBudget + ANSWER_ROOM : value;
 }
 
 function readStop(stop: unknown): string[] {
@@ -72,12 +82,10 @@ export function convertToAnthropicRequest(body: Readonly<Record<string, unknown>
   const { system, messages } = convertOpenAIMessages(body.messages);
   const { tools, tool_choice: toolChoice } = convertOpenAITools(body, warnings);
   const thinking = convertReasoningEffort(body.reasoning_effort, { messages, toolChoice }, warnings);
-  const maxTokens = readMaxTokens(body);
-  let max_tokens = maxTokens.value;
-  if (thinking && max_tokens <= thinking.budget_tokens) {
-    // The thinking budget counts against max_tokens and must be below it (extended-thinking guide).
-    max_tokens = thinking.budget_tokens + ANSWER_ROOM;
-    if (maxTokens.fromClient) warnings.push(`raised max_tokens to ${max_tokens}: anthropic needs it above the thinking budget of ${thinking.budget_tokens}`);
+  const requested = readMaxTokens(body);
+  const max_tokens = anthropicMaxTokens(requested, thinking?.budget_tokens);
+  if (thinking && requested !== undefined && max_tokens !== requested) {
+    warnings.push(`raised max_tokens to ${max_tokens}: anthropic needs it above the thinking budget of ${thinking.budget_tokens}`);
   }
   const sampling = convertSamplingOptions(body, { anthropicVersion: context.anthropicVersion, thinking: thinking !== undefined }, warnings);
   const stop = readStop(body.stop);

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../../errors';
+import { claudeThinkingBudget } from '../anthropic/convert-reasoning-effort';
 import { isRecord, isSet } from '../anthropic/json-guards';
 import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-types';
 import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
@@ -11,12 +12,6 @@ const TRANSLATED = new Set([
 ]);
 /** Dropped without a warning: the gateway computes stream usage itself, and ConverseStream always sends it. */
 const DROPPED_QUIETLY = new Set(['stream_options']);
-/** Thinking budgets per OpenAI effort, as for the anthropic backend; Claude's minimum budget is 1024. */
-const BUDGETS: ReadonlyMap<string, number> = new Map([
-  ['low', 1024],
-  ['medium', 4096],
-  ['high', 16384],
-]);
 /** Room for the answer above the thinking budget: Claude needs max_tokens > budget_tokens. */
 const ANSWER_ROOM = 4096;
 
@@ -69,7 +64,8 @@ function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendNam
  */
 function readThinkingBudget(effort: unknown, modelId: string, warnings: string[]): number | undefined {
   if (!isSet(effort) || effort === 'none' || effort === 'minimal') return undefined;
-  const budget = typeof effort === 'string' ? BUDGETS.get(effort) : undefined;
+  // The anthropic backend's budgets: Claude is the same model on Bedrock.
+  const budget = claudeThinkingBudget(effort);
   if (budget === undefined) throw invalidRequest('reasoning_effort must be one of none, minimal, low, medium, high.', 'reasoning_effort', 'unsupported_value');
   if (!isAnthropicModel(modelId)) {
     warnings.push(`dropped reasoning_effort: bedrock model ${modelId} takes no thinking budget`);
@@ -78,18 +74,23 @@ function readThinkingBudget(effort: unknown, modelId: string, warnings: string[]
   return budget;
 }
 
+/**
+ * The maxTokens this translation sends: the client's cap (none: the model's own default),
+ * raised to the thinking budget plus ANSWER_ROOM when it is not above the budget. Rate limits
+ * reserve it.
+ */
+export function converseMaxTokens(requested: number | undefined, thinkingBudget: number | undefined): number | undefined {
+  return thinkingBudget !== undefined && (requested ?? 0) <= thinkingBudget ? thinkingBudget + ANSWER_ROOM : requested;
+}
+
 function readInferenceConfig(body: Readonly<Record<string, unknown>>, budget: number | undefined, warnings: string[]): BedrockInferenceConfig {
   const config: BedrockInferenceConfig = {};
   const maxParam = isSet(body.max_completion_tokens) ? 'max_completion_tokens' : 'max_tokens';
-  const maxTokens = body[maxParam];
-  if (isSet(maxTokens)) {
-    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) throw invalidRequest(`${maxParam} must be a positive integer.`, maxParam);
-    config.maxTokens = maxTokens;
-  }
-  if (budget !== undefined && (config.maxTokens ?? 0) <= budget) {
-    if (config.maxTokens !== undefined) warnings.push(`raised ${maxParam} to ${budget + ANSWER_ROOM}: it must exceed the thinking budget`);
-    config.maxTokens = budget + ANSWER_ROOM;
-  }
+  const requested = body[maxParam];
+  if (isSet(requested) && (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1)) throw invalidRequest(`${maxParam} must be a positive integer.`, maxParam);
+  const maxTokens = converseMaxTokens(typeof requested === 'number' ? requested : undefined, budget);
+  if (maxTokens !== undefined) config.maxTokens = maxTokens;
+  if (typeof requested === 'number' && maxTokens !== requested) warnings.push(`raised ${maxParam} to ${maxTokens}: it must exceed the thinking budget`);
   const temperature = readNumber(body, 'temperature');
   const topP = readNumber(body, 'top_p');
   // Claude's extended thinking allows neither a changed temperature nor top_p below 0.95 (extended-thinking guide).
