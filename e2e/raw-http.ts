@@ -13,6 +13,8 @@ export interface RawReply {
   complete: boolean;
   /** Every byte received, as text. */
   raw: string;
+  /** Milliseconds from connecting to the first byte back; undefined when none came. */
+  firstDataMs: number | undefined;
   /** Milliseconds from connecting to the server's close (or to `waitMs` when it never closed). */
   elapsedMs: number;
   /** Whether the server closed the connection (false: the wait ended first and the client closed it). */
@@ -36,16 +38,20 @@ export function openRaw(port: number, bytes?: string | Buffer, waitMs = 5000): R
   const chunks: Buffer[] = [];
   const reply = new Promise<RawReply>((resolve) => {
     let closedByServer = true;
+    let firstDataMs: number | undefined;
     const timer = setTimeout(() => {
       closedByServer = false;
       socket.destroy();
     }, waitMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      firstDataMs ??= Date.now() - started;
+      chunks.push(chunk);
+    });
     // A reset after Envoy's reply (it closes with unread request bytes) still ends the reply.
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve({ ...parseReply(Buffer.concat(chunks).toString('latin1')), elapsedMs: Date.now() - started, closedByServer });
+      resolve({ ...parseReply(Buffer.concat(chunks).toString('latin1')), firstDataMs, elapsedMs: Date.now() - started, closedByServer });
     });
   });
   if (bytes !== undefined) socket.write(bytes);
@@ -58,7 +64,7 @@ export async function sendRaw(port: number, bytes: string | Buffer, waitMs = 500
 }
 
 /** Splits an HTTP/1.1 response into its status, headers and body, decoding chunked framing. */
-export function parseReply(raw: string): Omit<RawReply, 'elapsedMs' | 'closedByServer'> {
+export function parseReply(raw: string): Omit<RawReply, 'firstDataMs' | 'elapsedMs' | 'closedByServer'> {
   const headerEnd = raw.indexOf('\r\n\r\n');
   const statusMatch = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
   if (headerEnd < 0 || !statusMatch) return { status: undefined, headers: {}, body: '', complete: false, raw };
