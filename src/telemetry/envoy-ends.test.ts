@@ -60,6 +60,19 @@ describe('EnvoyEnds: one record per request', () => {
     expect(unclaimed).toEqual([]);
   });
 
+  test('what aigw recorded itself is forgotten after a while, entries or not', () => {
+    const { ends: tracker, unclaimed } = ends();
+    for (let n = 0; n < 3; n++) {
+      tracker.opened(`envoy-${n}`);
+      tracker.closed({ envoyRequestId: `envoy-${n}`, requestId: `a${n}`, recorded: true }, undefined, n);
+    }
+    tracker.opened('envoy-late');
+    tracker.closed({ envoyRequestId: 'envoy-late', requestId: 'late', recorded: true }, undefined, 10_000);
+    tracker.entry(end({ envoyRequestId: 'envoy-0' }), 10_001);
+    tracker.entry(end({ envoyRequestId: 'envoy-late' }), 10_002);
+    expect(unclaimed.map((entry) => entry.envoyRequestId)).toEqual(['envoy-0']);
+  });
+
   test('an entry held for a processor that never claims it is still recorded once it expires, and at flush', () => {
     const { ends: tracker, unclaimed } = ends();
     tracker.opened('envoy-1');

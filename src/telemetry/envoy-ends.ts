@@ -84,6 +84,8 @@ export class EnvoyEnds {
    * it, `complete` gets Envoy's entry for it (or undefined after waitMs).
    */
   closed(request: ClosedRequest, complete?: (end: EnvoyEnd | undefined) => void, now = Date.now()): void {
+    // Pruned here too: with every request recorded by aigw, no entry ever comes to prune them.
+    this.forget(now);
     const envoyId = request.envoyRequestId;
     if (envoyId !== undefined) this.release(envoyId);
     if (request.recorded) {
