@@ -119,7 +119,8 @@ export class Gateway {
     const rateLimits = limiter ? new RateLimitService(() => live.config.rateLimits, limiter, { logger, metrics }, adminStore) : undefined;
     // Each request's processor settles its reservation with the rate-limit service, in process.
     // Requests whose end only Envoy saw are recorded from its access-log entries.
-    const envoyEnds = new EnvoyEnds();
+    // Entries no processor claims are requests Envoy answered before aigw saw them.
+    const envoyEnds = new EnvoyEnds((end) => recordEnvoyAnswer(telemetry, live.config, end));
     const extproc = new ExtProcService(options.config, { logger, metrics, telemetry, access: adminStore, settlement: rateLimits, envoyEnds });
     const grpcServer = new Server({
       // A request body comes whole; a response body may be replaced whole (up to Envoy's buffer).
@@ -129,10 +130,7 @@ export class Gateway {
     extproc.addToServer(grpcServer);
     // Envoy's ratelimit filter calls the same server (see render-envoy-ratelimit.ts).
     rateLimits?.addToServer(grpcServer);
-    new AccessLogService((end) => {
-      if (end.requestId) envoyEnds.entry({ ...end, requestId: end.requestId });
-      else recordEnvoyAnswer(telemetry, live.config, end);
-    }, logger).addToServer(grpcServer);
+    new AccessLogService((end) => envoyEnds.entry(end), logger).addToServer(grpcServer);
     const bound = await bindGrpc(grpcServer, options.grpcAddresses ?? options.config.source.server.grpc, options.config.source.server);
     const mcpConfig = options.config.mcp;
     const mcpAddress = options.mcpAddress ?? mcpConfig?.address ?? '';

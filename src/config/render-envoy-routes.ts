@@ -24,6 +24,16 @@ function withoutAigw(config: RuntimeConfig): Json {
   };
 }
 
+/**
+ * Per-route config that turns aigw's router-level ext_proc on: the filter is off by default
+ * (render-envoy.ts), so that a request with no route (one Envoy's codec refused) never reaches
+ * it. A filter chain is built on the request's first route: the route model calls start on,
+ * before aigw names their model, must carry this.
+ */
+function withAigw(): Json {
+  return { 'envoy.filters.http.ext_proc': typed('envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', { overrides: {} }) };
+}
+
 /** Where a refusal route applies, beyond its paths. */
 interface RefusalMatch {
   /** Header matchers (all must match). */
@@ -39,7 +49,7 @@ function refusal(config: RuntimeConfig, error: GatewayError, match: RefusalMatch
   const reply = (shape: ErrorShape): Json => ({
     direct_response: { status: error.status, body: { inline_string: errorJson(shape, error) } },
     response_headers_to_add: [{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }],
-    ...(match.keepAigw ? {} : { typed_per_filter_config: withoutAigw(config) }),
+    typed_per_filter_config: match.keepAigw ? withAigw() : withoutAigw(config),
   });
   const headers = match.headers ? { headers: match.headers } : {};
   return [
@@ -76,6 +86,7 @@ function modelRoute(config: RuntimeConfig, model: RuntimeModel, index: number): 
         host_selection_retry_max_attempts: 5,
       },
     },
+    typed_per_filter_config: withAigw(),
   };
 }
 

@@ -177,6 +177,7 @@ describe('listener', () => {
 
 describe('routes', () => {
   const routes = list(CONNECTION_MANAGER, 'route_config', 'virtual_hosts', 0, 'routes');
+  const AIGW_ON = { 'envoy.filters.http.ext_proc': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute', overrides: {} } };
 
   test('one route per model on the model aigw names in metadata, then the refusals Envoy answers itself', () => {
     expect(routes.slice(0, 3).map((route) => at(route, 'match'))).toEqual(
@@ -214,7 +215,13 @@ describe('routes', () => {
     // GET /v1/models has no body: its route sends aigw the request headers instead.
     expect(at(routes[7], 'typed_per_filter_config', 'envoy.filters.http.ext_proc', 'overrides', 'processing_mode', 'request_header_mode')).toBe('SEND');
     // The body-less model call route is also where every model call starts: aigw's filters stay.
-    expect((routes[9] as Record<string, unknown>).typed_per_filter_config).toBeUndefined();
+    expect([routes[8], routes[9]].map((route) => at(route, 'typed_per_filter_config'))).toEqual([AIGW_ON, AIGW_ON]);
+  });
+
+  test('ext_proc is off unless the route turns it on: model routes and the route model calls start on', () => {
+    // A request Envoy's codec refused has no route: its local reply must not go to aigw.
+    expect(at(list(CONNECTION_MANAGER, 'http_filters')[1], 'disabled')).toBe(true);
+    expect(routes.slice(0, 3).map((route) => at(route, 'typed_per_filter_config'))).toEqual([AIGW_ON, AIGW_ON, AIGW_ON]);
   });
 
   test('idle timeout per model route: its own, else limits.idleTimeoutSeconds', () => {

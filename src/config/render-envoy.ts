@@ -61,7 +61,11 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes: renderRoutes(config) }] },
     http_filters: [
       luaResponseFilter([...config.backends.values()].flatMap((backend) => (backend.credential ? [backend.credential.header] : []))),
-      { name: 'envoy.filters.http.ext_proc', typed_config: routerExtprocFilter([...config.routing.headerNames, ...conditionalClientHeaders(config)]) },
+      // Off unless a route turns it on (render-envoy-routes.ts): a request Envoy's codec refuses
+      // (431, 426, a bad header…) has no route, and its local reply still runs the encoder
+      // filters; ext_proc sent that reply's body to aigw and lost it when the codec closed the
+      // connection (a status line, then nothing), and crashed Envoy when aigw was unreachable.
+      { name: 'envoy.filters.http.ext_proc', disabled: true, typed_config: routerExtprocFilter([...config.routing.headerNames, ...conditionalClientHeaders(config)]) },
       // Holds the request headers until aigw has answered on the body (ext_proc alone would
       // let them through to the router before the body was read), and sets content-length
       // for the body aigw may have rewritten.

@@ -61,6 +61,8 @@ export class RouterProcessor implements StreamProcessor {
   /** aigw's own reason when it answered the request itself. */
   private reason: string | undefined;
   private recorded = false;
+  /** The stream is gone: work still running for it (an admission) has nowhere to answer. */
+  private closed = false;
   /** Envoy's request id (x-request-id), the one a client can quote; aigw's own id stays private. */
   private envoyRequestId: string | undefined;
 
@@ -102,15 +104,17 @@ export class RouterProcessor implements StreamProcessor {
 
   /** The stream ended, however it ended: the request gets its record, once. */
   close(): void {
+    this.closed = true;
     if (this.state) this.store.delete(this.state.id);
     this.settler.close(this.state, this.status);
-    if (this.recorded || !this.state) return;
-    // Ended without aigw seeing the end: Envoy answered (503, 504, a 429 from the ratelimit
-    // filter), the upstream broke off, the client left. Envoy's access-log entry says how.
-    this.recorded = true;
     const ends = this.context.envoyEnds;
+    const request = { envoyRequestId: this.envoyRequestId, requestId: this.state?.id, recorded: this.recorded };
+    if (this.recorded || !this.state) return ends?.closed(request);
+    // Ended without aigw seeing the end (Envoy's 503, 504 or 429, a timeout during admission,
+    // an upstream broken off, a client gone): Envoy's access-log entry says how.
+    this.recorded = true;
     if (!ends) return this.recordEnd(undefined);
-    ends.await(this.state.id, (end) => this.recordEnd(end));
+    ends.closed(request, (end) => this.recordEnd(end));
   }
 
   /** The record of a request whose end only Envoy saw (undefined: Envoy did not say in time). */
@@ -133,6 +137,7 @@ export class RouterProcessor implements StreamProcessor {
     const headers = attributes.headers;
     this.shape = errorShapeForPath(attributes.path ?? '');
     this.envoyRequestId = headers.get('x-request-id');
+    if (this.envoyRequestId !== undefined) this.context.envoyEnds?.opened(this.envoyRequestId);
     if (this.context.telemetry) this.telemetry = new RequestTelemetry(this.context.telemetry, headers);
     this.access = this.context.access?.current() ?? EMPTY_SNAPSHOT;
     return identify(this.config, this.access, presentedKey(headers));
@@ -165,6 +170,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   private admitBody(identity: Identity, attributes: MessageAttributes, body: Buffer): ProcessingResponse | Promise<ProcessingResponse> {
+    if (this.closed) return {}; // a JWT checked after Envoy ended the request: Envoy's entry is its record
     const path = attributes.path ?? '';
     const endpoint = matchEndpoint(attributes.method ?? '', path);
     if (endpoint?.kind !== 'model-call') throw unknownUrl(attributes);
@@ -196,6 +202,7 @@ export class RouterProcessor implements StreamProcessor {
 
   /** The admitted request is saved for every attempt, and the first attempt prepared. */
   private route(state: RequestState, admission: Admission): ProcessingResponse | Promise<ProcessingResponse> {
+    if (this.closed) return {}; // Envoy ended the request during admission: nothing to prepare or send
     const model = admission.model;
     // Token and dollar limits reserve an output cap: the request goes with it (with-output-cap.ts).
     const request = withReservedOutputCap(this.config, admission.request);
@@ -313,6 +320,8 @@ export class RouterProcessor implements StreamProcessor {
   private finishWith(status: number): TokenUsage | undefined {
     this.status = status;
     this.phase = 'done';
+    // The stream closed first: the record comes with Envoy's word on how the request ended.
+    if (this.closed) return this.state?.translator?.usage();
     return this.record();
   }
 

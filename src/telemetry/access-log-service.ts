@@ -44,7 +44,7 @@ export interface HttpLogEntry {
     response_flags?: Record<string, unknown> | null;
     metadata?: { filter_metadata?: Record<string, { fields?: Record<string, { stringValue?: string | null }> }> } | null;
   } | null;
-  request?: { request_method?: string; path?: string } | null;
+  request?: { request_method?: string; path?: string; request_id?: string } | null;
   response?: { response_code?: { value?: number } | null; response_code_details?: string } | null;
 }
 
@@ -65,6 +65,7 @@ export function envoyEnd(entry: HttpLogEntry): EnvoyEnd {
     method: entry.request?.request_method ?? '',
     path: (entry.request?.path ?? '').split('?')[0],
     ...(requestId ? { requestId } : {}),
+    ...(entry.request?.request_id ? { envoyRequestId: entry.request.request_id } : {}),
   };
 }
 
