@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestMcpServer } from '../src/mcp/test-server';
-import { describeE2E } from './harness';
+import { describeE2E, waitFor } from './harness';
 import { McpStack } from './mcp-harness';
 import { attributes, startReceiver } from './otlp-receiver';
 
@@ -58,7 +58,12 @@ describeE2E('MCP gateway with JWT callers', () => {
     const { client } = await stack.connect(await sign({ client_id: 'helpdesk-bot', team: 'support', project: 'helpdesk' }), undefined, { traceparent });
     await client.callTool({ name: 'docs__search', arguments: { text: 'refunds' } });
     await client.close();
-    await stack.gateway.telemetry.tracing?.forceFlush();
+    // The span ends once the call's answer is written, which can be just after the client has it.
+    const found = (): boolean => receiver.spans.some((s) => s.name === 'mcp tools/call docs__search');
+    await waitFor(async () => {
+      await stack.gateway.telemetry.tracing?.forceFlush();
+      return found();
+    }).catch(() => undefined);
     const span = receiver.spans.find((s) => s.name === 'mcp tools/call docs__search');
     if (!span) throw new Error(`no tools/call span in ${JSON.stringify(receiver.spans.map((s) => s.name))}`);
     expect({ traceId: span.traceId, parent: span.parentSpanId, kind: span.kind }).toEqual({ traceId: '0af7651916cd43dd8448eb211c80319c', parent: 'b7ad6b7169203331', kind: 2 });
