@@ -110,8 +110,12 @@ describe('ext_proc over gRPC', () => {
     const fields = response.dynamic_metadata?.fields['io.aigw'].structValue?.fields ?? {};
     expect(fields.model.stringValue).toBe('m');
     expect(fields.team.stringValue).toBe('t');
-    expect(fields.direct_backend.stringValue).toBe('alpha');
-    expect(fields.direct_path.stringValue).toBe('/v1/chat/completions');
+    // What the Lua filters read is in a namespace of its own.
+    const lua = response.dynamic_metadata?.fields['io.aigw.lua'].structValue?.fields ?? {};
+    expect(lua.direct_backend.stringValue).toBe('alpha');
+    expect(lua.direct_path.stringValue).toBe('/v1/chat/completions');
+    expect(lua.stream.boolValue).toBe(false);
+    expect(fields.direct_backend).toBeUndefined();
     // Request ids are random and not guessable from one another.
     expect(fields.request_id.stringValue).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const upstream = response.dynamic_metadata?.fields['io.aigw.upstream'].structValue?.fields ?? {};
@@ -147,7 +151,7 @@ describe('ext_proc over gRPC', () => {
     // alpha's key (and every credential header of any style) goes; so do client API headers beta does not take.
     expect(response?.header_mutation?.remove_headers).toEqual(['authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'openai-organization', 'openai-project', 'anthropic-version', 'anthropic-beta', 'openai-beta']);
     // Its warnings (none) replace the first attempt's for the response.
-    expect(answer.dynamic_metadata?.fields['io.aigw'].structValue?.fields.warning.stringValue).toBe('');
+    expect(answer.dynamic_metadata?.fields['io.aigw.lua'].structValue?.fields.warning.stringValue).toBe('');
     upstream.stream.end();
     router.stream.end();
     await waitForStoreSize(0);
@@ -246,7 +250,7 @@ describe('ext_proc over gRPC', () => {
     expect(JSON.parse(response.response_body?.response?.body_mutation?.body?.toString() ?? '')).toEqual({
       error: { message: 'The upstream response was refused: the decompressed response body exceeds limits.maxResponseBodyBytes (1048576 bytes).', type: 'server_error', param: null, code: 'upstream_response_too_large' },
     });
-    expect(response.dynamic_metadata?.fields['io.aigw'].structValue?.fields.response_status.numberValue).toBe(502);
+    expect(response.dynamic_metadata?.fields['io.aigw.lua'].structValue?.fields.response_status.numberValue).toBe(502);
     router.stream.end();
     await waitForStoreSize(0);
   });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { IDENTITY_HEADERS } from '../auth/identity-headers';
-import { DIRECT_HEADER, FILTER_METADATA_KEY, HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
+import { DIRECT_HEADER, FILTER_METADATA_KEY, HEADER, LUA_NAMESPACE, METADATA_NAMESPACE, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
 import type { RuntimeBackend, RuntimeConfig, RuntimeModel } from './runtime';
 
 /** Envoy config fragments: plain JSON-shaped data. */
@@ -65,7 +65,7 @@ export function routerExtprocFilter(extraHeaders: readonly string[] = []): Json 
     request_attributes: ['request.path', 'request.method', ...requestHeaders.map(headerAttribute)],
     response_attributes: ['response.code'],
     // The response headers aigw reads come as metadata (the Lua filter copies them).
-    metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] }, forwarding_namespaces: { untyped: [RESPONSE_HEADERS_NAMESPACE] } },
+    metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE, LUA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] }, forwarding_namespaces: { untyped: [RESPONSE_HEADERS_NAMESPACE] } },
   });
 }
 
@@ -110,7 +110,7 @@ export function upstreamExtprocFilter(): Json {
     request_attributes: ['xds.upstream_host_metadata'],
     // In: which request this is. Out: the attempt's response-side facts (warnings, the
     // stream's content type), which the Lua filter reads when the response comes back.
-    metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] }, receiving_namespaces: { untyped: [METADATA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] } },
+    metadata_options: { forwarding_namespaces: { untyped: [METADATA_NAMESPACE] }, receiving_namespaces: { untyped: [LUA_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE] } },
     // Lets the processor point :path and :authority at the attempt's backend.
     mutation_rules: { allow_all_routing: true },
   });

@@ -1,4 +1,4 @@
-import { DIRECT_HEADER, METADATA_NAMESPACE, RESPONSE_HEADERS_FOR_AIGW, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
+import { DIRECT_HEADER, LUA_NAMESPACE, RESPONSE_HEADERS_FOR_AIGW, RESPONSE_HEADERS_NAMESPACE, UPSTREAM_HEADERS_NAMESPACE } from '../extproc/stream-processor';
 import { DECODABLE_CODINGS } from '../providers/content-decoding';
 import type { Json } from './render-envoy-clusters';
 import { typed } from './render-envoy-clusters';
@@ -53,7 +53,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api
  * `x-aigw-direct`, which lets that attempt skip the per-attempt processor when it reaches
  * the backend aigw prepared it for; the caller's identity headers (for the user's own
  * routes and filters; removed before the wire). A request aigw never saw (answered by one
- * of Envoy's own routes) has no io.aigw metadata and is left alone.
+ * of Envoy's own routes) has no io.aigw.lua metadata and is left alone.
  */
 export function luaRequestSource(conditional: readonly string[]): string {
   return `-- Rendered by aigw (src/config/render-envoy-lua.ts).
@@ -62,7 +62,7 @@ local CONDITIONAL = ${luaSet(conditional)}
 
 function envoy_on_request(handle)
   local metadata = handle:streamInfo():dynamicMetadata()
-  local aigw = metadata:get(${luaString(METADATA_NAMESPACE)})
+  local aigw = metadata:get(${luaString(LUA_NAMESPACE)})
   if aigw == nil then return end
   local headers = handle:headers()
   local direct = {}
@@ -117,7 +117,7 @@ local DECODABLE = ${luaSet(DECODABLE_CODINGS)}
 local CREDENTIALS = ${luaSet([...new Set([...CREDENTIAL_HEADERS, ...credentialHeaders])])}
 
 function envoy_on_response(handle)
-  local aigw = handle:streamInfo():dynamicMetadata():get(${luaString(METADATA_NAMESPACE)})
+  local aigw = handle:streamInfo():dynamicMetadata():get(${luaString(LUA_NAMESPACE)})
   if aigw == nil then return end
   local headers = handle:headers()
   local status = tonumber(headers:get(":status")) or 0
@@ -129,7 +129,7 @@ function envoy_on_response(handle)
   if not aigw["stream"] and (aigw["hold"] or decoded or not ok) then
     -- Waiting for the body yields: every object is fetched again after it.
     local body = handle:body()
-    aigw = handle:streamInfo():dynamicMetadata():get(${luaString(METADATA_NAMESPACE)})
+    aigw = handle:streamInfo():dynamicMetadata():get(${luaString(LUA_NAMESPACE)})
     headers = handle:headers()
     if body then headers:replace("content-length", string.format("%d", body:length())) end
     if aigw["response_status"] then headers:replace(":status", string.format("%d", aigw["response_status"])) end

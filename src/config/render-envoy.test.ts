@@ -161,7 +161,7 @@ describe('listener', () => {
         "request.headers['openai-beta']",
       ],
       response_attributes: ['response.code'],
-      metadata_options: { receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.upstream'] }, forwarding_namespaces: { untyped: ['io.aigw.response'] } },
+      metadata_options: { receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.lua', 'io.aigw.upstream'] }, forwarding_namespaces: { untyped: ['io.aigw.response'] } },
     });
   });
 
@@ -385,7 +385,7 @@ describe('model clusters', () => {
         response_trailer_mode: 'SKIP',
       },
       request_attributes: ['xds.upstream_host_metadata'],
-      metadata_options: { forwarding_namespaces: { untyped: ['io.aigw'] }, receiving_namespaces: { untyped: ['io.aigw', 'io.aigw.upstream'] } },
+      metadata_options: { forwarding_namespaces: { untyped: ['io.aigw'] }, receiving_namespaces: { untyped: ['io.aigw.lua', 'io.aigw.upstream'] } },
       mutation_rules: { allow_all_routing: true },
     });
     // Skipped exactly when the endpoint's backend is the one x-aigw-direct names.

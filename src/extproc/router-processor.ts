@@ -32,7 +32,7 @@ import { endOfRequestFields, modelList, tooLarge } from './router-replies';
 import { ResponseReader } from './response-reader';
 import type { RequestState, RequestStore } from './request-store';
 import type { ProcessorContext, StreamProcessor } from './stream-processor';
-import { METADATA_NAMESPACE, ProtocolError, UPSTREAM_HEADERS_NAMESPACE } from './stream-processor';
+import { LUA_NAMESPACE, METADATA_NAMESPACE, ProtocolError, UPSTREAM_HEADERS_NAMESPACE } from './stream-processor';
 
 type Phase = 'request' | 'response' | 'done';
 
@@ -235,12 +235,13 @@ export class RouterProcessor implements StreamProcessor {
       team: identity.team,
       project: identity.project,
       user: identity.user,
-      ...(request.stream ? { stream: true } : {}),
-      ...trace,
       ...(this.guardrails ? { guardrail_policy: this.guardrails.policy.name } : {}),
       ...(this.routedFrom ? { requested_model: this.routedFrom.model, route_rule: this.routedFrom.rule } : {}),
       ...reservationMetadata(this.config, request, model),
     };
+    // What the Lua filters read, apart (see LUA_NAMESPACE); `stream` is always there, so the
+    // namespace is too: its presence tells the request script aigw saw the request.
+    const lua: Record<string, unknown> = { stream: request.stream, ...trace };
     let body: Buffer | undefined;
     if (direct) {
       // The first attempt, ready: Envoy's Lua filter sets its path and headers, and the attempt
@@ -253,7 +254,7 @@ export class RouterProcessor implements StreamProcessor {
       Object.assign(upstreamHeaders, direct.upstream.headers);
       // Empty and false values stay out: every field costs Envoy (and its Lua filters) a conversion.
       const forward = acceptedClientHeaders(direct.entry.backend);
-      Object.assign(fields, {
+      Object.assign(lua, {
         direct_backend: direct.entry.backend.name,
         direct_path: direct.upstream.path,
         ...(forward.length > 0 ? { direct_forward: forward.join(',') } : {}),
@@ -274,7 +275,7 @@ export class RouterProcessor implements StreamProcessor {
           ...(body ? { body_mutation: { body } } : {}),
         },
       },
-      dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: fields, [UPSTREAM_HEADERS_NAMESPACE]: upstreamHeaders }),
+      dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: fields, [LUA_NAMESPACE]: lua, [UPSTREAM_HEADERS_NAMESPACE]: upstreamHeaders }),
     };
   }
 
@@ -310,10 +311,11 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** Usage for the access log, and what the request used for rate-limit settlement and spend. */
-  private endMetadata(usage: TokenUsage | undefined, extra: Record<string, unknown> = {}): ProcessingResponse['dynamic_metadata'] {
+  private endMetadata(usage: TokenUsage | undefined, response: { response_status?: number; json_body?: boolean } = {}): ProcessingResponse['dynamic_metadata'] {
     // `recorded`: aigw has this request's record, so Envoy sends no access-log entry for it.
-    const fields = { ...endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary()), ...extra, recorded: true };
-    return toStruct({ [METADATA_NAMESPACE]: fields });
+    const fields = { ...endOfRequestFields(this.config, this.state, this.status, usage, this.guardrails?.summary()), recorded: true };
+    // The response's status and type, when aigw sets them, are for the response Lua filter.
+    return toStruct({ [METADATA_NAMESPACE]: fields, ...(Object.keys(response).length > 0 ? { [LUA_NAMESPACE]: response } : {}) });
   }
 
   /** The request ends with this status: recorded once. */

@@ -21,6 +21,13 @@ export const HEADER = {
 export const METADATA_NAMESPACE = 'io.aigw';
 
 /**
+ * Dynamic metadata namespace with what Envoy's Lua filters read (the first attempt's path and
+ * backend, the trace context, the response's flags), kept apart from io.aigw: every read of a
+ * namespace converts all of it into a Lua table, per request.
+ */
+export const LUA_NAMESPACE = 'io.aigw.lua';
+
+/**
  * Dynamic metadata namespace with the headers of the first attempt's upstream request
  * (credential included), which Envoy's Lua filter sets. Never logged: nothing in the
  * rendered config reads it but that filter.

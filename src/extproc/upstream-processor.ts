@@ -10,7 +10,7 @@ import { acceptedClientHeaders, conditionalClientHeaders } from './client-header
 import { headerMutation, immediateResponse, readHeaders, structPath, toStruct } from './messages';
 import type { RequestStore } from './request-store';
 import type { ProcessorContext, StreamProcessor } from './stream-processor';
-import { DIRECT_HEADER, HEADER, METADATA_NAMESPACE, ProtocolError, UPSTREAM_HEADERS_NAMESPACE } from './stream-processor';
+import { DIRECT_HEADER, HEADER, LUA_NAMESPACE, METADATA_NAMESPACE, ProtocolError, UPSTREAM_HEADERS_NAMESPACE } from './stream-processor';
 
 /** Envoy's attribute carrying the chosen endpoint's metadata (request_attributes in the filter config). */
 const HOST_METADATA_ATTRIBUTE = 'xds.upstream_host_metadata';
@@ -168,6 +168,6 @@ function replaceRequest(backend: RuntimeBackend, upstream: UpstreamRequest, clea
         body_mutation: { body: upstream.body },
       },
     },
-    dynamic_metadata: toStruct({ [METADATA_NAMESPACE]: response, [UPSTREAM_HEADERS_NAMESPACE]: upstream.headers }),
+    dynamic_metadata: toStruct({ [LUA_NAMESPACE]: response, [UPSTREAM_HEADERS_NAMESPACE]: upstream.headers }),
   };
 }
