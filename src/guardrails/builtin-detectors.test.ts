@@ -141,7 +141,9 @@ describe('open tails', () => {
     expect(tail('aws_access_key', 'key BKIAIOS')).toBe('');
     expect(tail('openai_key', 'token s')).toBe('s');
     expect(tail('openai_key', 'tokens')).toBe('');
-    expect(tail('jwt', 'a eyJhbGc.eyJz')).toBe('eyJhbGc.eyJz');
+    expect(tail('jwt', 'a eyJhbGciOiJ.eyJz')).toBe('eyJhbGciOiJ.eyJz');
+    // A first segment shorter than 11 characters can never start a token.
+    expect(tail('jwt', 'a eyJhbGc.eyJz')).toBe('eyJz');
     expect(tail('private_key', 'x -----BEGIN RSA PRI')).toBe('-----BEGIN RSA PRI');
     expect(tail('private_key', `x ${PRIVATE_KEY.slice(0, 80)}`)).toBe(PRIVATE_KEY.slice(0, 80));
     expect(tail('private_key', `x ${PRIVATE_KEY} done`)).toBe('');

@@ -1,6 +1,8 @@
 import { isIPv6 } from 'node:net';
-import type { Detector, Match } from './detector';
-import { isAlnum, isDigit, isHex, isUpper, regexMatches, startsLikeOneOf, trailingRun } from './detector';
+import type { Detector, Match, RunTail } from './detector';
+import { isAlnum, isDigit, isHex, isUpper, regexMatches, runDetector, startsLikeOneOf } from './detector';
+import { jwtDetector } from './jwt';
+import { privateKeyDetector } from './private-key';
 import { isCardNumber, isIban, isPhoneNumber } from './validators';
 
 /**
@@ -8,18 +10,31 @@ import { isCardNumber, isIban, isPhoneNumber } from './validators';
  * any input: repetition is bounded, and each repeated group starts with a character that
  * decides it (no two ways to match the same text), so a failed attempt cannot backtrack
  * more than a bounded number of steps. Adversarial inputs for each are in the tests.
+ * Detectors read normalized text (see normalize.ts): ASCII digits and spaces, no zero-width
+ * characters. Each open tail holds at least the longest match its pattern can have.
  */
 
-const EMAIL_LOCAL = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45; // . _ % + -
-const EMAIL_DOMAIN = (c: number): boolean => isAlnum(c) || c === 45; // -
+const UNICODE_WORD = /^[\p{L}\p{N}\p{M}]$/u;
+/** Per UTF-16 unit: 0 not known yet, 1 a letter, digit or mark of the Basic Multilingual Plane, 2 not. */
+const unicodeWordUnits = new Uint8Array(0x10000);
+/** Letters, digits and marks beyond ASCII: internationalized addresses (RFC 6531) use them in both parts. */
+function isUnicodeWord(c: number): boolean {
+  if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff)) return false;
+  if (unicodeWordUnits[c] === 0) unicodeWordUnits[c] = UNICODE_WORD.test(String.fromCharCode(c)) ? 1 : 2;
+  return unicodeWordUnits[c] === 1;
+}
+const EMAIL_LOCAL = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45 || isUnicodeWord(c); // . _ % + -
+const EMAIL_DOMAIN = (c: number): boolean => isAlnum(c) || c === 45 || isUnicodeWord(c); // -
+/** A top-level domain: letters (any script), or an IDNA A-label (`xn--…`). */
+const TLD = /^(?:\p{L}[\p{L}\p{M}]{1,62}|xn--[a-z0-9-]{1,59})$/iu;
 const AT = 64;
 const DOT = 46;
 
 /** Emails, found from each `@`: a cheap anchor, so prose without one costs a single indexOf. */
-function findEmails(text: string): Match[] {
+function findEmails(text: string, from = 0): Match[] {
   const matches: Match[] = [];
-  let floor = 0;
-  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+  let floor = from;
+  for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', at + 1)) {
     if (at < floor) continue;
     let start = at;
     while (start > floor && at - start < 64 && EMAIL_LOCAL(text.charCodeAt(start - 1))) start--;
@@ -41,7 +56,7 @@ function findEmails(text: string): Match[] {
     while (end > at + 1 && (text.charCodeAt(end - 1) === DOT || text.charCodeAt(end - 1) === 45)) end--;
     if (lastDot >= end) lastDot = text.lastIndexOf('.', end - 1);
     if (lastDot <= at + 1) continue;
-    if (!/^[A-Za-z]{2,63}$/.test(text.slice(lastDot + 1, end))) continue;
+    if (!TLD.test(text.slice(lastDot + 1, end))) continue;
     matches.push({ start, end });
     floor = end;
   }
@@ -52,15 +67,10 @@ function regexDetector(
   name: string,
   label: string,
   pattern: RegExp,
-  tail: { inRun: (c: number) => boolean; maxLength: number; canStart: (text: string, at: number) => boolean },
+  tail: RunTail,
   accept?: (value: string) => boolean,
 ): Detector {
-  return {
-    name,
-    label,
-    find: (text) => regexMatches(pattern, text, accept),
-    openTail: (text) => trailingRun(text, tail.inRun, tail.maxLength, tail.canStart),
-  };
+  return runDetector(name, label, (text, from) => regexMatches(pattern, text, accept, from), tail);
 }
 
 const atDigit = (text: string, at: number): boolean => isDigit(text.charCodeAt(at));
@@ -70,47 +80,6 @@ const WORD = (c: number): boolean => isAlnum(c) || c === 95 || c === 45; // _ -
 
 const AWS_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'APKA', 'AROA', 'ASCA'];
 
-const PRIVATE_KEY_MAX = 16_384;
-const BEGIN = '-----BEGIN ';
-const PRIVATE_KEY_HEADER = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----/g;
-const PRIVATE_KEY_FOOTER = /-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----/g;
-
-/**
- * PEM private-key blocks, header to footer. Each header looks for the next footer once, and
- * headers before a footer share that search, so many headers without footers stay linear.
- */
-function findPrivateKeys(text: string): Match[] {
-  const matches: Match[] = [];
-  PRIVATE_KEY_HEADER.lastIndex = 0;
-  let footer: { start: number; end: number } | null | undefined;
-  for (let header = PRIVATE_KEY_HEADER.exec(text); header; header = PRIVATE_KEY_HEADER.exec(text)) {
-    if (footer === undefined || (footer !== null && footer.start < header.index)) {
-      PRIVATE_KEY_FOOTER.lastIndex = header.index;
-      const found = PRIVATE_KEY_FOOTER.exec(text);
-      footer = found ? { start: found.index, end: found.index + found[0].length } : null;
-    }
-    if (footer === null) break;
-    if (footer.end - header.index > PRIVATE_KEY_MAX) continue;
-    matches.push({ start: header.index, end: footer.end });
-    PRIVATE_KEY_HEADER.lastIndex = footer.end;
-  }
-  return matches;
-}
-
-/** A key block not yet closed is held whole; so is a line that may become its header. */
-function privateKeyTail(text: string): number {
-  const partial = trailingRun(text, (c) => isUpper(c) || isDigit(c) || c === 32 || c === 45, 60, startsLikeOneOf([BEGIN]));
-  const begin = text.lastIndexOf(BEGIN);
-  if (begin === -1 || text.length - begin > PRIVATE_KEY_MAX || begin >= partial) return partial;
-  const rest = text.slice(begin);
-  PRIVATE_KEY_FOOTER.lastIndex = 0;
-  if (PRIVATE_KEY_FOOTER.test(rest)) return partial;
-  const newline = rest.search(/[\r\n]/);
-  const header = newline === -1 ? rest : rest.slice(0, newline);
-  const open = newline === -1 ? /^-----BEGIN [A-Z0-9 ]{0,52}-{0,5}$/.test(header) : /^-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----$/.test(header);
-  return open ? begin : partial;
-}
-
 const COLON = 58;
 const IPV6_CHAR = (c: number): boolean => isHex(c) || c === COLON || c === DOT;
 
@@ -118,10 +87,10 @@ const IPV6_CHAR = (c: number): boolean => isHex(c) || c === COLON || c === DOT;
  * IPv6 addresses, found from each `:` (rare in prose, unlike the hex letters a-f): the run of
  * hex digits, colons and dots around it, checked whole by node's own parser.
  */
-function findIPv6(text: string): Match[] {
+function findIPv6(text: string, from = 0): Match[] {
   const matches: Match[] = [];
-  let floor = 0;
-  for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+  let floor = from;
+  for (let colon = text.indexOf(':', from); colon !== -1; colon = text.indexOf(':', colon + 1)) {
     if (colon < floor) continue;
     let start = colon;
     while (start > floor && (isHex(text.charCodeAt(start - 1)) || text.charCodeAt(start - 1) === COLON)) start--;
@@ -141,18 +110,8 @@ function findIPv6(text: string): Match[] {
 /** Built-in detectors by config name. */
 export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
   [
-    {
-      name: 'private_key',
-      label: 'PRIVATE_KEY',
-      find: findPrivateKeys,
-      openTail: privateKeyTail,
-    },
-    regexDetector(
-      'jwt',
-      'JWT',
-      /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{16,4096}(?![\w-])/g,
-      { inRun: (c) => WORD(c) || c === DOT, maxLength: 12_300, canStart: startsLikeOneOf(['eyJ'], WORD) },
-    ),
+    privateKeyDetector,
+    jwtDetector,
     regexDetector('anthropic_key', 'ANTHROPIC_KEY', /(?<![\w-])sk-ant-[a-z]{3,8}\d{2}-[A-Za-z0-9_-]{20,250}(?![\w-])/g, {
       inRun: WORD,
       maxLength: 270,
@@ -180,7 +139,8 @@ export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
       'credit_card',
       'CREDIT_CARD',
       /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-]|[ ]\d)/g,
-      { inRun: CARD_CHAR, maxLength: 24, canStart: atDigit },
+      // 19 digits with a separator between each: 37 characters, and the one before.
+      { inRun: CARD_CHAR, maxLength: 38, canStart: atDigit },
       isCardNumber,
     ),
     regexDetector('us_ssn', 'US_SSN', /(?<![\d-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-]|[ ]\d)/g, {
@@ -194,7 +154,7 @@ export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
       /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])/g,
       {
         inRun: (c) => isUpper(c) || isDigit(c) || c === 32,
-        maxLength: 42,
+        maxLength: 65, // 34 characters with a space between each after the first four
         canStart: (text, at) => isUpper(text.charCodeAt(at)) && (at + 1 === text.length || isUpper(text.charCodeAt(at + 1))),
       },
       isIban,
@@ -205,25 +165,20 @@ export const BUILTIN_DETECTORS: ReadonlyMap<string, Detector> = new Map(
       /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)/g,
       { inRun: (c) => isDigit(c) || c === DOT, maxLength: 15, canStart: atDigit },
     ),
-    {
-      name: 'ipv6',
-      label: 'IP_ADDRESS',
-      find: findIPv6,
-      openTail: (text: string) => trailingRun(text, IPV6_CHAR, 45, (t, at) => isHex(t.charCodeAt(at)) || t.charCodeAt(at) === COLON),
-    },
+    runDetector('ipv6', 'IP_ADDRESS', findIPv6, { inRun: IPV6_CHAR, maxLength: 46, canStart: (t, at) => isHex(t.charCodeAt(at)) || t.charCodeAt(at) === COLON }),
     regexDetector(
       'phone',
       'PHONE',
       /(?<![\w+.-])(?:\+|\()?\d(?:[ .()-]{0,2}\d){6,16}(?![\w]|[.-]\d)/g,
-      { inRun: PHONE_CHAR, maxLength: 30, canStart: (text, at) => isDigit(text.charCodeAt(at)) || text[at] === '+' || text[at] === '(' },
+      // + or (, then 17 digits with up to two separators between each: 50 characters.
+      { inRun: PHONE_CHAR, maxLength: 51, canStart: (text, at) => isDigit(text.charCodeAt(at)) || text[at] === '+' || text[at] === '(' },
       isPhoneNumber,
     ),
-    {
-      name: 'email',
-      label: 'EMAIL',
-      find: findEmails,
-      openTail: (text: string) => trailingRun(text, (c) => EMAIL_LOCAL(c) || c === AT, 320, (t, at) => EMAIL_LOCAL(t.charCodeAt(at)) && t.charCodeAt(at) !== DOT),
-    },
+    runDetector('email', 'EMAIL', findEmails, {
+      inRun: (c) => EMAIL_LOCAL(c) || c === AT,
+      maxLength: 320,
+      canStart: (t, at) => EMAIL_LOCAL(t.charCodeAt(at)) && t.charCodeAt(at) !== DOT,
+    }),
   ].map((detector) => [detector.name, detector]),
 );
 

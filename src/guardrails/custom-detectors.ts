@@ -1,5 +1,7 @@
 import { RE2JS } from 're2js';
 import type { Detector, Match } from './detector';
+import { boundedDetector } from './detector';
+import { normalize } from './normalize';
 
 /**
  * Detectors written in the config. Their patterns come from users, so they run on RE2
@@ -13,33 +15,35 @@ export function compileUserPattern(source: string, caseInsensitive: boolean): RE
 }
 
 /**
- * A detector for a user regex. No engine can say in general how much of a text's end could
- * still grow into a match, so a stream holds back `maxLength - 1` characters: the most a
- * match can have already shown. Matches longer than `maxLength` are not found.
+ * A detector for a user regex, run on normalized text. No engine can say in general how much
+ * of a text's end could still grow into a match, so a stream holds back `maxLength`
+ * characters: a whole match and what a `\b` or `$` after it reads. Matches longer than
+ * `maxLength` are not found. A stream re-reads those characters on every chunk, so the cost
+ * per chunk grows with `maxLength` (at most 1024), never with the text held.
  */
 export function regexDetector(name: string, label: string, source: string, maxLength: number, caseInsensitive: boolean): Detector {
   const pattern = compileUserPattern(source, caseInsensitive);
-  return {
-    name,
-    label,
-    find(text: string): Match[] {
-      const matches: Match[] = [];
-      const matcher = pattern.matcher(text);
-      while (matcher.find()) {
-        const start = matcher.start();
-        const end = matcher.end();
-        if (end > start && end - start <= maxLength) matches.push({ start, end });
-      }
-      return matches;
-    },
-    openTail: (text) => Math.max(0, text.length - (maxLength - 1)),
+  const find = (text: string, from = 0): Match[] => {
+    const matches: Match[] = [];
+    const matcher = pattern.matcher(text);
+    // find(from) searches the whole input from there, so `\b` and look-behind-like context still see what is before it.
+    for (let found = matcher.find(from); found; found = matcher.find()) {
+      const start = matcher.start();
+      const end = matcher.end();
+      if (end > start && end - start <= maxLength) matches.push({ start, end });
+    }
+    return matches;
   };
+  return boundedDetector(name, label, find, (text) => Math.max(0, text.length - maxLength));
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
 function isWordAt(text: string, index: number): boolean {
-  return index >= 0 && index < text.length && WORD_CHAR.test(text[index]);
+  if (index < 0 || index >= text.length) return false;
+  const c = text.charCodeAt(index);
+  if (c < 0x80) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return WORD_CHAR.test(text[index]);
 }
 
 /**
@@ -48,27 +52,25 @@ function isWordAt(text: string, index: number): boolean {
  * word that some keyword starts with, found through a set of every keyword prefix.
  */
 export function keywordDetector(name: string, label: string, keywords: readonly string[]): Detector {
-  const words = [...new Set(keywords.map((keyword) => keyword.toLowerCase()))].sort((a, b) => b.length - a.length);
+  // Keywords are normalized like the text they are looked for in.
+  const words = [...new Set(keywords.map((keyword) => normalize(keyword).text.toLowerCase()))].sort((a, b) => b.length - a.length);
   const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${escaped.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
   const prefixes = new Set<string>();
   for (const word of words) for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
   const longest = words[0]?.length ?? 0;
-  return {
-    name,
-    label,
-    find(text: string): Match[] {
-      const matches: Match[] = [];
-      pattern.lastIndex = 0;
-      for (let found = pattern.exec(text); found; found = pattern.exec(text)) matches.push({ start: found.index, end: found.index + found[0].length });
-      return matches;
-    },
-    openTail(text: string): number {
-      // A whole keyword at the very end is open too: the next character may continue the word.
-      for (let at = Math.max(0, text.length - longest); at < text.length; at++) {
-        if (!isWordAt(text, at - 1) && prefixes.has(text.slice(at).toLowerCase())) return at;
-      }
-      return text.length;
-    },
+  const find = (text: string, from = 0): Match[] => {
+    const matches: Match[] = [];
+    pattern.lastIndex = from;
+    for (let found = pattern.exec(text); found; found = pattern.exec(text)) matches.push({ start: found.index, end: found.index + found[0].length });
+    return matches;
   };
+  const openTail = (text: string): number => {
+    // A whole keyword at the very end is open too: the next character may continue the word.
+    for (let at = Math.max(0, text.length - longest); at < text.length; at++) {
+      if (!isWordAt(text, at - 1) && prefixes.has(text.slice(at).toLowerCase())) return at;
+    }
+    return text.length;
+  };
+  return boundedDetector(name, label, find, openTail);
 }

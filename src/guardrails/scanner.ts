@@ -1,4 +1,5 @@
-import type { Detector } from './detector';
+import type { Detector, Match } from './detector';
+import { normalize } from './normalize';
 
 /** What a rule does with what its detector finds. */
 export type GuardrailAction = 'monitor' | 'redact' | 'block';
@@ -19,38 +20,61 @@ export interface Finding {
   readonly end: number;
 }
 
+/** A finding with the position of its rule in the rule set, for resolving overlaps. */
+export interface OrderedFinding extends Finding {
+  readonly order: number;
+}
+
 /**
- * The rules for one direction of one policy, run together. Overlapping matches of
- * different detectors resolve to the one starting first, then the longest, then the rule
- * listed first (secrets are listed before the personal-data detectors they may contain).
+ * Overlapping matches of different detectors resolve to the one starting first, then the
+ * longest, then the rule listed first (secrets are listed before the personal-data detectors
+ * they may contain). Returns the kept findings in order; `from` is where the previous kept
+ * finding ended.
+ */
+export function resolveOverlaps<T extends OrderedFinding>(findings: T[], from = 0): T[] {
+  if (findings.length > 1) findings.sort((a, b) => a.start - b.start || b.end - a.end || a.order - b.order);
+  const kept: T[] = [];
+  let end = from;
+  for (const finding of findings) {
+    if (finding.start < end) continue;
+    kept.push(finding);
+    end = finding.end;
+  }
+  return kept;
+}
+
+/**
+ * The rules for one direction of one policy, run together on the normalized text (see
+ * normalize.ts); findings are spans of the original text.
  */
 export class RuleSet {
   constructor(readonly rules: readonly Rule[]) {}
 
-  /** Non-overlapping findings in order. */
+  /** Non-overlapping findings in order, as spans of the original `text`. */
   find(text: string): Finding[] {
-    const all: Array<Finding & { order: number }> = [];
+    const normalized = normalize(text);
+    const all: OrderedFinding[] = [];
     this.rules.forEach((rule, order) => {
-      for (const match of rule.detector.find(text)) all.push({ rule, start: match.start, end: match.end, order });
+      for (const match of rule.detector.find(normalized.text)) all.push({ rule, start: match.start, end: match.end, order });
     });
-    if (all.length <= 1) return all;
-    all.sort((a, b) => a.start - b.start || b.end - a.end || a.order - b.order);
-    const kept: Finding[] = [];
-    let end = 0;
-    for (const finding of all) {
-      if (finding.start < end) continue;
-      kept.push(finding);
-      end = finding.end;
-    }
-    return kept;
+    const kept = resolveOverlaps(all);
+    const map = normalized.map;
+    return map ? originalSpans(kept, (start, end) => map.span(start, end)) : kept;
   }
+}
 
-  /** Where the text's end stops being final: the earliest open tail of any rule. */
-  openTail(text: string): number {
-    let tail = text.length;
-    for (const rule of this.rules) tail = Math.min(tail, rule.detector.openTail(text));
-    return tail;
+/** Original spans of matches found in normalized text, never overlapping (a span covers whole original characters). */
+export function originalSpans<T extends Match>(matches: readonly T[], span: (start: number, end: number) => Match): Array<T & Match> {
+  const out: Array<T & Match> = [];
+  let end = 0;
+  for (const match of matches) {
+    const original = span(match.start, match.end);
+    const start = Math.max(original.start, end);
+    if (original.end <= start) continue;
+    out.push({ ...match, start, end: original.end });
+    end = original.end;
   }
+  return out;
 }
 
 /**
@@ -78,7 +102,8 @@ export function redact(text: string, findings: readonly Finding[], session: Reda
   let from = 0;
   for (const finding of findings) {
     if (finding.rule.action !== 'redact') continue;
-    out += text.slice(from, finding.start) + session.placeholder(finding.rule.detector.label, text.slice(finding.start, finding.end));
+    // Keyed by what the detector read, so `jane@x.io` and the same address with a zero-width space in it share a placeholder.
+    out += text.slice(from, finding.start) + session.placeholder(finding.rule.detector.label, normalize(text.slice(finding.start, finding.end)).text);
     from = finding.end;
   }
   return from === 0 ? text : out + text.slice(from);
