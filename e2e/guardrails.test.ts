@@ -261,6 +261,30 @@ describeE2E('guardrails', () => {
     }
   });
 
+  test('an email disguised with zero-width characters in a streamed answer is redacted whole, at every split of the text and every byte of the invisible characters', async () => {
+    const disguised = 'Mail ja\u200Bne.doe@exam\u200Dple.com now.';
+    const read = async (): Promise<string> => {
+      const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    };
+    for (let at = 0; at <= disguised.length; at++) {
+      gpt.enqueue({ kind: 'sse', events: chatChunks([disguised.slice(0, at), disguised.slice(at)]) });
+      expect({ at, text: await read() }).toEqual({ at, text: 'Mail [EMAIL_1] now.' });
+    }
+    // The provider's bytes split inside the UTF-8 encoding of each zero-width character (3 bytes each).
+    const bytes = Buffer.from(chatChunks([disguised]).map((data) => `data: ${data}\n\n`).join(''));
+    for (const marker of [Buffer.from('\u200B'), Buffer.from('\u200D')]) {
+      const start = bytes.indexOf(marker);
+      expect(start).toBeGreaterThan(0); // sent as UTF-8, not as a JSON escape
+      for (let offset = start; offset <= start + marker.length; offset++) {
+        gpt.enqueue({ kind: 'raw-sse', chunks: [bytes.subarray(0, offset), bytes.subarray(offset)], intervalMs: 2 });
+        expect({ offset, text: await read() }).toEqual({ offset, text: 'Mail [EMAIL_1] now.' });
+      }
+    }
+  });
+
   test('a secret in a streamed response ends the stream with an error event; a whole response with one is refused', async () => {
     gpt.enqueue({ kind: 'sse', events: chatChunks(['Your key: AKIAIOSFO', 'DNN7EXAMPLE', ' enjoy']) });
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
