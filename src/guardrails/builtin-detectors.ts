@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
-import type { Detector, Match, RunTail } from './detector';
-import { isAlnum, isDigit, isHex, isUpper, regexMatches, runDetector, startsLikeOneOf } from './detector';
+import type { Candidate, Detector, RunTail } from './detector';
+import { isAlnum, isDigit, isHex, isUpper, regexCandidates, runDetector, startsLikeOneOf } from './detector';
 import { jwtDetector } from './jwt';
 import { privateKeyDetector } from './private-key';
 import { isCardNumber, isIban, isPhoneNumber } from './validators';
@@ -31,8 +31,8 @@ const AT = 64;
 const DOT = 46;
 
 /** Emails, found from each `@`: a cheap anchor, so prose without one costs a single indexOf. */
-function findEmails(text: string, from = 0): Match[] {
-  const matches: Match[] = [];
+function findEmails(text: string, from = 0): Candidate[] {
+  const matches: Candidate[] = [];
   let floor = from;
   for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', at + 1)) {
     if (at < floor) continue;
@@ -57,7 +57,7 @@ function findEmails(text: string, from = 0): Match[] {
     if (lastDot >= end) lastDot = text.lastIndexOf('.', end - 1);
     if (lastDot <= at + 1) continue;
     if (!TLD.test(text.slice(lastDot + 1, end))) continue;
-    matches.push({ start, end });
+    matches.push({ start, end, accepted: true });
     floor = end;
   }
   return matches;
@@ -70,7 +70,7 @@ function regexDetector(
   tail: RunTail,
   accept?: (value: string) => boolean,
 ): Detector {
-  return runDetector(name, label, (text, from) => regexMatches(pattern, text, accept, from), tail);
+  return runDetector(name, label, (text, from) => regexCandidates(pattern, text, accept, from), tail);
 }
 
 const atDigit = (text: string, at: number): boolean => isDigit(text.charCodeAt(at));
@@ -87,8 +87,8 @@ const IPV6_CHAR = (c: number): boolean => isHex(c) || c === COLON || c === DOT;
  * IPv6 addresses, found from each `:` (rare in prose, unlike the hex letters a-f): the run of
  * hex digits, colons and dots around it, checked whole by node's own parser.
  */
-function findIPv6(text: string, from = 0): Match[] {
-  const matches: Match[] = [];
+function findIPv6(text: string, from = 0): Candidate[] {
+  const matches: Candidate[] = [];
   let floor = from;
   for (let colon = text.indexOf(':', from); colon !== -1; colon = text.indexOf(':', colon + 1)) {
     if (colon < floor) continue;
@@ -100,9 +100,10 @@ function findIPv6(text: string, from = 0): Match[] {
     while (end > colon + 1 && text.charCodeAt(end - 1) === DOT) end--;
     const before = start > 0 ? text.charCodeAt(start - 1) : 32;
     const after = end < text.length ? text.charCodeAt(end) : 32;
-    if (isAlnum(before) || before === DOT || isAlnum(after) || end - start > 45) continue;
     const candidate = text.slice(start, end);
-    if (isIPv6(candidate) && (candidate.match(/[0-9A-Fa-f]+/g) ?? []).length >= 2) matches.push({ start, end });
+    const valid = !(isAlnum(before) || before === DOT || isAlnum(after) || end - start > 45) && isIPv6(candidate) && (candidate.match(/[0-9A-Fa-f]+/g) ?? []).length >= 2;
+    // A run read and refused is still read: the scan goes on after it.
+    matches.push({ start, end, accepted: valid });
   }
   return matches;
 }

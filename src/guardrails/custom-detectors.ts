@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import type { Detector, Match } from './detector';
+import type { Candidate, Detector } from './detector';
 import { boundedDetector } from './detector';
 import { normalize } from './normalize';
 
@@ -23,18 +23,18 @@ export function compileUserPattern(source: string, caseInsensitive: boolean): RE
  */
 export function regexDetector(name: string, label: string, source: string, maxLength: number, caseInsensitive: boolean): Detector {
   const pattern = compileUserPattern(source, caseInsensitive);
-  const find = (text: string, from = 0): Match[] => {
-    const matches: Match[] = [];
+  const scan = (text: string, from: number): Candidate[] => {
+    const matches: Candidate[] = [];
     const matcher = pattern.matcher(text);
     // find(from) searches the whole input from there, so `\b` and look-behind-like context still see what is before it.
     for (let found = matcher.find(from); found; found = matcher.find()) {
       const start = matcher.start();
       const end = matcher.end();
-      if (end > start && end - start <= maxLength) matches.push({ start, end });
+      if (end > start) matches.push({ start, end, accepted: end - start <= maxLength });
     }
     return matches;
   };
-  return boundedDetector(name, label, find, (text) => Math.max(0, text.length - maxLength));
+  return boundedDetector(name, label, scan, (text) => Math.max(0, text.length - maxLength));
 }
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
@@ -59,10 +59,10 @@ export function keywordDetector(name: string, label: string, keywords: readonly 
   const prefixes = new Set<string>();
   for (const word of words) for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
   const longest = words[0]?.length ?? 0;
-  const find = (text: string, from = 0): Match[] => {
-    const matches: Match[] = [];
+  const scan = (text: string, from: number): Candidate[] => {
+    const matches: Candidate[] = [];
     pattern.lastIndex = from;
-    for (let found = pattern.exec(text); found; found = pattern.exec(text)) matches.push({ start: found.index, end: found.index + found[0].length });
+    for (let found = pattern.exec(text); found; found = pattern.exec(text)) matches.push({ start: found.index, end: found.index + found[0].length, accepted: true });
     return matches;
   };
   const openTail = (text: string): number => {
@@ -72,5 +72,5 @@ export function keywordDetector(name: string, label: string, keywords: readonly 
     }
     return text.length;
   };
-  return boundedDetector(name, label, find, openTail);
+  return boundedDetector(name, label, scan, openTail);
 }

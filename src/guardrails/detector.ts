@@ -5,6 +5,18 @@ export interface Match {
 }
 
 /**
+ * A span a detector's scan took: a match, or text its pattern matched and a check then
+ * refused (a card number failing Luhn). A scan goes on after either, so a stream must not
+ * resume inside one: it would find what the whole text does not.
+ */
+export interface Candidate extends Match {
+  readonly accepted: boolean;
+}
+
+/** What a scan accepted. */
+export const accepted = (candidates: readonly Candidate[]): Match[] => candidates.filter((candidate) => candidate.accepted).map(({ start, end }) => ({ start, end }));
+
+/**
  * Finds one kind of sensitive text. Every detector runs in time linear in the text (its
  * patterns have bounded repetition and no ambiguous nesting, or run on an RE2 engine), and
  * can follow a stream of text incrementally, so a stream holds back only what could still
@@ -81,7 +93,8 @@ export class BoundedFollower implements DetectorStream {
   private tail = 0;
 
   constructor(
-    private readonly detector: Pick<Detector, 'find' | 'openTail'>,
+    private readonly scan: (text: string, from: number) => Candidate[],
+    private readonly openTail: (text: string) => number,
     private readonly run?: RunTail,
   ) {}
 
@@ -91,23 +104,23 @@ export class BoundedFollower implements DetectorStream {
 
   push(window: StreamWindow): Match[] {
     const from = this.open - window.start;
-    const matches = this.detector.find(window.text, from);
-    const tail = Math.max(from, this.run ? this.runTail(window) - window.start : this.detector.openTail(window.text));
+    const candidates = this.scan(window.text, from);
+    const tail = Math.max(from, this.run ? this.runTail(window) - window.start : this.openTail(window.text));
     let open = window.text.length;
     const final: Match[] = [];
-    for (const match of matches) {
-      if (match.end > tail) {
-        open = match.start;
+    for (const candidate of candidates) {
+      if (candidate.end > tail) {
+        open = candidate.start;
         break;
       }
-      final.push({ start: window.start + match.start, end: window.start + match.end });
+      if (candidate.accepted) final.push({ start: window.start + candidate.start, end: window.start + candidate.end });
     }
     this.open = window.start + Math.min(open, tail);
     return final;
   }
 
   finish(window: StreamWindow): Match[] {
-    const matches = this.detector.find(window.text, this.open - window.start);
+    const matches = accepted(this.scan(window.text, this.open - window.start));
     this.open = window.start + window.text.length;
     return matches.map((match) => ({ start: window.start + match.start, end: window.start + match.end }));
   }
@@ -126,15 +139,18 @@ export class BoundedFollower implements DetectorStream {
   }
 }
 
-/** A detector from a pattern search and an open tail that are bounded in length. */
-export function boundedDetector(name: string, label: string, find: Detector['find'], openTail: Detector['openTail']): Detector {
-  return { name, label, find, openTail, follow: () => new BoundedFollower({ find, openTail }) };
+/** A scan from `from` (the text before it read only as look-behind). */
+export type Scan = (text: string, from: number) => Candidate[];
+
+/** A detector from a scan and an open tail that are bounded in length. */
+export function boundedDetector(name: string, label: string, scan: Scan, openTail: Detector['openTail']): Detector {
+  return { name, label, find: (text, from = 0) => accepted(scan(text, from)), openTail, follow: () => new BoundedFollower(scan, openTail) };
 }
 
 /** A detector whose open tail is a trailing run (RunTail): streams keep it incrementally. */
-export function runDetector(name: string, label: string, find: Detector['find'], tail: RunTail): Detector {
+export function runDetector(name: string, label: string, scan: Scan, tail: RunTail): Detector {
   const openTail = (text: string): number => trailingRun(text, tail.inRun, tail.maxLength, tail.canStart);
-  return { name, label, find, openTail, follow: () => new BoundedFollower({ find, openTail }, tail) };
+  return { name, label, find: (text, from = 0) => accepted(scan(text, from)), openTail, follow: () => new BoundedFollower(scan, openTail, tail) };
 }
 
 /** A detector whose stream follower does the work; a whole text is one push and the end. */
@@ -182,18 +198,18 @@ export function startsLikeOneOf(words: readonly string[], notAfter?: (code: numb
     });
 }
 
-/** Runs a global regular expression from `from` and keeps the matches `accept` agrees with. */
-export function regexMatches(pattern: RegExp, text: string, accept?: (value: string) => boolean, from = 0): Match[] {
-  const matches: Match[] = [];
+/** Runs a global regular expression from `from`; a candidate is accepted when `accept` agrees with it. */
+export function regexCandidates(pattern: RegExp, text: string, accept?: (value: string) => boolean, from = 0): Candidate[] {
+  const candidates: Candidate[] = [];
   pattern.lastIndex = from;
   for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
     if (found[0].length === 0) {
       pattern.lastIndex++;
       continue;
     }
-    if (!accept || accept(found[0])) matches.push({ start: found.index, end: found.index + found[0].length });
+    candidates.push({ start: found.index, end: found.index + found[0].length, accepted: !accept || accept(found[0]) });
   }
-  return matches;
+  return candidates;
 }
 
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57;

@@ -91,8 +91,7 @@ export class TextChannel {
   /** Sends the text before normalized position `cut`, moved back so no finding and no original character is split. */
   private emit(cut: number): string {
     const map = this.normalizer.map;
-    cut = map.boundary(cut);
-    if (cut <= this.sentNormalized) return '';
+    cut = Math.max(this.sentNormalized, map.boundary(cut));
     const candidates: OrderedFinding[] = [];
     for (const queue of this.waiting) {
       let taken = 0;
@@ -107,8 +106,10 @@ export class TextChannel {
     }
     const back = candidates.filter((finding) => finding.start >= cut);
     for (const finding of back.reverse()) this.waiting[finding.order].unshift(finding);
-    if (cut <= this.sentNormalized) return '';
+    // Characters the normalizer removed (a zero-width space) own no normalized position: at
+    // the normalized end, what was sent may still end before them.
     const originalCut = map.start(cut);
+    if (originalCut <= this.sentOriginal) return '';
     const findings = originalSpans(kept, (start, end) => map.span(start, end)).map((finding) => this.relative(finding, finding));
     const reported = findings.filter((finding) => finding.rule.action !== 'block');
     if (reported.length > 0) this.onFindings(reported);
