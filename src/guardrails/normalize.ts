@@ -19,7 +19,9 @@ const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
 const MARK = /^\p{M}$/u;
 const SPACE = /^\p{Zs}$/u;
 const DIGIT = /^\p{Nd}$/u;
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[^\x00-\x7f]+/g;
+/** UTF-8 takes one byte per character exactly when every character is ASCII (the fastest test there is). */
+const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 /** Normalized forms of non-ASCII code points seen so far (code points are few; the cache is capped anyway). */
 const cache = new Map<number, string>();
@@ -30,6 +32,22 @@ function digitValue(codePoint: number): number {
   let zero = codePoint;
   while (DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
   return (codePoint - zero) % 10;
+}
+
+/** What a Basic Multilingual Plane character needs, learnt on first sight: 0 not known yet. */
+const KEEP = 1; // stays as it is
+const KEEP_UNLESS_AFTER_ASCII = 2; // a combining mark that stays as it is after other letters
+const REPLACE = 3;
+const kinds = new Uint8Array(0x10000);
+
+function kindOf(code: number): number {
+  let kind = kinds[code];
+  if (kind === 0) {
+    const char = String.fromCharCode(code);
+    kind = normalizeCodePoint(code) !== char ? REPLACE : MARK.test(char) ? KEEP_UNLESS_AFTER_ASCII : KEEP;
+    kinds[code] = kind;
+  }
+  return kind;
 }
 
 /** One non-ASCII code point, out of context: '' when removed. */
@@ -73,7 +91,7 @@ export class Normalizer {
       text = text.slice(0, -1);
     }
     if (text.length === 0) return '';
-    if (ASCII_ONLY.test(text)) {
+    if (isAscii(text)) {
       this.map.appendSame(text.length);
       this.afterAscii = true;
       return text;
@@ -97,55 +115,64 @@ export class Normalizer {
     return this.heldSurrogate.length;
   }
 
-  private normalizeMixed(text: string): string {
+  /** Normalizes text that has a character beyond ASCII (a whole text, or a piece push() prepared). */
+  normalizeMixed(text: string): string {
     let out = '';
-    let same = 0; // length of the current run of characters that stay as they are
-    const flushSame = (end: number): void => {
-      if (same === 0) return;
-      out += text.slice(end - same, end);
-      this.map.appendSame(same);
-      same = 0;
-    };
-    for (let i = 0; i < text.length; ) {
-      const code = text.charCodeAt(i);
-      if (code < 0x80) {
-        same++;
-        i++;
-        this.afterAscii = true;
-        continue;
-      }
-      const codePoint = text.codePointAt(i) ?? code;
-      const width = codePoint > 0xffff ? 2 : 1;
-      const char = text.slice(i, i + width);
-      let replacement: string;
-      if (this.afterAscii && MARK.test(char)) replacement = '';
-      else replacement = normalizeCodePoint(codePoint);
-      if (replacement === char) {
-        same += width;
-        this.afterAscii = false;
-      } else {
-        flushSame(i);
-        // NFKC output may itself carry marks (rare): the same rule applies to them.
-        let written = '';
-        for (const part of replacement) {
-          if (this.afterAscii && MARK.test(part)) continue;
-          written += part;
-          this.afterAscii = part.charCodeAt(0) < 0x80;
+    let copied = 0; // text before this is written out (or replaced)
+    let afterAscii = this.afterAscii;
+    NON_ASCII.lastIndex = 0;
+    for (let run = NON_ASCII.exec(text); run; run = NON_ASCII.exec(text)) {
+      if (run.index > 0) afterAscii = true; // runs are maximal: an ASCII character comes before this one
+      const end = run.index + run[0].length;
+      for (let i = run.index; i < end; ) {
+        // Most characters of most scripts stay as they are: one table lookup each.
+        let code = text.charCodeAt(i);
+        while (code < 0xd800 || code > 0xdfff) {
+          const kind = kinds[code] || kindOf(code);
+          if (kind !== KEEP && (kind !== KEEP_UNLESS_AFTER_ASCII || afterAscii)) break;
+          afterAscii = false;
+          if (++i === end) break;
+          code = text.charCodeAt(i);
         }
-        out += written;
-        this.map.appendReplaced(width, written.length);
+        if (i === end) break;
+        const codePoint = text.codePointAt(i) ?? 0;
+        const width = codePoint > 0xffff ? 2 : 1;
+        const char = text.slice(i, i + width);
+        const replacement = afterAscii && MARK.test(char) ? '' : normalizeCodePoint(codePoint);
+        if (replacement === char) {
+          afterAscii = false;
+        } else {
+          if (i > copied) {
+            out += text.slice(copied, i);
+            this.map.appendSame(i - copied);
+          }
+          // NFKC output may itself carry marks (rare): the same rule applies to them.
+          let written = '';
+          for (const part of replacement) {
+            if (afterAscii && MARK.test(part)) continue;
+            written += part;
+            afterAscii = part.charCodeAt(0) < 0x80;
+          }
+          out += written;
+          this.map.appendReplaced(width, written.length);
+          copied = i + width;
+        }
+        i += width;
       }
-      i += width;
     }
-    flushSame(text.length);
+    if (text.length > copied) {
+      out += text.slice(copied);
+      this.map.appendSame(text.length - copied);
+    }
+    this.afterAscii = text.length > 0 && text.charCodeAt(text.length - 1) < 0x80 ? true : afterAscii;
     return out;
   }
 }
 
 /** A whole text normalized; `map` is undefined when normalizing changed nothing. */
 export function normalize(text: string): { text: string; map: OffsetMap | undefined } {
-  if (ASCII_ONLY.test(text)) return { text, map: undefined };
+  if (isAscii(text)) return { text, map: undefined };
   const normalizer = new Normalizer();
-  const normalized = normalizer.push(text) + normalizer.finish();
+  const normalized = normalizer.normalizeMixed(text);
   return normalized === text ? { text, map: undefined } : { text: normalized, map: normalizer.map };
 }
