@@ -33,7 +33,7 @@ export const CustomDetectorSchema = z
     /** An RE2 regular expression (linear time; no back-references or lookaround). */
     regex: z.string().min(1).max(2000).optional(),
     caseInsensitive: z.boolean().default(false),
-    /** regex: the longest match to look for; a stream holds back this many characters, less one. */
+    /** regex: the longest match to look for; a stream holds back this many characters and re-reads them per chunk. */
     maxLength: z.number().int().min(1).max(1024).default(64),
     /** Words or phrases (banned topics), matched whole and in any letter case. */
     keywords: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
