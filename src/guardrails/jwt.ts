@@ -47,6 +47,10 @@ class JwtFollower implements DetectorStream {
     const matches: Match[] = [];
     const text = window.text;
     for (let i = this.end - window.start; i < text.length; i++) {
+      if (this.idle()) {
+        i = this.skip(text, i);
+        if (i >= text.length) break;
+      }
       const c = text.charCodeAt(i);
       if (BASE64URL(c)) {
         let run = this.current;
@@ -77,6 +81,29 @@ class JwtFollower implements DetectorStream {
     this.afterDot = false;
     this.open = this.end;
     return matches;
+  }
+
+  /** No token can be under way: only a run starting with `eyJ` can begin one. */
+  private idle(): boolean {
+    return !canBeHeader(this.second) && (!this.current || !mayBecomeHeader(this.current));
+  }
+
+  /**
+   * From an idle state at `i`, the next position worth reading: the next `eyJ` that starts a run
+   * (most text has none: one indexOf), else the last two characters (a split `eyJ`). The runs
+   * skipped can play no part in a token, so the chain starts afresh.
+   */
+  private skip(text: string, i: number): number {
+    let next = text.indexOf('eyJ', i);
+    // A run starts there when the character before is not base64url (at `i`: when no run is under way).
+    while (next !== -1 && (next === i ? this.current !== undefined : BASE64URL(text.charCodeAt(next - 1)))) next = text.indexOf('eyJ', next + 1);
+    const to = next === -1 ? Math.max(i, text.length - 2) : next;
+    if (to === i) return i;
+    this.first = this.second = undefined;
+    this.afterDot = false;
+    // Inside a run that cannot become a header: remember it is one, so its rest starts nothing.
+    this.current = BASE64URL(text.charCodeAt(to - 1)) ? { start: to, length: 1, prefix: -1 } : undefined;
+    return to;
   }
 
   private endRun(matches: Match[]): void {
