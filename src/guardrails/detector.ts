@@ -130,7 +130,11 @@ export class BoundedFollower implements DetectorStream {
     const run = this.run as RunTail;
     const text = window.text;
     const end = window.start + text.length;
-    for (let i = this.read - window.start; i < text.length; i++) if (!run.inRun(text.charCodeAt(i))) this.runStart = window.start + i + 1;
+    // Backwards from the end over the new characters: the first one outside the run (if any) starts it anew.
+    const read = this.read - window.start;
+    let i = text.length - 1;
+    while (i >= read && run.inRun(text.charCodeAt(i))) i--;
+    if (i >= read) this.runStart = window.start + i + 1;
     this.read = end;
     let at = Math.max(this.runStart, end - run.maxLength, this.tail);
     while (at < end && !run.canStart(text, at - window.start)) at++;
