@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import type { Candidate, Detector } from './detector';
 import { boundedDetector } from './detector';
+import { KeywordTrie } from './keyword-trie';
 import { normalize } from './normalize';
 
 /**
@@ -37,40 +38,14 @@ export function regexDetector(name: string, label: string, source: string, maxLe
   return boundedDetector(name, label, scan, (text) => Math.max(0, text.length - maxLength));
 }
 
-const WORD_CHAR = /[\p{L}\p{N}_]/u;
-
-function isWordAt(text: string, index: number): boolean {
-  if (index < 0 || index >= text.length) return false;
-  const c = text.charCodeAt(index);
-  if (c < 0x80) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-  return WORD_CHAR.test(text[index]);
-}
-
 /**
- * A detector for a keyword list (banned topics): whole words or phrases, any letter case.
- * One alternation of escaped literals, longest first; the open tail is a trailing partial
- * word that some keyword starts with, found through a set of every keyword prefix.
+ * A detector for a keyword list (banned topics): whole words or phrases, any letter case,
+ * normalized like the text they are looked for in; found with a trie (keyword-trie.ts), so
+ * the cost does not grow with the number of keywords. The open tail is a trailing partial
+ * keyword.
  */
 export function keywordDetector(name: string, label: string, keywords: readonly string[]): Detector {
-  // Keywords are normalized like the text they are looked for in.
-  const words = [...new Set(keywords.map((keyword) => normalize(keyword).text.toLowerCase()))].sort((a, b) => b.length - a.length);
-  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${escaped.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
-  const prefixes = new Set<string>();
-  for (const word of words) for (let length = 1; length <= word.length; length++) prefixes.add(word.slice(0, length));
-  const longest = words[0]?.length ?? 0;
-  const scan = (text: string, from: number): Candidate[] => {
-    const matches: Candidate[] = [];
-    pattern.lastIndex = from;
-    for (let found = pattern.exec(text); found; found = pattern.exec(text)) matches.push({ start: found.index, end: found.index + found[0].length, accepted: true });
-    return matches;
-  };
-  const openTail = (text: string): number => {
-    // A whole keyword at the very end is open too: the next character may continue the word.
-    for (let at = Math.max(0, text.length - longest); at < text.length; at++) {
-      if (!isWordAt(text, at - 1) && prefixes.has(text.slice(at).toLowerCase())) return at;
-    }
-    return text.length;
-  };
-  return boundedDetector(name, label, scan, openTail);
+  const trie = new KeywordTrie(keywords.map((keyword) => normalize(keyword).text));
+  const scan = (text: string, from: number): Candidate[] => trie.find(text, from).map((match) => ({ ...match, accepted: true }));
+  return boundedDetector(name, label, scan, (text) => trie.openTail(text));
 }
