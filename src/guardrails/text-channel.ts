@@ -50,9 +50,11 @@ export class TextChannel {
 
   /** At the end of the channel: everything held, checked as final. The channel starts afresh after it. */
   flush(): string {
-    if (this.pending.length === 0) return '';
-    this.recent += this.normalizer.finish();
-    const out = this.advance(true);
+    let out = '';
+    if (this.pending.length > 0) {
+      this.recent += this.normalizer.finish();
+      out = this.advance(true);
+    }
     this.normalizer = new Normalizer();
     this.followers = this.rules.rules.map((rule) => rule.detector.follow());
     this.waiting = this.rules.rules.map(() => []);
