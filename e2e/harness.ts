@@ -228,7 +228,7 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   return text
     .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && wanted.every((pair) => line.includes(pair)))
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && wanted.every((pair) => line.includes(pair)))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
