@@ -81,9 +81,12 @@ export class JsonTextChannel {
           this.bare += c;
           at++;
           if (this.bare.length > MAX_BARE) return out + this.toRaw(fragment.slice(at), '');
-        } else {
+        } else if (isStructure(c)) {
           out += this.endBare();
           this.mode = 'structure';
+        } else {
+          // `"` or anything else right after a bare token is not JSON: the token is part of the raw text.
+          return out + this.toRaw(fragment.slice(at), '');
         }
         continue;
       }
