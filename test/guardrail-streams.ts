@@ -88,7 +88,17 @@ function stringsIn(value: unknown, out: string[]): void {
   else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) stringsIn(item, out);
 }
 
-type Data = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The value at `path` inside parsed JSON, or undefined. */
+function at(value: unknown, ...path: Array<string | number>): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 export function clientView(api: ClientApi, out: string): ClientView {
   const view: ClientView = { streams: {}, strings: [], signatures: [], errors: [], sequence: [] };
@@ -97,30 +107,33 @@ export function clientView(api: ClientApi, out: string): ClientView {
   };
   for (const event of new SseDecoder().push(Buffer.from(out))) {
     if (event.data === undefined || event.data === '[DONE]') continue;
-    const data = JSON.parse(event.data) as Data;
+    const data: unknown = JSON.parse(event.data);
     stringsIn(data, view.strings);
-    if (typeof data.sequence_number === 'number') view.sequence.push(data.sequence_number);
-    if (event.event === 'error' || data.error) view.errors.push(String(data.error?.message ?? data.message));
+    const sequence = at(data, 'sequence_number');
+    if (typeof sequence === 'number') view.sequence.push(sequence);
+    if (event.event === 'error' || at(data, 'error') !== undefined) view.errors.push(String(at(data, 'error', 'message') ?? at(data, 'message')));
+    const type = at(data, 'type');
+    const index = String(at(data, 'index'));
     if (api === 'openai-chat') {
-      for (const choice of data.choices ?? []) {
-        const delta = choice.delta ?? {};
-        for (const field of ['content', 'refusal', 'reasoning_content', 'reasoning']) add(`${choice.index}/${field}`, delta[field]);
-        add(`${choice.index}/audio`, delta.audio?.transcript);
-        for (const call of delta.tool_calls ?? []) add(`${choice.index}/tool/${call.index}`, call.function?.arguments);
+      for (const choice of list(at(data, 'choices'))) {
+        const key = String(at(choice, 'index'));
+        for (const field of ['content', 'refusal', 'reasoning_content', 'reasoning']) add(`${key}/${field}`, at(choice, 'delta', field));
+        add(`${key}/audio`, at(choice, 'delta', 'audio', 'transcript'));
+        for (const call of list(at(choice, 'delta', 'tool_calls'))) add(`${key}/tool/${String(at(call, 'index'))}`, at(call, 'function', 'arguments'));
       }
     } else if (api === 'anthropic-messages') {
-      if (data.type === 'content_block_start') {
-        add(`${data.index}/text`, data.content_block.text);
-        add(`${data.index}/thinking`, data.content_block.thinking);
+      if (type === 'content_block_start') {
+        add(`${index}/text`, at(data, 'content_block', 'text'));
+        add(`${index}/thinking`, at(data, 'content_block', 'thinking'));
       }
-      if (data.type === 'content_block_delta') {
-        add(`${data.index}/text`, data.delta.text);
-        add(`${data.index}/thinking`, data.delta.thinking);
-        add(`${data.index}/json`, data.delta.partial_json);
-        if (data.delta.type === 'signature_delta') view.signatures.push(data.delta.signature);
+      if (type === 'content_block_delta') {
+        add(`${index}/text`, at(data, 'delta', 'text'));
+        add(`${index}/thinking`, at(data, 'delta', 'thinking'));
+        add(`${index}/json`, at(data, 'delta', 'partial_json'));
+        if (at(data, 'delta', 'type') === 'signature_delta') view.signatures.push(String(at(data, 'delta', 'signature')));
       }
-    } else if (typeof data.delta === 'string') {
-      add(`${data.type}|${data.item_id}|${data.content_index ?? data.summary_index ?? ''}`, data.delta);
+    } else if (typeof at(data, 'delta') === 'string') {
+      add(`${String(type)}|${String(at(data, 'item_id'))}|${String(at(data, 'content_index') ?? at(data, 'summary_index') ?? '')}`, at(data, 'delta'));
     }
   }
   return view;
