@@ -50,7 +50,7 @@ describe('mapResponseTexts', () => {
         { type: 'thinking', thinking: 'nothing', signature: 'sig-2' },
         { type: 'redacted_thinking', data: 'opaque a@b.io' },
         { type: 'text', text: 'see c@d.io', citations: [{ type: 'char_location', cited_text: 'from e@f.io', document_index: 0 }] },
-        { type: 'tool_use', id: 't', name: 'f', input: { to: ['g@h.io'] } },
+        { type: 'tool_use', id: 't', name: 'f', input: { to: ['g@h.io'], 'q@r.io': 1 } },
         { type: 'web_fetch_tool_result', tool_use_id: 's', content: [{ type: 'text', text: 'i@j.io' }] },
       ],
     };
@@ -60,7 +60,7 @@ describe('mapResponseTexts', () => {
         { type: 'thinking', thinking: 'nothing', signature: 'sig-2' },
         { type: 'redacted_thinking', data: 'opaque a@b.io' },
         { type: 'text', text: 'see [EMAIL]', citations: [{ type: 'char_location', cited_text: 'from [EMAIL]', document_index: 0 }] },
-        { type: 'tool_use', id: 't', name: 'f', input: { to: ['[EMAIL]'] } },
+        { type: 'tool_use', id: 't', name: 'f', input: { to: ['[EMAIL]'], '[EMAIL]': 1 } },
         { type: 'web_fetch_tool_result', tool_use_id: 's', content: [{ type: 'text', text: '[EMAIL]' }] },
       ],
     });

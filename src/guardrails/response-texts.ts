@@ -11,7 +11,7 @@ import { rewriteJsonText } from './json-text-channel';
  *   `reasoning_content`, `reasoning`, `audio.transcript`, `tool_calls[].function.arguments`,
  *   `function_call.arguments`.
  * - Anthropic: `content[]` blocks: `text` (and `citations[].cited_text`), `thinking`,
- *   `tool_use`/`server_tool_use` `input`, the `content` of `*_tool_result` blocks.
+ *   `tool_use`/`server_tool_use` `input` (keys and values), the `content` of `*_tool_result` blocks.
  * - Responses: `output[]` items: message parts' `text` and `refusal`, `function_call` and
  *   `mcp_call` `arguments`, `mcp_call` `output`, `custom_tool_call` `input`, reasoning items'
  *   `summary[].text` and `content[].text`.
@@ -53,14 +53,22 @@ function mapArray(value: Json, map: (item: Json) => Json): Json {
 
 const mapString = (fn: TextFn) => (value: Json): Json => (typeof value === 'string' ? fn(value) : value);
 
-/** Every string inside a JSON value (a tool call's `input` object); keys stay as they are. */
+/**
+ * Every string inside a JSON value (a tool call's `input` object), keys too, as a stream's
+ * `input_json_delta` is read: a client reads a key as much as a value.
+ */
 function mapJsonValues(value: Json, fn: TextFn): Json {
   if (typeof value === 'string') return fn(value);
   if (Array.isArray(value)) return mapArray(value, (item) => mapJsonValues(item, fn));
   if (!isObject(value)) return value;
-  let out = value;
-  for (const key of Object.keys(value)) out = withField(out, key, mapJsonValues(value[key], fn));
-  return out;
+  let changed = false;
+  const entries = Object.entries(value).map(([key, item]): [string, Json] => {
+    const [newKey, newItem] = [fn(key), mapJsonValues(item, fn)];
+    if (newKey !== key || newItem !== item) changed = true;
+    return [newKey, newItem];
+  });
+  // fromEntries defines each key as data, so a key `__proto__` stays a key.
+  return changed ? Object.fromEntries(entries) : value;
 }
 
 /** Tool arguments (JSON text), each value decoded; text that is not JSON checked as it is. */
