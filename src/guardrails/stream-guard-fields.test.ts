@@ -123,6 +123,19 @@ const CASES: Case[] = [
     secrets: ['jane.doe@example.com', 'bob@example.org'],
   },
   {
+    name: 'Anthropic: content already in message_start, and a signed thinking block whole in its start',
+    api: 'anthropic-messages',
+    stream: namedStream([
+      { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Hi jane@example.com' }], model: 'm' } },
+      { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: 'Card 4111 1111 1111 1111 seen.', signature: 'sig-W' } },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_stop' },
+    ]),
+    streams: { '1/thinking': 'Card [CREDIT_CARD_1] seen.' },
+    wholes: ['Hi [EMAIL_1]', ''],
+    secrets: ['jane@example.com', '4111 1111 1111 1111', 'sig-W'],
+  },
+  {
     name: 'Responses: refusal, reasoning summary and function arguments deltas; closing events and response.completed',
     api: 'openai-responses',
     stream: namedStream(
