@@ -105,10 +105,10 @@ function privateKeyTail(text: string): number {
   const rest = text.slice(begin);
   PRIVATE_KEY_FOOTER.lastIndex = 0;
   if (PRIVATE_KEY_FOOTER.test(rest)) return partial;
-  const newline = rest.search(/[\r\n]/);
-  const header = newline === -1 ? rest : rest.slice(0, newline);
-  const open = newline === -1 ? /^-----BEGIN [A-Z0-9 ]{0,52}-{0,5}$/.test(header) : /^-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----$/.test(header);
-  return open ? begin : partial;
+  // A whole header holds the block whatever follows it: a newline, a newline written as `\n`
+  // (a key in an .env line, or in JSON text), a space (a key on one line).
+  if (/^-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----/.test(rest)) return begin;
+  return /^-----BEGIN [A-Z0-9 ]{0,52}-{0,5}$/.test(rest) ? begin : partial;
 }
 
 const COLON = 58;

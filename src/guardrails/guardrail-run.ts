@@ -6,10 +6,12 @@ import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { RuntimePolicy, RuntimeWebhook } from './policy';
 import { RedactionSession, redact } from './scanner';
-import type { Direction, Finding, GuardrailAction } from './scanner';
+import type { Direction, Finding, GuardrailAction, RuleSet } from './scanner';
 import { StreamGuard } from './stream-guard';
 import { TextChannel } from './text-channel';
-import { mapRequestTexts, mapResponseTexts } from './texts';
+import { logprobsRefusal } from './logprobs';
+import { mapResponseTexts } from './response-texts';
+import { mapRequestTexts } from './texts';
 import { callWebhook } from './webhook';
 import type { WebhookContext } from './webhook';
 
@@ -36,6 +38,8 @@ export class GuardrailRun {
 
   /** The request with its texts checked (and redacted); throws a GatewayError when blocked. */
   async checkRequest(request: ClientRequest): Promise<ClientRequest> {
+    const logprobs = logprobsRefusal(this.policy, request);
+    if (logprobs) throw logprobs;
     let body = request.body as Record<string, unknown>;
     const rules = this.policy.rules.request;
     if (rules) {
@@ -75,8 +79,12 @@ export class GuardrailRun {
     const rules = this.policy.rules.response;
     if (!rules) return undefined;
     return new StreamGuard(api, {
-      channel: () => new TextChannel(rules, this.session, (findings) => this.act('response', findings)),
-      recheck: (text) => redact(text, rules.find(text), this.session),
+      channel: (observe) =>
+        new TextChannel(rules, this.session, (findings) => {
+          observe?.(findings);
+          this.act('response', findings);
+        }),
+      recheck: (text) => this.recheck(rules, text),
       blockedEvent: (error) => blockedEvent(api, shape, error),
     });
   }
@@ -98,6 +106,19 @@ export class GuardrailRun {
     const findings = rules.find(text);
     if (findings.length === 0) return text;
     this.act(direction, findings);
+    return redact(text, findings, this.session);
+  }
+
+  /**
+   * A whole text already checked in a stream's deltas (the texts repeated in closing events):
+   * redacted without counting again; a blocking match still blocks (the text may not have come
+   * in deltas at all).
+   */
+  private recheck(rules: RuleSet, text: string): string {
+    const findings = rules.find(text);
+    if (findings.length === 0) return text;
+    const block = findings.find((finding) => finding.rule.action === 'block');
+    if (block) throw this.blocked('response', `detector "${block.rule.detector.name}" matched`);
     return redact(text, findings, this.session);
   }
 

@@ -1,7 +1,7 @@
 import type { ClientApi } from '../api/client-request';
 
 /**
- * Where text flows in each client API's request and response JSON. Each function calls
+ * Where text flows in each client API's request JSON (responses: response-texts.ts). Each function calls
  * `fn` on every text in a fixed order and returns a copy with the texts `fn` returned; parts
  * it did not change are shared, and an unchanged body is returned as it is.
  *
@@ -127,23 +127,4 @@ export function mapRequestTexts(api: ClientApi, body: JsonObject, fn: TextFn): J
       // Token-id arrays carry no text to check.
       return mapField(body, 'input', (input) => (typeof input === 'string' ? fn(input) : mapArray(input, mapString(fn))));
   }
-}
-
-/** Every text of a whole (non-streamed) response, in the client's API. */
-export function mapResponseTexts(api: ClientApi, body: JsonObject, fn: TextFn): JsonObject {
-  switch (api) {
-    case 'openai-chat':
-      return mapField(body, 'choices', (choices) => mapArray(choices, (choice) => (isObject(choice) ? mapField(choice, 'message', (m) => mapChatMessage(m, fn)) : choice)));
-    case 'anthropic-messages':
-      return mapField(body, 'content', (content) => mapAnthropicContent(content, fn));
-    case 'openai-responses':
-      return mapField(body, 'output', (output) => mapArray(output, (item) => mapResponsesItem(item, fn)));
-    case 'openai-embeddings':
-      return body;
-  }
-}
-
-/** One Responses API output item (streamed `response.output_item.done`). */
-export function mapResponsesOutputItem(item: Json, fn: TextFn): Json {
-  return mapResponsesItem(item, fn);
 }
