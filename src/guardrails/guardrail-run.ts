@@ -9,7 +9,8 @@ import { RedactionSession, redact } from './scanner';
 import type { Direction, Finding, GuardrailAction } from './scanner';
 import { StreamGuard } from './stream-guard';
 import { TextChannel } from './text-channel';
-import { mapRequestTexts, mapResponseTexts } from './texts';
+import { mapRequestTexts } from './request-texts';
+import { mapResponseTexts } from './texts';
 import { callWebhook } from './webhook';
 import type { WebhookContext } from './webhook';
 

@@ -108,27 +108,6 @@ function mapResponsesItem(item: Json, fn: TextFn): Json {
   return out;
 }
 
-/** Every text a client request sends to a model. */
-export function mapRequestTexts(api: ClientApi, body: JsonObject, fn: TextFn): JsonObject {
-  switch (api) {
-    case 'openai-chat':
-      return mapField(body, 'messages', (messages) => mapArray(messages, (message) => mapChatMessage(message, fn)));
-    case 'anthropic-messages': {
-      const out = mapField(body, 'system', (system) => mapAnthropicContent(system, fn));
-      return mapField(out, 'messages', (messages) =>
-        mapArray(messages, (message) => (isObject(message) ? mapField(message, 'content', (content) => mapAnthropicContent(content, fn)) : message)),
-      );
-    }
-    case 'openai-responses': {
-      const out = mapField(body, 'instructions', mapString(fn));
-      return mapField(out, 'input', (input) => (typeof input === 'string' ? fn(input) : mapArray(input, (item) => mapResponsesItem(item, fn))));
-    }
-    case 'openai-embeddings':
-      // Token-id arrays carry no text to check.
-      return mapField(body, 'input', (input) => (typeof input === 'string' ? fn(input) : mapArray(input, mapString(fn))));
-  }
-}
-
 /** Every text of a whole (non-streamed) response, in the client's API. */
 export function mapResponseTexts(api: ClientApi, body: JsonObject, fn: TextFn): JsonObject {
   switch (api) {
