@@ -29,6 +29,7 @@ export class ResponseReader {
   private readonly streamGuard: StreamGuard | undefined;
   private readonly held: Buffer[] = [];
   private readonly passesThrough: boolean;
+  private readonly jsonForStream: boolean;
 
   constructor(
     attributes: MessageAttributes,
@@ -39,7 +40,10 @@ export class ResponseReader {
   ) {
     this.status = attributes.status ?? 0;
     const request = state.request;
-    this.streaming = request?.stream === true && this.ok;
+    // A JSON body answering a streamed request is no stream the guard can read: under a policy
+    // that changes or refuses responses it is held and refused (the Lua filter holds it too).
+    this.jsonForStream = request?.stream === true && this.ok && guardrails?.guardsResponses === true && isJsonType(attributes.headers.get('content-type'));
+    this.streaming = request?.stream === true && this.ok && !this.jsonForStream;
     this.translator?.responseHeaders?.(attributes.headers);
     this.decoder = ContentDecoder.for(attributes.headers.get('content-encoding'), { maxBytes: state.config.limits.maxResponseBodyBytes });
     if (guardrails && request && this.streaming) this.streamGuard = guardrails.streamGuard(request.api, shape);
@@ -74,6 +78,7 @@ export class ResponseReader {
     }
     if (!endOfStream) return HOLD;
     const whole = this.whole();
+    if (this.jsonForStream && this.guardrails) throw this.guardrails.unreadable('a JSON body answered a streamed request');
     const translated = this.translator?.responseBody(whole, true) ?? whole;
     const run = this.guardrails;
     if (!run?.readsResponses || !this.state.request) return this.sent(translated);
@@ -88,13 +93,19 @@ export class ResponseReader {
     return replaced;
   }
 
-  /** An error answer is always sent whole: reshaped into the client's error shape, any configured key taken out. */
-  private readError(chunk: Buffer, endOfStream: boolean): Buffer {
+  /**
+   * An error answer is always sent whole: reshaped into the client's error shape, any
+   * configured key taken out, and checked by the response guardrails (a provider's error may
+   * echo the prompt).
+   */
+  private readError(chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer> {
     this.held.push(chunk);
     if (!endOfStream) return HOLD;
     const body = this.whole();
     const reshaped = this.translator ? this.translator.responseError(this.status, body) : reshapeError(this.shape, this.status, body).body;
-    return redactSecrets(reshaped ?? body, this.state.model?.secrets ?? []);
+    const cleaned = redactSecrets(reshaped ?? body, this.state.model?.secrets ?? []);
+    if (!this.guardrails?.readsResponses) return cleaned;
+    return this.guardrails.checkError(cleaned).then((checked) => checked ?? cleaned);
   }
 
   private whole(): Buffer {
@@ -107,4 +118,9 @@ export class ResponseReader {
     this.telemetry?.responseBytes(body);
     return body;
   }
+}
+
+/** A JSON content type (`application/json`, `application/problem+json`, …). */
+function isJsonType(contentType: string | undefined): boolean {
+  return contentType !== undefined && /json/i.test(contentType);
 }
