@@ -35,7 +35,7 @@ function walkString(value: string, shape: Shape, fn: TextFn): unknown {
     case 'url':
       return value.startsWith('data:') ? value : mapText(value, fn);
     case 'signed':
-      return fn(value) === value ? value : DROP;
+      return mapText(value, fn) === value ? value : DROP;
     default:
       return mapText(value, fn);
   }
