@@ -10,7 +10,7 @@ import type { Direction, Finding, GuardrailAction } from './scanner';
 import { StreamGuard } from './stream-guard';
 import { TextChannel } from './text-channel';
 import { mapRequestTexts } from './request-texts';
-import { mapDecoded } from './json-text';
+import { mapDecoded, mapText } from './json-text';
 import { mapResponseTexts } from './texts';
 import type { TextFn } from './texts';
 import { callWebhook } from './webhook';
@@ -64,7 +64,8 @@ export class GuardrailRun {
     let body = original;
     if (this.policy.rules.response) {
       this.checkSize(mapResponseTexts, api, body, 'response');
-      body = mapResponseTexts(api, body, (text) => this.applyWhole('response', text));
+      // Each text as JSON-aware as a request's (json-text.ts): an answer's JSON text is read decoded.
+      body = mapResponseTexts(api, body, (text) => mapText(text, (inner) => this.applyWhole('response', inner)));
     }
     body = await this.runWebhooks('response', api, body, mapResponseTexts);
     return body === original ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
