@@ -177,7 +177,7 @@ describeE2E('guardrails: every text of a body', () => {
     });
   });
 
-  test('an answer the guard cannot read is refused with 502: JSON for a stream request, SSE for a non-streamed one', async () => {
+  test('an answer the guard cannot read is refused with 502: JSON or text for a stream request, SSE for a non-streamed one', async () => {
     gpt.enqueue({ kind: 'json', status: 200, body: chatAnswer('mail jane.doe@example.com') });
     const stream = (await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e)) as OpenAIError;
     expect(stream).toBeInstanceOf(OpenAI.APIError);
@@ -191,11 +191,18 @@ describeE2E('guardrails: every text of a body', () => {
       },
     });
 
+    gpt.enqueue({ kind: 'text', status: 200, body: `key ${AWS_KEY}` });
+    const text = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e);
+    expect({ status: (text as OpenAIError).status, message: (text as OpenAIError).error }).toMatchObject({
+      status: 502,
+      message: { code: 'guardrail_unreadable_response', message: expect.stringContaining('(a body that is no event stream answered a streamed request)') as unknown },
+    });
+
     gpt.enqueue({ kind: 'sse', events: [JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'mail jane.doe@example.com' }, finish_reason: null }] }), '[DONE]'] });
     const whole = await stack.post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
-    const text = await whole.text();
-    expect({ status: whole.status, code: (JSON.parse(text) as { error: { code: string } }).error.code }).toEqual({ status: 502, code: 'guardrail_unreadable_response' });
-    expect(text).not.toContain('example.com');
+    const answer = await whole.text();
+    expect({ status: whole.status, code: (JSON.parse(answer) as { error: { code: string } }).error.code }).toEqual({ status: 502, code: 'guardrail_unreadable_response' });
+    expect(answer).not.toContain('example.com');
   });
 
   test('a webhook answering 302 under fail-closed is a failure: the request is refused and the redirect never followed', async () => {

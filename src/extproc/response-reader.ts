@@ -29,7 +29,8 @@ export class ResponseReader {
   private readonly streamGuard: StreamGuard | undefined;
   private readonly held: Buffer[] = [];
   private readonly passesThrough: boolean;
-  private readonly jsonForStream: boolean;
+  /** What answered a streamed request when it was no event stream (to be refused). */
+  private readonly notAStream: string | undefined;
 
   constructor(
     attributes: MessageAttributes,
@@ -40,10 +41,12 @@ export class ResponseReader {
   ) {
     this.status = attributes.status ?? 0;
     const request = state.request;
-    // A JSON body answering a streamed request is no stream the guard can read: under a policy
-    // that changes or refuses responses it is held and refused (the Lua filter holds it too).
-    this.jsonForStream = request?.stream === true && this.ok && guardrails?.guardsResponses === true && isJsonType(attributes.headers.get('content-type'));
-    this.streaming = request?.stream === true && this.ok && !this.jsonForStream;
+    // A body that is no event stream (JSON, text) answering a streamed request is nothing the
+    // stream guard can read: under a policy that changes or refuses responses it is held and
+    // refused (the Lua filter holds it too, on the same test).
+    const contentType = attributes.headers.get('content-type');
+    this.notAStream = request?.stream === true && this.ok && guardrails?.guardsResponses === true && !isStreamType(contentType) ? describeType(contentType) : undefined;
+    this.streaming = request?.stream === true && this.ok && this.notAStream === undefined;
     this.translator?.responseHeaders?.(attributes.headers);
     this.decoder = ContentDecoder.for(attributes.headers.get('content-encoding'), { maxBytes: state.config.limits.maxResponseBodyBytes });
     if (guardrails && request && this.streaming) this.streamGuard = guardrails.streamGuard(request.api, shape);
@@ -78,7 +81,7 @@ export class ResponseReader {
     }
     if (!endOfStream) return HOLD;
     const whole = this.whole();
-    if (this.jsonForStream && this.guardrails) throw this.guardrails.unreadable('a JSON body answered a streamed request');
+    if (this.notAStream !== undefined && this.guardrails) throw this.guardrails.unreadable(`${this.notAStream} answered a streamed request`);
     const translated = this.translator?.responseBody(whole, true) ?? whole;
     const run = this.guardrails;
     if (!run?.readsResponses || !this.state.request) return this.sent(translated);
@@ -120,7 +123,14 @@ export class ResponseReader {
   }
 }
 
-/** A JSON content type (`application/json`, `application/problem+json`, …). */
-function isJsonType(contentType: string | undefined): boolean {
-  return contentType !== undefined && /json/i.test(contentType);
+/**
+ * Content types a stream comes in: SSE, and AWS's event stream (Bedrock, translated by its
+ * translator). A stream without a content type is given the benefit of the doubt.
+ */
+function isStreamType(contentType: string | undefined): boolean {
+  return contentType === undefined || /^\s*(?:text\/event-stream|application\/vnd\.amazon\.eventstream)\b/i.test(contentType);
+}
+
+function describeType(contentType: string | undefined): string {
+  return contentType !== undefined && /json/i.test(contentType) ? 'a JSON body' : 'a body that is no event stream';
 }
