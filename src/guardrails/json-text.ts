@@ -62,8 +62,9 @@ export function setOwn(object: Record<string, unknown>, key: string, value: unkn
 }
 
 function parseJsonText(text: string): { value: unknown } | undefined {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[' && first !== '"') return undefined;
+  const first = firstNonSpace(text);
+  // '{' '[' '"': an object, an array or a string literal; anything else is read as it is.
+  if (first !== 0x7b && first !== 0x5b && first !== 0x22) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -72,6 +73,15 @@ function parseJsonText(text: string): { value: unknown } | undefined {
   }
   if (jsonNestsDeeperThan(Buffer.from(text, 'utf8'), MAX_DECODED_DEPTH)) return undefined;
   return { value };
+}
+
+/** The code of the first character that is not JSON whitespace (NaN for none). */
+function firstNonSpace(text: string): number {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return code;
+  }
+  return NaN;
 }
 
 /**
