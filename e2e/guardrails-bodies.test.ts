@@ -177,7 +177,7 @@ describeE2E('guardrails: every text of a body', () => {
     });
   });
 
-  test('an answer the guard cannot read is refused with 502: JSON or text for a stream request, SSE for a non-streamed one', async () => {
+  test('an answer the guard cannot read is refused: 502 for JSON or text answering a stream request and SSE a non-streamed one; an error event for a stream event that is not JSON', async () => {
     gpt.enqueue({ kind: 'json', status: 200, body: chatAnswer('mail jane.doe@example.com') });
     const stream = (await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }).catch((e: unknown) => e)) as OpenAIError;
     expect(stream).toBeInstanceOf(OpenAI.APIError);
@@ -197,6 +197,16 @@ describeE2E('guardrails: every text of a body', () => {
       status: 502,
       message: { code: 'guardrail_unreadable_response', message: expect.stringContaining('(a body that is no event stream answered a streamed request)') as unknown },
     });
+
+    gpt.enqueue({ kind: 'raw-sse', chunks: [`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'Hello. ' }, finish_reason: null }] })}\n\n`, `data: key ${AWS_KEY}\n\n`, 'data: [DONE]\n\n'] });
+    const events = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let streamed = '';
+    const ended = await (async () => {
+      for await (const part of events) streamed += part.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(streamed).toBe('Hello. ');
+    expect(ended).toBeInstanceOf(OpenAI.APIError);
+    expect((ended as Error).message).toContain('could not be checked by the response guardrails (an event of its stream is not JSON)');
 
     gpt.enqueue({ kind: 'sse', events: [JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'mail jane.doe@example.com' }, finish_reason: null }] }), '[DONE]'] });
     const whole = await stack.post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });

@@ -58,3 +58,39 @@ describe('GuardrailRun.checkError: provider error bodies', () => {
     expect(error).toMatchObject({ status: 400, code: 'guardrail_blocked', message: 'The response was blocked by guardrail policy "default": detector "aws_access_key" matched.' });
   });
 });
+
+describe('GuardrailRun.streamGuard: streams it cannot read', () => {
+  /** The whole output of a guard fed `input` in two chunks split at `at`. */
+  function through(action: 'monitor' | 'redact' | 'block', input: string, at: number): string {
+    const guard = runUnder(action).streamGuard('openai-chat', 'openai');
+    if (!guard) throw new Error('no stream guard');
+    const bytes = Buffer.from(input);
+    return Buffer.concat([guard.push(bytes.subarray(0, at), false), guard.push(bytes.subarray(at), true)]).toString('utf8');
+  }
+  const ended = (why: string): string =>
+    `data: ${JSON.stringify({ error: { message: `The provider's answer could not be checked by the response guardrails (${why}); this policy does not pass on what it cannot check.`, type: 'invalid_request_error', param: null, code: 'guardrail_unreadable_response' } })}\n\n`;
+  const chunk = (content: string): string => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
+  test.each([
+    ['data that is not JSON', `${chunk('hello ')}data: key ${KEY}\n\ndata: [DONE]\n\n`, 'an event of its stream is not JSON'],
+    ['data that is JSON but no object', `${chunk('hello ')}data: "key ${KEY}"\n\ndata: [DONE]\n\n`, 'an event of its stream is not a JSON object'],
+    ['a JSON body sent as a stream', `${chatAnswer(`key ${KEY}`)}\n`, 'a line of its stream is no SSE field'],
+  ])('%s ends the stream with an error event under redact and block, at every split', (_name, input, why) => {
+    const before = input.startsWith('data:') ? chunk('hello ') : '';
+    for (const action of ['redact', 'block'] as const) {
+      for (let at = 0; at <= input.length; at++) {
+        expect({ action, at, out: through(action, input, at) }).toEqual({ action, at, out: before + ended(why) });
+      }
+    }
+  });
+
+  test('monitor passes what it cannot read; comments, retry lines and empty data are read fine', () => {
+    const odd = `data: key ${KEY}\n\n`;
+    expect(through('monitor', odd, 3)).toBe(odd);
+    const ordinary = `: ping\n\nretry: 1000\n\ndata: \n\n${chunk('hi')}data: [DONE]\n\n`;
+    for (let at = 0; at <= ordinary.length; at++) {
+      const out = through('redact', ordinary, at);
+      expect({ at, refused: out.includes('guardrail_unreadable_response'), start: out.startsWith(': ping\n\nretry: 1000\n\ndata: \n\n'), end: out.endsWith('data: [DONE]\n\n') }).toEqual({ at, refused: false, start: true, end: true });
+    }
+  });
+});

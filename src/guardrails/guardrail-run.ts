@@ -121,6 +121,14 @@ export class GuardrailRun {
       channel: () => new TextChannel(rules, this.session, (findings) => this.act('response', findings)),
       recheck: (text) => redact(text, rules.find(text), this.session),
       blockedEvent: (error) => blockedEvent(api, shape, error),
+      // What the guard cannot read ends the stream under a policy that changes or refuses text.
+      ...(this.guardsResponses
+        ? {
+            unreadable: (why: string) => {
+              throw unreadableResponse(why);
+            },
+          }
+        : {}),
     });
   }
 

@@ -29,6 +29,8 @@ export interface StreamGuardHooks {
   recheck: TextFn;
   /** The error event that ends a blocked stream, in the client's format. */
   blockedEvent(error: Error): string;
+  /** An event the guard cannot read (data that is no JSON object, a line that is no SSE field): may throw to end the stream. */
+  unreadable?(why: string): void;
 }
 
 export class StreamGuard {
@@ -86,7 +88,9 @@ export class StreamGuard {
   }
 
   private rewrite(event: SseEvent): string {
-    if (event.data === undefined) return event.raw.toString('utf8');
+    if (event.unknownField) this.hooks.unreadable?.('a line of its stream is no SSE field');
+    // No data, or empty data (a keep-alive): nothing to read.
+    if (event.data === undefined || event.data.trim() === '') return event.raw.toString('utf8');
     if (this.api === 'openai-chat' && event.data.trim() === '[DONE]') return this.closeChat() + event.raw.toString('utf8');
     // Anthropic names its events: only deltas carry text and only a block's end releases held text.
     if (this.api === 'anthropic-messages' && event.event !== undefined && event.event !== 'content_block_delta' && event.event !== 'content_block_stop') return event.raw.toString('utf8');
@@ -94,9 +98,13 @@ export class StreamGuard {
     try {
       data = JSON.parse(event.data);
     } catch {
+      this.hooks.unreadable?.('an event of its stream is not JSON');
       return event.raw.toString('utf8');
     }
-    if (!isObject(data)) return event.raw.toString('utf8');
+    if (!isObject(data)) {
+      this.hooks.unreadable?.('an event of its stream is not a JSON object');
+      return event.raw.toString('utf8');
+    }
     // Handlers change `data` in place (through set) and return events to send before it; an
     // event they left as it was goes out as its original bytes, not re-serialized.
     this.dirty = false;
