@@ -78,24 +78,15 @@ export class GuardrailRun {
    */
   async checkError(raw: Buffer): Promise<Buffer | undefined> {
     const parsed = parseJsonBody(raw);
-    if (parsed === undefined) {
-      const text = raw.toString('utf8');
-      const checked = await this.checkTexts('response', { text }, mapErrorTexts);
-      return checked.text === text ? undefined : Buffer.from(String(checked.text), 'utf8');
+    const original: Record<string, unknown> = { body: parsed === undefined ? raw.toString('utf8') : parsed };
+    let checked = original;
+    if (this.policy.rules.response) {
+      this.checkSize(mapErrorTexts, 'openai-chat', checked, 'response');
+      checked = mapErrorTexts('openai-chat', checked, (text) => this.applyWhole('response', text));
     }
-    const original = { error: parsed };
-    const checked = await this.checkTexts('response', original, mapErrorTexts);
-    return checked === original ? undefined : Buffer.from(JSON.stringify(checked.error), 'utf8');
-  }
-
-  /** Rules then webhooks of one direction over the texts `map` finds. */
-  private async checkTexts(direction: Direction, body: Record<string, unknown>, map: typeof mapRequestTexts): Promise<Record<string, unknown>> {
-    let checked = body;
-    if (this.policy.rules[direction]) {
-      this.checkSize(map, 'openai-chat', checked, direction);
-      checked = map('openai-chat', checked, (text) => this.applyWhole(direction, text));
-    }
-    return this.runWebhooks(direction, 'openai-chat', checked, map);
+    checked = await this.runWebhooks('response', 'openai-chat', checked, mapErrorTexts);
+    if (checked === original) return undefined;
+    return Buffer.from(parsed === undefined ? String(checked.body) : JSON.stringify(checked.body), 'utf8');
   }
 
   /** Whether this policy changes or refuses responses (a redact or block rule, or a webhook): then an answer it cannot read is refused. */
@@ -241,11 +232,10 @@ function parseJsonBody(raw: Buffer): unknown {
   }
 }
 
-/** Every string and key of an error body (held under `error`, or `text` for a body that is not JSON). */
-function mapErrorTexts(_api: ClientApi, body: Record<string, unknown>, fn: TextFn): Record<string, unknown> {
-  const mapped = mapDecoded(body.error ?? body.text, fn);
-  const key = 'error' in body ? 'error' : 'text';
-  return mapped === body[key] ? body : { ...body, [key]: mapped };
+/** Every string and key of an error body (held as `body`: its JSON, or its text when it is not JSON); the API does not matter. */
+function mapErrorTexts(_api: ClientApi, holder: Record<string, unknown>, fn: TextFn): Record<string, unknown> {
+  const body = mapDecoded(holder.body, fn);
+  return body === holder.body ? holder : { body };
 }
 
 function unreadableResponse(why: string): GatewayError {
