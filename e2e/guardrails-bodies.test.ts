@@ -154,7 +154,7 @@ describeE2E('guardrails: every text of a body', () => {
     expect(claude.received).toHaveLength(0);
   });
 
-  test('a provider error echoing the prompt is redacted, one echoing a key is blocked: OpenAI, Anthropic, and a stream request', async () => {
+  test('a provider error echoing the prompt is redacted, one echoing a key is blocked: OpenAI, Anthropic, a stream request, an error event inside a stream', async () => {
     gpt.enqueue({ kind: 'json', status: 400, body: { error: { message: "Invalid 'messages[0]': 'write to jane.doe@example.com'", type: 'invalid_request_error', param: 'messages', code: null } } });
     const echoed = (await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as OpenAIError;
     expect({ status: echoed.status, error: echoed.error }).toEqual({
@@ -168,6 +168,14 @@ describeE2E('guardrails: every text of a body', () => {
       status: 400,
       error: { message: 'The response was blocked by guardrail policy "default": detector "aws_access_key" matched.', type: 'invalid_request_error', param: null, code: 'guardrail_blocked' },
     });
+
+    gpt.enqueue({ kind: 'raw-sse', chunks: [`data: ${JSON.stringify({ error: { message: 'context of jane.doe@example.com too long', type: 'server_error', param: null, code: null } })}\n\n`] });
+    const midStream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const streamError = await (async () => {
+      for await (const part of midStream) void part;
+    })().catch((e: unknown) => e);
+    expect(streamError).toBeInstanceOf(OpenAI.APIError);
+    expect((streamError as OpenAIError).error).toEqual({ message: 'context of [EMAIL_1] too long', type: 'server_error', param: null, code: null });
 
     claude.enqueue({ kind: 'anthropic-error', status: 400, errorType: 'invalid_request_error', message: 'messages.0.content: bad text "jane.doe@example.com"' });
     const anthropicError = (await anthropic.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;

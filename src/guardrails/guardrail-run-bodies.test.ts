@@ -94,3 +94,33 @@ describe('GuardrailRun.streamGuard: streams it cannot read', () => {
     }
   });
 });
+
+describe('GuardrailRun.streamGuard: provider errors inside a stream', () => {
+  const cases = [
+    ['openai-chat', 'openai', (message: string) => `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`],
+    ['anthropic-messages', 'anthropic', (message: string) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message } })}\n\n`],
+    ['openai-responses', 'openai', (message: string) => `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message, param: null, sequence_number: 4 })}\n\n`],
+  ] as const;
+
+  function through(action: 'redact' | 'block', api: (typeof cases)[number][0], shape: 'openai' | 'anthropic', input: string, at: number): string {
+    const guard = runUnder(action).streamGuard(api, shape);
+    if (!guard) throw new Error('no stream guard');
+    const bytes = Buffer.from(input);
+    return Buffer.concat([guard.push(bytes.subarray(0, at), false), guard.push(bytes.subarray(at), true)]).toString('utf8');
+  }
+
+  test.each(cases)('%s: an error event echoing the prompt is redacted, at every split', (api, shape, errorEvent) => {
+    const input = errorEvent('Bad request: "mail jane.doe@example.com"');
+    for (let at = 0; at <= input.length; at++) {
+      expect({ at, out: through('redact', api, shape, input, at) }).toEqual({ at, out: errorEvent('Bad request: "mail [EMAIL_1]"') });
+    }
+  });
+
+  test.each(cases)('%s: an error event echoing a key is blocked under block, at every split', (api, shape, errorEvent) => {
+    const input = errorEvent(`credential ${KEY} refused`);
+    for (let at = 0; at <= input.length; at += 7) {
+      const out = through('block', api, shape, input, at);
+      expect({ at, leaked: out.includes(KEY), blocked: out.includes('detector \\"aws_access_key\\" matched') }).toEqual({ at, leaked: false, blocked: true });
+    }
+  });
+});

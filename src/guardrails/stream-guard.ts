@@ -2,6 +2,7 @@ import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
 import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 import type { SseEvent } from '../providers/sse';
+import { mapDecoded } from './json-text';
 import type { TextChannel } from './text-channel';
 import { mapArguments, mapResponsesOutputItem, mapResponseTexts } from './texts';
 import type { TextFn } from './texts';
@@ -93,7 +94,7 @@ export class StreamGuard {
     if (event.data === undefined || event.data.trim() === '') return event.raw.toString('utf8');
     if (this.api === 'openai-chat' && event.data.trim() === '[DONE]') return this.closeChat() + event.raw.toString('utf8');
     // Anthropic names its events: only deltas carry text and only a block's end releases held text.
-    if (this.api === 'anthropic-messages' && event.event !== undefined && event.event !== 'content_block_delta' && event.event !== 'content_block_stop') return event.raw.toString('utf8');
+    if (this.api === 'anthropic-messages' && event.event !== undefined && event.event !== 'content_block_delta' && event.event !== 'content_block_stop' && event.event !== 'error') return event.raw.toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(event.data);
@@ -105,6 +106,8 @@ export class StreamGuard {
       this.hooks.unreadable?.('an event of its stream is not a JSON object');
       return event.raw.toString('utf8');
     }
+    // A provider's error in the stream (any API's shape) may echo the prompt: checked whole, like an error body.
+    if (event.event === 'error' || data.type === 'error' || isObject(data.error)) return this.checkedError(event, data);
     // Handlers change `data` in place (through set) and return events to send before it; an
     // event they left as it was goes out as its original bytes, not re-serialized.
     this.dirty = false;
@@ -127,6 +130,16 @@ export class StreamGuard {
     }
     if (!this.dirty) return before + event.raw.toString('utf8');
     return before + (name === undefined ? dataEvent(data) : namedEvent(name, data));
+  }
+
+  /** An error event with every string and key in it checked as one whole text each. */
+  private checkedError(event: SseEvent, data: JsonObject): string {
+    const checked = mapDecoded(data, (text) => {
+      const channel = this.hooks.channel();
+      return channel.push(text) + channel.flush();
+    });
+    if (checked === data) return event.raw.toString('utf8');
+    return event.event === undefined ? dataEvent(checked) : namedEvent(event.event, checked);
   }
 
   /** Sets a field, noting whether the event changed. */
