@@ -119,7 +119,7 @@ describeE2E('guardrails: every text of a body', () => {
     expect(gpt.received[0].body).not.toContain('example.');
   });
 
-  test('Anthropic: metadata.user_id and a tool description are redacted; a key in a tool description blocks', async () => {
+  test('Anthropic: metadata.user_id and a tool description are redacted, a signed thinking block with an address is left out; a key in a tool description blocks', async () => {
     await anthropic.messages.create({
       model: 'claude-x',
       max_tokens: 10,
@@ -132,6 +132,21 @@ describeE2E('guardrails: every text of a body', () => {
       metadata: { user_id: '[EMAIL_1]' },
       tools: [{ name: 'notify', description: 'Mails [EMAIL_1]', input_schema: { type: 'object' } }],
     });
+    // A signed thinking block cannot be changed: one with an address is left out whole.
+    await anthropic.messages.create({
+      model: 'claude-x',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'They are jane.doe@example.com', signature: 'EqQBCgIYAhIM' }, { type: 'thinking', thinking: 'Be brief.', signature: 'EqQBCgIYAhIN' }, { type: 'text', text: 'Hello' }] },
+        { role: 'user', content: 'go on' },
+      ],
+    });
+    expect((claude.received[1].json as Record<string, unknown>).messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Be brief.', signature: 'EqQBCgIYAhIN' }, { type: 'text', text: 'Hello' }] },
+      { role: 'user', content: 'go on' },
+    ]);
     const blocked = await anthropic.messages
       .create({ model: 'claude-x', max_tokens: 10, tools: [{ name: 'deploy', description: `uses ${AWS_KEY}`, input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
@@ -140,7 +155,7 @@ describeE2E('guardrails: every text of a body', () => {
       type: 'error',
       error: { type: 'invalid_request_error', message: 'The request was blocked by guardrail policy "default": detector "aws_access_key" matched.' },
     });
-    expect(claude.received).toHaveLength(1);
+    expect(claude.received).toHaveLength(2);
   });
 
   test('a body with two messages keys is refused with 400 in the caller\'s shape; nothing reaches a provider', async () => {
