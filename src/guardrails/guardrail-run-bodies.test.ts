@@ -100,6 +100,12 @@ describe('GuardrailRun.streamGuard: provider errors inside a stream', () => {
     ['openai-chat', 'openai', (message: string) => `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: null } })}\n\n`],
     ['anthropic-messages', 'anthropic', (message: string) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message } })}\n\n`],
     ['openai-responses', 'openai', (message: string) => `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message, param: null, sequence_number: 4 })}\n\n`],
+    [
+      'openai-responses',
+      'openai',
+      (message: string) =>
+        `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 2, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'server_error', message } } })}\n\n`,
+    ],
   ] as const;
 
   function through(action: 'redact' | 'block', api: (typeof cases)[number][0], shape: 'openai' | 'anthropic', input: string, at: number): string {

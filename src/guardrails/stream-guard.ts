@@ -134,12 +134,15 @@ export class StreamGuard {
 
   /** An error event with every string and key in it checked as one whole text each. */
   private checkedError(event: SseEvent, data: JsonObject): string {
-    const checked = mapDecoded(data, (text) => {
-      const channel = this.hooks.channel();
-      return channel.push(text) + channel.flush();
-    });
+    const checked = mapDecoded(data, (text) => this.checkedWhole(text));
     if (checked === data) return event.raw.toString('utf8');
     return event.event === undefined ? dataEvent(checked) : namedEvent(event.event, checked);
+  }
+
+  /** A whole text through a channel of its own: counted, redacted, or a block thrown. */
+  private checkedWhole(text: string): string {
+    const channel = this.hooks.channel();
+    return channel.push(text) + channel.flush();
   }
 
   /** Sets a field, noting whether the event changed. */
@@ -233,6 +236,9 @@ export class StreamGuard {
       this.set(data, 'item', mapResponsesOutputItem(data.item, recheck));
     } else if ((name === 'response.completed' || name === 'response.incomplete' || name === 'response.failed') && isObject(data.response)) {
       this.set(data, 'response', mapResponseTexts('openai-responses', data.response, recheck));
+      // A failed response's error may echo the prompt, like any provider error.
+      const failed = data.response;
+      if (isObject(failed) && isObject(failed.error)) this.set(failed, 'error', mapDecoded(failed.error, (text) => this.checkedWhole(text)));
     }
     if (typeof data.sequence_number === 'number' && this.inserted > 0) this.set(data, 'sequence_number', data.sequence_number + this.inserted);
     return before;
