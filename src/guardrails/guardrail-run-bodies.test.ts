@@ -124,7 +124,7 @@ describe('GuardrailRun.streamGuard: provider errors inside a stream', () => {
 
   test.each(cases)('%s: an error event echoing a key is blocked under block, at every split', (api, shape, errorEvent) => {
     const input = errorEvent(`credential ${KEY} refused`);
-    for (let at = 0; at <= input.length; at += 7) {
+    for (let at = 0; at <= input.length; at++) {
       const out = through('block', api, shape, input, at);
       expect({ at, leaked: out.includes(KEY), blocked: out.includes('detector \\"aws_access_key\\" matched') }).toEqual({ at, leaked: false, blocked: true });
     }
