@@ -1,3 +1,4 @@
+import { mapDecoded } from './json-text';
 import { rewriteJsonText } from './json-text-channel';
 import { mapResponseTexts, mapResponsesOutputItem } from './response-texts';
 import { isObject, namedEvent } from './stream-texts';
@@ -74,6 +75,9 @@ export class ResponsesStreamEvents implements StreamEvents {
       edit.set(data, 'item', mapResponsesOutputItem(data.item, recheck));
     } else if (RESPONSES.has(type) && isObject(data.response)) {
       edit.set(data, 'response', mapResponseTexts('openai-responses', data.response, recheck));
+      // A failed response's error may echo the prompt, like any provider error.
+      const response = data.response;
+      if (isObject(response) && isObject(response.error)) edit.set(response, 'error', mapDecoded(response.error, (text) => this.texts.whole(text)));
     }
     if (typeof data.sequence_number === 'number' && this.inserted > 0) edit.set(data, 'sequence_number', data.sequence_number + this.inserted);
     return before;

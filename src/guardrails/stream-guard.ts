@@ -2,11 +2,12 @@ import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
 import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 import type { SseEvent } from '../providers/sse';
+import { mapDecoded } from './json-text';
 import { AnthropicStreamEvents } from './stream-guard-anthropic';
 import { ChatStreamEvents } from './stream-guard-chat';
 import { ResponsesStreamEvents } from './stream-guard-responses';
 import { EventEdit, StreamTexts, dataEvent, isObject, namedEvent } from './stream-texts';
-import type { StreamEvents, StreamGuardHooks } from './stream-texts';
+import type { JsonObject, StreamEvents, StreamGuardHooks } from './stream-texts';
 
 export type { StreamGuardHooks } from './stream-texts';
 
@@ -27,13 +28,14 @@ export class StreamGuard {
    */
   private readonly decoder = new SseDecoder({ maxEventBytes: MAX_STREAM_EVENT_BYTES_CEILING });
   private readonly events: StreamEvents | undefined;
+  private readonly texts: StreamTexts;
   private blocked = false;
 
   constructor(
     private readonly api: ClientApi,
     private readonly hooks: StreamGuardHooks,
   ) {
-    const texts = new StreamTexts(hooks);
+    const texts = (this.texts = new StreamTexts(hooks));
     if (api === 'openai-chat') this.events = new ChatStreamEvents(texts);
     else if (api === 'anthropic-messages') this.events = new AnthropicStreamEvents(texts);
     else if (api === 'openai-responses') this.events = new ResponsesStreamEvents(texts);
@@ -61,16 +63,25 @@ export class StreamGuard {
 
   private rewrite(event: SseEvent): string {
     const events = this.events;
-    if (event.data === undefined || !events) return event.raw.toString('utf8');
+    if (!events) return event.raw.toString('utf8');
+    if (event.unknownField) this.hooks.unreadable?.('a line of its stream is no SSE field');
+    // No data, or empty data (a keep-alive): nothing to read.
+    if (event.data === undefined || event.data.trim() === '') return event.raw.toString('utf8');
     if (this.api === 'openai-chat' && event.data.trim() === '[DONE]') return events.end() + event.raw.toString('utf8');
-    if (!events.reads(event.event)) return event.raw.toString('utf8');
+    if (event.event !== 'error' && !events.reads(event.event)) return event.raw.toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(event.data);
     } catch {
+      this.hooks.unreadable?.('an event of its stream is not JSON');
       return event.raw.toString('utf8');
     }
-    if (!isObject(data)) return event.raw.toString('utf8');
+    if (!isObject(data)) {
+      this.hooks.unreadable?.('an event of its stream is not a JSON object');
+      return event.raw.toString('utf8');
+    }
+    // A provider's error in the stream (any API's shape) may echo the prompt: checked whole, like an error body.
+    if (event.event === 'error' || data.type === 'error' || isObject(data.error)) return this.checkedError(event, data);
     // Handlers change `data` in place and return events to send before it; an event they left
     // as it was goes out as its original bytes, not re-serialized.
     const name = this.api === 'openai-chat' ? undefined : (event.event ?? String(data.type));
@@ -78,5 +89,12 @@ export class StreamGuard {
     const before = events.event(name, data, edit);
     if (!edit.changed) return before + event.raw.toString('utf8');
     return before + (name === undefined ? dataEvent(data) : namedEvent(name, data));
+  }
+
+  /** An error event with every string and key in it checked as one whole text each. */
+  private checkedError(event: SseEvent, data: JsonObject): string {
+    const checked = mapDecoded(data, (text) => this.texts.whole(text));
+    if (checked === data) return event.raw.toString('utf8');
+    return event.event === undefined ? dataEvent(checked) : namedEvent(event.event, checked);
   }
 }

@@ -11,6 +11,8 @@ export interface StreamGuardHooks {
   recheck: TextFn;
   /** The error event that ends a blocked stream, in the client's format. */
   blockedEvent(error: Error): string;
+  /** An event the guard cannot read (data that is no JSON object, a line that is no SSE field): may throw to end the stream. */
+  unreadable?(why: string): void;
 }
 
 export type JsonObject = Record<string, unknown>;
