@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigWatcher } from '../config/config-watcher';
 import { renderEnvoyYaml } from '../config/render-envoy';
 import type { RuntimeConfig } from '../config/runtime';
-import { findEnvoy } from '../envoy-binary';
+import { ensureEnvoy } from '../envoy-install';
 import { EnvoySupervisor } from '../envoy-supervisor';
 import { startFakeProviderFromCli } from '../fake-provider/fake-provider';
 import { Gateway } from '../gateway';
@@ -16,13 +16,14 @@ import { onSignals } from './signals';
  * a failure while starting.
  */
 export async function up(configPath: string, config: RuntimeConfig, fakeListen: string | undefined): Promise<void> {
+  // First: without Envoy nothing else should start (it is installed here when it can be).
+  const envoyBin = ensureEnvoy();
   const dir = mkdtempSync(join(tmpdir(), 'aigw-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   // Also on process.exit from anywhere (an uncaught error's handler in cli.ts exits).
   process.on('exit', removeDir);
   const fake = fakeListen ? await startFakeProviderFromCli(fakeListen) : undefined;
   const gateway = await Gateway.start({ config });
-  const envoyBin = findEnvoy();
   const envoy = new EnvoySupervisor({
     binary: envoyBin,
     dir,
