@@ -250,6 +250,15 @@ describe('Dockerfile', () => {
     expect(unpinned).toEqual([]);
   });
 
+  it('builds and runs on a supported Node LTS line (22 or later, even)', () => {
+    const majors = fromIndexes.map((index) => /^node:(\d+)\./.exec(instructions[index].args)?.[1]).map(Number);
+    expect(majors.length).toBe(2);
+    for (const major of majors) {
+      expect(major).toBeGreaterThanOrEqual(22);
+      expect(major % 2).toBe(0);
+    }
+  });
+
   it('runs the final stage as a non-root user', () => {
     const finalStage = instructions.slice(fromIndexes[fromIndexes.length - 1]);
     const users = finalStage.filter((instruction) => instruction.keyword === 'USER').map((i) => i.args);
@@ -264,7 +273,10 @@ describe('Dockerfile', () => {
     const copied = buildStage
       .filter((instruction) => instruction.keyword === 'COPY' && !instruction.args.includes('--from'))
       .flatMap((instruction) => instruction.args.split(/\s+/).slice(0, -1));
-    const missing = [...include, 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].filter(
+    // And what `npm run build` runs before tsc.
+    const buildScript = (JSON.parse(read('package.json')) as { scripts: { build: string } }).scripts.build;
+    expect(buildScript.startsWith('node scripts/gen-descriptors.js && ')).toBe(true);
+    const missing = [...include, 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/gen-descriptors.js'].filter(
       (path) => !copied.includes(path),
     );
     expect(missing).toEqual([]);
