@@ -2,7 +2,8 @@
 # Build: docker build -t aigw:local .   (or `docker compose build`)
 
 # --- build: compile TypeScript, then drop dev dependencies ------------------
-FROM node:20.19.5-bookworm-slim AS build
+# Node 24: the Active LTS line (Node 20 left support in April 2026).
+FROM node:24.11.1-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,11 +11,13 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY perf ./perf
+# The build turns Envoy's protos (a dev dependency) into descriptors under dist/.
+COPY scripts/gen-descriptors.js ./scripts/gen-descriptors.js
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled JS and production dependencies only ------------------
-FROM node:20.19.5-bookworm-slim
+FROM node:24.11.1-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 # Files stay root-owned (read-only to the runtime user); aigw writes nothing under /app.

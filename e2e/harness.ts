@@ -228,7 +228,7 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   return text
     .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && wanted.every((pair) => line.includes(pair)))
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && wanted.every((pair) => line.includes(pair)))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
@@ -236,6 +236,7 @@ export function metricSum(text: string, name: string, labels: Record<string, str
 export function makeCertificates(dir: string, names: string[]): { caFile: string; ca: string; key: string; cert: string } {
   const run = (args: string[]): void => {
     const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.error) throw new Error(`no openssl on PATH (apt-get install openssl): ${result.error.message}`);
     if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.stderr}`);
   };
   const id = names[0].replace(/[^a-z0-9]/gi, '_');

@@ -42,7 +42,7 @@ describeE2E('MCP gateway with JWT callers', () => {
   afterAll(async () => {
     await stack?.stop();
     await docs?.close();
-    await new Promise((done) => receiver?.server.close(done));
+    await receiver?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

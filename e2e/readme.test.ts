@@ -24,7 +24,7 @@ describeE2E('README quick start', () => {
 
   beforeAll(async () => {
     const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string;
-    const command = start.replace(/^npm run build --silent && node /, '');
+    const command = start.replace(/^.*npm run build --silent && node /, '');
     up = spawn(process.execPath, command.split(' '), { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     up.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     up.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

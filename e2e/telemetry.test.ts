@@ -60,7 +60,7 @@ describeE2E('metrics, traces, audit log and spend', () => {
   afterAll(async () => {
     await prometheus?.stop();
     await stack?.stop();
-    await Promise.all([gpt?.close(), claude?.close(), new Promise((done) => receiver?.server.close(done))]);
+    await Promise.all([gpt?.close(), claude?.close(), receiver?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

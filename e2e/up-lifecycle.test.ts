@@ -66,6 +66,8 @@ describeE2E('aigw up: shutdown and supervision', () => {
       for (let index = 0; index < STREAMS; index++) provider.enqueue({ kind: 'sse', events: [...CHUNKS, '[DONE]'], intervalMs: 300 });
       const streams = Array.from({ length: STREAMS }, () => openStream(up.listener));
       await Promise.all(streams.map((stream) => stream.started));
+      // Envoy's bootstrap and hot-restart files, in a directory of their own until aigw exits.
+      expect(up.tempEntries()).toEqual([expect.stringMatching(/^aigw-/)]);
       const signalledAt = Date.now();
       up.child.kill('SIGTERM');
       // Once aigw reports not ready, Envoy takes no new connection.
@@ -84,6 +86,7 @@ describeE2E('aigw up: shutdown and supervision', () => {
       expect(exit.at - signalledAt).toBeLessThan((DRAIN_SECONDS - 2) * 1000);
       expect(up.output).toContain('Envoy drained');
       expect(alive(envoyPid)).toBe(false);
+      expect(up.tempEntries()).toEqual([]);
     } finally {
       await up.close(envoyPid);
     }
@@ -104,6 +107,7 @@ describeE2E('aigw up: shutdown and supervision', () => {
       expect(exit.at - signalledAt).toBeGreaterThanOrEqual(1900);
       expect(exit.at - signalledAt).toBeLessThan(5000);
       expect(up.output).toContain('drain deadline passed; Envoy stops with requests in flight');
+      expect(up.tempEntries()).toEqual([]);
     } finally {
       await up.close();
     }
@@ -148,6 +152,7 @@ describeE2E('aigw up: shutdown and supervision', () => {
       expect(exit === 'still running' ? undefined : exit.code).toBe(1);
       expect(up.output).toContain('Envoy exited unexpectedly');
       expect(up.output).toContain(how);
+      expect(up.tempEntries()).toEqual([]);
     } finally {
       await up.close(envoyPid);
     }

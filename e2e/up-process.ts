@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,13 +58,20 @@ export class UpProcess {
       models: [{ name: 'm', backends: [{ backend: 'p' }] }],
     });
     writeFileSync(join(dir, 'aigw.yaml'), stringify(config));
-    const env = { ...process.env, ENVOY_BIN: envoyBin ?? findEnvoy() };
+    // Its own TMPDIR, to see what `aigw up` leaves behind there.
+    mkdirSync(join(dir, 'tmp'));
+    const env = { ...process.env, ENVOY_BIN: envoyBin ?? findEnvoy(), TMPDIR: join(dir, 'tmp') };
     const child = spawn(process.execPath, [CLI, 'up', '--config', join(dir, 'aigw.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const up = new UpProcess(child, `http://127.0.0.1:${listenerPort}`, `http://127.0.0.1:${adminPort}`, dir);
     await waitFor(async () => (await up.connect()) === 200, 20_000).catch(() => {
       throw new Error(`aigw up did not serve: ${up.output}`);
     });
     return up;
+  }
+
+  /** What is in the process's TMPDIR now. */
+  tempEntries(): string[] {
+    return readdirSync(join(this.dir, 'tmp'));
   }
 
   /** Everything aigw and Envoy wrote so far. */

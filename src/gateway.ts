@@ -33,7 +33,7 @@ import { spendFromAuditLog } from './telemetry/spend-report';
 import type { SpendQuery } from './telemetry/spend-report';
 import { GatewayMetrics } from './telemetry/metrics';
 import type { TelemetryServices } from './telemetry/request-telemetry';
-import { startTracing, tracesEndpoint } from './telemetry/tracing';
+import { startTracing } from './telemetry/tracing';
 
 /** Options for starting the gateway process's servers. */
 export interface GatewayOptions {
@@ -228,14 +228,14 @@ export class Gateway {
 /** Traces (from OTEL_* variables) and the audit log (from config), with the metrics. */
 async function startTelemetry(config: RuntimeConfig, metrics: GatewayMetrics, logger: Logger, env: NodeJS.ProcessEnv): Promise<TelemetryServices> {
   const settings = config.source.telemetry;
+  // First: a bad OTEL_* setting stops the start before anything is opened.
+  const tracing = startTracing(env, settings?.traces.captureContent ?? false, logger, metrics);
   const audit = settings?.audit
     ? await AuditLog.open(settings.audit.path, logger, {
         written: (lines) => metrics.auditRecords.inc(lines),
         failed: (reason) => metrics.auditFailures.inc({ reason }),
       })
     : undefined;
-  const tracing = startTracing(env, settings?.traces.captureContent ?? false);
-  if (tracing) logger.info('tracing on', { endpoint: tracesEndpoint(env) });
   return { metrics, tracing, audit, auditContent: settings?.audit?.includeContent ?? false, responseModels: new LabelBound() };
 }
 

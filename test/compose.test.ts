@@ -144,11 +144,11 @@ describe('docker-compose.yml', () => {
   it('bind-mounts only host files that exist in the repository', () => {
     const mounts = Object.values(services).flatMap((service) => bindMounts(service).map((mount) => mount.source));
     expect(mounts.sort()).toEqual([
+      './deploy/compose/envoy.yaml',
       './deploy/grafana/aigw-dashboard.json',
       './deploy/grafana/dashboards.yml',
       './deploy/grafana/datasources.yml',
       './deploy/prometheus.yml',
-      './envoy/bootstrap.yaml',
       './examples/aigw.yaml',
     ]);
     const missing = mounts.filter((source) => !existsSync(join(ROOT, source)));
@@ -165,17 +165,21 @@ describe('docker-compose.yml', () => {
     expect(sidecarsWithPorts).toEqual([]);
   });
 
-  it('publishes the Envoy listener, the Prometheus UI and Grafana on aigw, and nothing loopback-only', () => {
+  it('publishes the Envoy listener, the Prometheus UI and Grafana on aigw, on the host\'s loopback only', () => {
     const example = parse(read('examples/aigw.yaml')) as AigwExampleConfig;
     const listenerPort = String(example.listener.port);
     expect(listenerPort).toEqual('10000');
-    expect(example.listener.address).toEqual('0.0.0.0');
+    // The quick start's own listener is this machine only; the container's Envoy binds all of
+    // its namespace's interfaces (deploy/compose/envoy.yaml), which the host publishes on 127.0.0.1.
+    expect(example.listener.address).toEqual('127.0.0.1');
     const publishers = Object.entries(services)
       .filter(([, service]) => service.ports !== undefined)
       .map(([name]) => name);
     expect(publishers).toEqual(['aigw']);
     // aigw's admin binds 127.0.0.1 in the example config: a published port could not reach it.
-    expect(services.aigw.ports).toEqual([`${listenerPort}:${listenerPort}`, '9091:9091', '3000:3000']);
+    expect(services.aigw.ports).toEqual([`127.0.0.1:${listenerPort}:${listenerPort}`, '127.0.0.1:9091:9091', '127.0.0.1:3000:3000']);
+    const bootstrap = parse(read('deploy/compose/envoy.yaml')) as { static_resources: { listeners: { address: { socket_address: { address: string; port_value: number } } }[] } };
+    expect(bootstrap.static_resources.listeners[0].address.socket_address).toEqual({ address: '0.0.0.0', port_value: 10000 });
   });
 
   it('starts aigw after redis is healthy, and redis has a healthcheck', () => {
@@ -184,7 +188,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('points the envoy command at the file the bootstrap volume mounts', () => {
-    const bootstrap = bindMounts(services.envoy).find((mount) => mount.source === './envoy/bootstrap.yaml');
+    const bootstrap = bindMounts(services.envoy).find((mount) => mount.source === './deploy/compose/envoy.yaml');
     expect(bootstrap).toBeDefined();
     expect(flagValue(argv(services.envoy.command), '-c')).toEqual(bootstrap?.target);
   });
@@ -246,6 +250,15 @@ describe('Dockerfile', () => {
     expect(unpinned).toEqual([]);
   });
 
+  it('builds and runs on a supported Node LTS line (22 or later, even)', () => {
+    const majors = fromIndexes.map((index) => /^node:(\d+)\./.exec(instructions[index].args)?.[1]).map(Number);
+    expect(majors.length).toBe(2);
+    for (const major of majors) {
+      expect(major).toBeGreaterThanOrEqual(22);
+      expect(major % 2).toBe(0);
+    }
+  });
+
   it('runs the final stage as a non-root user', () => {
     const finalStage = instructions.slice(fromIndexes[fromIndexes.length - 1]);
     const users = finalStage.filter((instruction) => instruction.keyword === 'USER').map((i) => i.args);
@@ -260,7 +273,10 @@ describe('Dockerfile', () => {
     const copied = buildStage
       .filter((instruction) => instruction.keyword === 'COPY' && !instruction.args.includes('--from'))
       .flatMap((instruction) => instruction.args.split(/\s+/).slice(0, -1));
-    const missing = [...include, 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].filter(
+    // And what `npm run build` runs before tsc.
+    const buildScript = (JSON.parse(read('package.json')) as { scripts: { build: string } }).scripts.build;
+    expect(buildScript.startsWith('node scripts/gen-descriptors.js && ')).toBe(true);
+    const missing = [...include, 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/gen-descriptors.js'].filter(
       (path) => !copied.includes(path),
     );
     expect(missing).toEqual([]);

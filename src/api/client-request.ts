@@ -1,5 +1,6 @@
 import { GatewayError, invalidRequest } from '../errors';
 import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
+import { repeatedJsonKey } from './json-keys';
 
 /** The client APIs the gateway accepts. */
 export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
@@ -65,6 +66,13 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: Par
     throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}`, null, 'invalid_json');
   }
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  // JSON.parse keeps the last of two equal keys; the provider may read the first. What is
+  // checked (guardrails, model, limits) must be what is sent: a repeated key is refused.
+  const repeated = repeatedJsonKey(rawBody);
+  if (repeated !== undefined) {
+    const shown = repeated.length > 64 ? `${repeated.slice(0, 64)}…` : repeated;
+    throw invalidRequest(`The request body has the key ${JSON.stringify(shown)} twice in one object; send each key once.`, null, 'duplicate_json_key');
+  }
   const model = body.model;
   if (model === undefined || model === null || model === '') {
     throw invalidRequest('You must provide a model parameter.', 'model', 'missing_model');

@@ -51,7 +51,7 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, maxDepth: number): boolea
 }
 
 /** The index of the quote closing the string opened at `open`, or -1 when it is never closed. */
-function stringEnd(bytes: Uint8Array, open: number): number {
+export function stringEnd(bytes: Uint8Array, open: number): number {
   const length = bytes.length;
   const shortEnd = Math.min(length, open + 1 + SHORT_STRING_BYTES);
   let index = open + 1;

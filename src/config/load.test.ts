@@ -63,7 +63,7 @@ function modelOf(config: RuntimeConfig, name = 'model'): Array<{ backend: string
 describe('valid config files', () => {
   test('valid-minimal.yaml: defaults are filled in', () => {
     expect(loadConfigFile(fixturePath('valid-minimal.yaml'))).toEqual({
-      listener: { address: '0.0.0.0', port: 10000 },
+      listener: { address: '127.0.0.1', port: 10000 },
       envoy: { adminAddress: '127.0.0.1', adminPort: 9901, accessLog: '/dev/stdout', caBundle: '/etc/ssl/certs/ca-certificates.crt' },
       server: { grpc: ['unix:/tmp/aigw/extproc.sock'], grpcSocketMode: '0600', admin: '127.0.0.1:9090', drainSeconds: 30 },
       limits: {

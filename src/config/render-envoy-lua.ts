@@ -102,7 +102,9 @@ end
 /**
  * The response script, first in the filter chain so it sees the response last, after aigw:
  * - a non-streamed answer aigw rewrites (io.aigw `hold`, set for the attempt that serves it;
- *   or an error, or a body aigw decodes) is held until its end, so when aigw answers instead
+ *   or a body aigw decodes), an error (for a stream request too: aigw checks its text), and a
+ *   body that is no event stream answering a stream request under response guardrails
+ *   (\`guard_responses\`: aigw refuses it) are held until their end, so when aigw answers instead
  *   of the provider (a guardrail block, a 200 that was no answer) its status and content type
  *   can still change (aigw names them in metadata with the last chunk), and it gets its
  *   length back (ext_proc's streamed mode drops content-length); an answer that passes
@@ -124,9 +126,19 @@ function envoy_on_response(handle)
   local coding = headers:get("content-encoding")
   local decoded = coding and DECODABLE[string.lower(coding)]
   local ok = status >= 200 and status < 300
-  -- A non-streamed answer aigw rewrites (translated, guarded, decoded, an error reshaped) is
-  -- held to its end; one that passes through untouched goes out as it comes.
-  if not aigw["stream"] and (aigw["hold"] or decoded or not ok) then
+  -- A body that is no event stream (JSON, text) answering a stream request, under response
+  -- guardrails that change or refuse text: aigw refuses it with a status of its own (the same
+  -- test as response-reader.ts; no content type passes).
+  local kind = headers:get("content-type")
+  local not_a_stream = false
+  if aigw["stream"] and ok and aigw["guard_responses"] and kind then
+    local lower = string.lower(kind)
+    not_a_stream = string.find(lower, "^%s*text/event%-stream") == nil and string.find(lower, "^%s*application/vnd%.amazon%.eventstream") == nil
+  end
+  -- A non-streamed answer aigw rewrites (translated, guarded, decoded), an error (reshaped and
+  -- checked, for a stream request too) is held to its end; one that passes through untouched
+  -- goes out as it comes.
+  if not ok or not_a_stream or (not aigw["stream"] and (aigw["hold"] or decoded)) then
     -- Waiting for the body yields: every object is fetched again after it.
     local body = handle:body()
     aigw = handle:streamInfo():dynamicMetadata():get(${luaString(LUA_NAMESPACE)})
@@ -138,9 +150,9 @@ function envoy_on_response(handle)
   local warning = aigw["warning"]
   if warning and warning ~= "" then headers:replace("x-aigw-warning", warning) end
   if decoded then headers:remove("content-encoding") end
-  if aigw["stream"] and ok then
-    local kind = headers:get("content-type") or ""
-    if string.find(kind, "^text/event%-stream") == nil then headers:replace("content-type", "text/event-stream; charset=utf-8") end
+  if aigw["stream"] and ok and not not_a_stream then
+    local current = headers:get("content-type") or ""
+    if string.find(current, "^text/event%-stream") == nil then headers:replace("content-type", "text/event-stream; charset=utf-8") end
   end
   -- A provider's error may echo the key it got: never in a header to the client.
   if ok then return end

@@ -79,7 +79,7 @@ function extprocCluster(options: RenderOptions): unknown {
 describe('listener', () => {
   test('address, ports and buffer limit', () => {
     expect(at(LISTENER, 'name')).toBe('aigw');
-    expect(at(LISTENER, 'address')).toEqual({ socket_address: { address: '0.0.0.0', port_value: 10000 } });
+    expect(at(LISTENER, 'address')).toEqual({ socket_address: { address: '127.0.0.1', port_value: 10000 } });
     expect(at(BOOTSTRAP, 'admin')).toEqual({ address: { socket_address: { address: '127.0.0.1', port_value: 9901 } } });
     // Room for whole non-streamed responses: at least 32 MiB, more when the request limit is larger.
     expect(at(LISTENER, 'per_connection_buffer_limit_bytes')).toBe(32 * 1024 * 1024);
@@ -87,8 +87,8 @@ describe('listener', () => {
     expect(at(large, 'static_resources', 'listeners', 0, 'per_connection_buffer_limit_bytes')).toBe(64 * 1024 * 1024);
   });
 
-  test('options override the listener port, admin port and access log path', () => {
-    const bootstrap = renderEnvoyBootstrap(CONFIG, { listenerPort: 18000, adminPort: 19901, accessLogPath: '/tmp/access.log' });
+  test('options override the listener address and port, admin port and access log path', () => {
+    const bootstrap = renderEnvoyBootstrap(CONFIG, { listenerAddress: '0.0.0.0', listenerPort: 18000, adminPort: 19901, accessLogPath: '/tmp/access.log' });
     expect(at(bootstrap, 'static_resources', 'listeners', 0, 'address')).toEqual({
       socket_address: { address: '0.0.0.0', port_value: 18000 },
     });

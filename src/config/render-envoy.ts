@@ -27,6 +27,8 @@ export const HTTP_STAT_PREFIX = 'aigw';
 
 /** Where Envoy's listener and admin bind; tests override ports. */
 export interface RenderOptions {
+  /** Overrides config.listener.address (a container's Envoy binds 0.0.0.0 inside its namespace). */
+  listenerAddress?: string;
   listenerPort?: number;
   adminPort?: number;
   /** Overrides config.envoy.extprocTarget. */
@@ -84,7 +86,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
       listeners: [
         {
           name: 'aigw',
-          address: socketAddress(source.listener.address, options.listenerPort ?? source.listener.port),
+          address: socketAddress(options.listenerAddress ?? source.listener.address, options.listenerPort ?? source.listener.port),
           // ext_proc buffers whole bodies (requests, and non-streamed responses) up to this
           // size; aigw itself answers 413 above limits.maxRequestBodyBytes.
           per_connection_buffer_limit_bytes: bufferLimit,

@@ -19,6 +19,8 @@ import type { RuntimeMcp } from '../mcp/runtime-mcp';
 import { compileRateLimits } from '../ratelimit/runtime-limits';
 import { RoutingRules } from '../routing/routing-rules';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
+import { ConfigError } from './load';
+import { publicKeyProblems } from './public-keys';
 import { Secret, readSecret } from './secret';
 import { PRESETS } from './schema';
 import type { AigwConfig, BackendConfig, CallerConfig } from './schema';
@@ -295,6 +297,11 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     if (spec.tls && !backend.tls) warnings.push(`backends[${index}].tls: ignored for an http:// baseUrl`);
     backends.set(backend.name, backend);
   });
+
+  // Refused, not warned about: a published caller key in front of a real provider key.
+  const hasProviderCredential = [...backends.values()].some((backend) => backend.credential !== undefined || backend.tokenSource !== undefined || backend.aws !== undefined);
+  const exposed = publicKeyProblems(config, hasProviderCredential);
+  if (exposed.length > 0) throw new ConfigError('config', exposed);
 
   const models = new Map<string, RuntimeModel>();
   for (const spec of config.models) {

@@ -265,7 +265,7 @@ export const AigwConfigSchema = z
   .object({
     listener: z
       .object({
-        address: z.string().min(1).default('0.0.0.0'),
+        address: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(1).max(65535).default(10000),
       })
       .strict()

@@ -29,6 +29,8 @@ export class ResponseReader {
   private readonly streamGuard: StreamGuard | undefined;
   private readonly held: Buffer[] = [];
   private readonly passesThrough: boolean;
+  /** What answered a streamed request when it was no event stream (to be refused). */
+  private readonly notAStream: string | undefined;
 
   constructor(
     attributes: MessageAttributes,
@@ -39,7 +41,12 @@ export class ResponseReader {
   ) {
     this.status = attributes.status ?? 0;
     const request = state.request;
-    this.streaming = request?.stream === true && this.ok;
+    // A body that is no event stream (JSON, text) answering a streamed request is nothing the
+    // stream guard can read: under a policy that changes or refuses responses it is held and
+    // refused (the Lua filter holds it too, on the same test).
+    const contentType = attributes.headers.get('content-type');
+    this.notAStream = request?.stream === true && this.ok && guardrails?.guardsResponses === true && !isStreamType(contentType) ? describeType(contentType) : undefined;
+    this.streaming = request?.stream === true && this.ok && this.notAStream === undefined;
     this.translator?.responseHeaders?.(attributes.headers);
     this.decoder = ContentDecoder.for(attributes.headers.get('content-encoding'), { maxBytes: state.config.limits.maxResponseBodyBytes });
     if (guardrails && request && this.streaming) this.streamGuard = guardrails.streamGuard(request.api, shape);
@@ -74,6 +81,7 @@ export class ResponseReader {
     }
     if (!endOfStream) return HOLD;
     const whole = this.whole();
+    if (this.notAStream !== undefined && this.guardrails) throw this.guardrails.unreadable(`${this.notAStream} answered a streamed request`);
     const translated = this.translator?.responseBody(whole, true) ?? whole;
     const run = this.guardrails;
     if (!run?.readsResponses || !this.state.request) return this.sent(translated);
@@ -88,13 +96,19 @@ export class ResponseReader {
     return replaced;
   }
 
-  /** An error answer is always sent whole: reshaped into the client's error shape, any configured key taken out. */
-  private readError(chunk: Buffer, endOfStream: boolean): Buffer {
+  /**
+   * An error answer is always sent whole: reshaped into the client's error shape, any
+   * configured key taken out, and checked by the response guardrails (a provider's error may
+   * echo the prompt).
+   */
+  private readError(chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer> {
     this.held.push(chunk);
     if (!endOfStream) return HOLD;
     const body = this.whole();
     const reshaped = this.translator ? this.translator.responseError(this.status, body) : reshapeError(this.shape, this.status, body).body;
-    return redactSecrets(reshaped ?? body, this.state.model?.secrets ?? []);
+    const cleaned = redactSecrets(reshaped ?? body, this.state.model?.secrets ?? []);
+    if (!this.guardrails?.readsResponses) return cleaned;
+    return this.guardrails.checkError(cleaned).then((checked) => checked ?? cleaned);
   }
 
   private whole(): Buffer {
@@ -107,4 +121,16 @@ export class ResponseReader {
     this.telemetry?.responseBytes(body);
     return body;
   }
+}
+
+/**
+ * Content types a stream comes in: SSE, and AWS's event stream (Bedrock, translated by its
+ * translator). A stream without a content type is given the benefit of the doubt.
+ */
+function isStreamType(contentType: string | undefined): boolean {
+  return contentType === undefined || /^\s*(?:text\/event-stream|application\/vnd\.amazon\.eventstream)\b/i.test(contentType);
+}
+
+function describeType(contentType: string | undefined): string {
+  return contentType !== undefined && /json/i.test(contentType) ? 'a JSON body' : 'a body that is no event stream';
 }

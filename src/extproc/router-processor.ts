@@ -241,7 +241,7 @@ export class RouterProcessor implements StreamProcessor {
     };
     // What the Lua filters read, apart (see LUA_NAMESPACE); `stream` is always there, so the
     // namespace is too: its presence tells the request script aigw saw the request.
-    const lua: Record<string, unknown> = { stream: request.stream, ...trace };
+    const lua: Record<string, unknown> = { stream: request.stream, ...trace, ...(this.guardrails?.guardsResponses ? { guard_responses: true } : {}) };
     let body: Buffer | undefined;
     if (direct) {
       // The first attempt, ready: Envoy's Lua filter sets its path and headers, and the attempt

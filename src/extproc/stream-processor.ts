@@ -40,8 +40,8 @@ export const UPSTREAM_HEADERS_NAMESPACE = 'io.aigw.upstream';
  */
 export const RESPONSE_HEADERS_NAMESPACE = 'io.aigw.response';
 
-/** The response headers aigw reads: the content coding it undoes, and Bedrock's token count. */
-export const RESPONSE_HEADERS_FOR_AIGW = ['content-encoding', 'x-amzn-bedrock-input-token-count'] as const;
+/** The response headers aigw reads: the content coding it undoes, the content type (a JSON answer to a stream request), and Bedrock's token count. */
+export const RESPONSE_HEADERS_FOR_AIGW = ['content-encoding', 'content-type', 'x-amzn-bedrock-input-token-count'] as const;
 
 /**
  * Request header naming the backend aigw prepared the first attempt for. The attempt whose

@@ -6,10 +6,14 @@ import type { Logger } from '../telemetry/logger';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import type { RuntimePolicy, RuntimeWebhook } from './policy';
 import { RedactionSession, redact } from './scanner';
-import type { Direction, Finding, GuardrailAction } from './scanner';
+import type { Direction, Finding, GuardrailAction, RuleSet } from './scanner';
 import { StreamGuard } from './stream-guard';
 import { TextChannel } from './text-channel';
-import { mapRequestTexts, mapResponseTexts } from './texts';
+import { logprobsRefusal } from './logprobs';
+import { mapRequestTexts } from './request-texts';
+import { mapDecoded, mapText } from './json-text';
+import { mapResponseTexts } from './response-texts';
+import type { TextFn } from './response-texts';
 import { callWebhook } from './webhook';
 import type { WebhookContext } from './webhook';
 
@@ -36,6 +40,8 @@ export class GuardrailRun {
 
   /** The request with its texts checked (and redacted); throws a GatewayError when blocked. */
   async checkRequest(request: ClientRequest): Promise<ClientRequest> {
+    const logprobs = logprobsRefusal(this.policy, request);
+    if (logprobs) throw logprobs;
     let body = request.body as Record<string, unknown>;
     const rules = this.policy.rules.request;
     if (rules) {
@@ -46,23 +52,54 @@ export class GuardrailRun {
     return body === request.body ? request : withBody(request, body);
   }
 
-  /** A whole response body in the client's API, checked; undefined when unchanged. */
+  /**
+   * A whole response body in the client's API, checked; undefined when unchanged. A body that
+   * is not a JSON object (SSE for a non-streamed request, text) is refused with 502 when the
+   * policy redacts, blocks or asks a webhook: what it cannot read it does not pass on.
+   */
   async checkResponse(api: ClientApi, raw: Buffer): Promise<Buffer | undefined> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return undefined; // not JSON: nothing the client reads as text
+    const parsed = parseJsonBody(raw);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      if (this.guardsResponses) throw unreadableResponse('it is not a JSON object');
+      return undefined;
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
     const original = parsed as Record<string, unknown>;
     let body = original;
     if (this.policy.rules.response) {
       this.checkSize(mapResponseTexts, api, body, 'response');
-      body = mapResponseTexts(api, body, (text) => this.applyWhole('response', text));
+      // Each text as JSON-aware as a request's (json-text.ts): an answer's JSON text is read decoded.
+      body = mapResponseTexts(api, body, (text) => mapText(text, (inner) => this.applyWhole('response', inner)));
     }
     body = await this.runWebhooks('response', api, body, mapResponseTexts);
     return body === original ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+  }
+
+  /**
+   * A provider's error body (already in the client's error shape), checked like a response:
+   * every string and key in it is text (an error may echo the prompt, or a key). A body that
+   * is not JSON is checked as one text. Undefined when unchanged; throws when blocked.
+   */
+  async checkError(raw: Buffer): Promise<Buffer | undefined> {
+    const parsed = parseJsonBody(raw);
+    const original: Record<string, unknown> = { body: parsed === undefined ? raw.toString('utf8') : parsed };
+    let checked = original;
+    if (this.policy.rules.response) {
+      this.checkSize(mapErrorTexts, 'openai-chat', checked, 'response');
+      checked = mapErrorTexts('openai-chat', checked, (text) => this.applyWhole('response', text));
+    }
+    checked = await this.runWebhooks('response', 'openai-chat', checked, mapErrorTexts);
+    if (checked === original) return undefined;
+    return Buffer.from(parsed === undefined ? String(checked.body) : JSON.stringify(checked.body), 'utf8');
+  }
+
+  /** Whether this policy changes or refuses responses (a redact or block rule, or a webhook): then an answer it cannot read is refused. */
+  get guardsResponses(): boolean {
+    return this.policy.rules.response?.rules.some((rule) => rule.action !== 'monitor') === true || this.policy.webhooks.response.length > 0;
+  }
+
+  /** The 502 for an answer the response guardrails cannot read, saying why. */
+  unreadable(why: string): GatewayError {
+    return unreadableResponse(why);
   }
 
   /** Whether anything of this policy reads responses (rules or webhooks). */
@@ -75,9 +112,21 @@ export class GuardrailRun {
     const rules = this.policy.rules.response;
     if (!rules) return undefined;
     return new StreamGuard(api, {
-      channel: () => new TextChannel(rules, this.session, (findings) => this.act('response', findings)),
-      recheck: (text) => redact(text, rules.find(text), this.session),
+      channel: (observe) =>
+        new TextChannel(rules, this.session, (findings) => {
+          observe?.(findings);
+          this.act('response', findings);
+        }),
+      recheck: (text) => this.recheck(rules, text),
       blockedEvent: (error) => blockedEvent(api, shape, error),
+      // What the guard cannot read ends the stream under a policy that changes or refuses text.
+      ...(this.guardsResponses
+        ? {
+            unreadable: (why: string) => {
+              throw unreadableResponse(why);
+            },
+          }
+        : {}),
     });
   }
 
@@ -98,6 +147,19 @@ export class GuardrailRun {
     const findings = rules.find(text);
     if (findings.length === 0) return text;
     this.act(direction, findings);
+    return redact(text, findings, this.session);
+  }
+
+  /**
+   * A whole text already checked in a stream's deltas (the texts repeated in closing events):
+   * redacted without counting again; a blocking match still blocks (the text may not have come
+   * in deltas at all).
+   */
+  private recheck(rules: RuleSet, text: string): string {
+    const findings = rules.find(text);
+    if (findings.length === 0) return text;
+    const block = findings.find((finding) => finding.rule.action === 'block');
+    if (block) throw this.blocked('response', `detector "${block.rule.detector.name}" matched`);
     return redact(text, findings, this.session);
   }
 
@@ -174,6 +236,35 @@ export class GuardrailRun {
     if (verdict.action === 'block') throw this.blocked(direction, `webhook "${webhook.name}" refused it${verdict.reason ? ` (${verdict.reason})` : ''}`);
     return [...verdict.texts];
   }
+}
+
+/** A UTF-8 byte order mark: JSON forbids it, clients' decoders drop it. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/** A JSON body as a client's decoder reads it (a leading byte order mark dropped); undefined when it is not JSON. */
+function parseJsonBody(raw: Buffer): unknown {
+  let text = raw.toString('utf8');
+  if (text.startsWith(BYTE_ORDER_MARK)) text = text.slice(1);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every string and key of an error body (held as `body`: its JSON, or its text when it is not JSON); the API does not matter. */
+function mapErrorTexts(_api: ClientApi, holder: Record<string, unknown>, fn: TextFn): Record<string, unknown> {
+  const body = mapDecoded(holder.body, fn);
+  return body === holder.body ? holder : { body };
+}
+
+function unreadableResponse(why: string): GatewayError {
+  return new GatewayError(
+    502,
+    'server_error',
+    'guardrail_unreadable_response',
+    `The provider's answer could not be checked by the response guardrails (${why}); this policy does not pass on what it cannot check.`,
+  );
 }
 
 /** The last event of a blocked stream, in the client's streaming format. */

@@ -45,10 +45,12 @@ const best = (chunk: (i: number) => string, count: number): number => Math.min(.
 describe('TextChannel cost', () => {
   it.each(Object.entries(CASES))('%s: 4x the chunks costs well under 6x the CPU', (_name, chunk) => {
     best(chunk, 2000); // warm up the JIT
-    const small = best(chunk, 2000);
-    const large = best(chunk, 8000);
     // A floor of 2 ms keeps timer resolution from deciding cheap cases.
-    expect({ ratio: large / Math.max(small, 2), linear: large / Math.max(small, 2) < 6 }).toMatchObject({ linear: true });
+    const ratio = (): number => best(chunk, 8000) / Math.max(best(chunk, 2000), 2);
+    // A second try when a collection or another process got in the way: quadratic cost fails both.
+    let measured = ratio();
+    if (measured >= 6) measured = Math.min(measured, ratio());
+    expect({ ratio: measured, linear: measured < 6 }).toMatchObject({ linear: true });
   });
 
   it('holds an unclosed key block whole, up to the longest block, then releases it', () => {

@@ -7,7 +7,7 @@ import type { Direction } from './scanner';
  *   {"action": "allow"}
  *   {"action": "redact", "texts": [ …one per text sent, null for unchanged… ]}
  *   {"action": "block", "reason": "…"}
- * A timeout, a non-2xx status or an answer of any other shape is a failure: the policy's
+ * A timeout, a non-2xx status (a redirect included) or an answer of any other shape is a failure: the policy's
  * failMode then lets the text through (open) or refuses it (closed).
  */
 
@@ -61,7 +61,9 @@ export async function callWebhook(webhook: RuntimeWebhook, direction: Direction,
   });
   let response: Response;
   try {
-    response = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(webhook.timeoutMs) });
+    // A redirect is not followed (fetch would repeat the call as a GET elsewhere and take that
+    // answer as the verdict): a 3xx is a failure like any other status.
+    response = await fetch(webhook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(webhook.timeoutMs) });
   } catch (error) {
     const name = (error as Error).name;
     return name === 'TimeoutError' || name === 'AbortError'

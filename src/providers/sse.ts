@@ -9,6 +9,8 @@ export interface SseEvent {
   readonly data?: string;
   readonly event?: string;
   readonly id?: string;
+  /** A line of the event is no SSE field (`data`, `event`, `id`, `retry`) nor a comment: clients ignore it, a guard cannot read it. */
+  readonly unknownField?: boolean;
 }
 
 /** How much an SseDecoder may hold. */
@@ -163,6 +165,7 @@ function parseEvent(raw: Buffer): SseEvent {
   let data: string[] | undefined;
   let event: string | undefined;
   let id: string | undefined;
+  let unknownField = false;
   for (const line of raw.toString('utf8').split(LINE_END)) {
     if (line === '' || line.startsWith(':')) continue; // the blank line; a comment
     const colon = line.indexOf(':');
@@ -172,6 +175,7 @@ function parseEvent(raw: Buffer): SseEvent {
     if (name === 'data') (data ??= []).push(value);
     else if (name === 'event') event = value;
     else if (name === 'id') id = value;
+    else if (name !== 'retry') unknownField = true;
   }
-  return { raw, data: data?.join('\n'), event, id };
+  return { raw, data: data?.join('\n'), event, id, unknownField };
 }

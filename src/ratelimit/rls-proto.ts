@@ -2,11 +2,10 @@ import { loadPackageDefinition } from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import { Field, Root } from 'protobufjs';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { LOADER_OPTIONS, protoIncludeDirs } from '../extproc/proto-paths';
+import type { INamespace } from 'protobufjs';
+import { LOADER_OPTIONS } from '../extproc/proto-paths';
+import descriptorJson from '../generated/descriptors/ratelimit.json';
 
-const RLS_PROTO = 'envoy/service/ratelimit/v3/rls.proto';
 const DESCRIPTOR_TYPE = 'envoy.extensions.common.ratelimit.v3.RateLimitDescriptor';
 
 /** One `key=value` entry of a descriptor, as Envoy sends it. */
@@ -41,10 +40,7 @@ let cached: ServiceDefinition | undefined;
  */
 export function rateLimitService(): ServiceDefinition {
   if (cached) return cached;
-  const dirs = protoIncludeDirs();
-  const root = new Root();
-  root.resolvePath = (_origin, target) => dirs.map((dir) => join(dir, target)).find((path) => existsSync(path)) ?? target;
-  root.loadSync(RLS_PROTO, { keepCase: true });
+  const root = Root.fromJSON(descriptorJson as INamespace);
   const descriptor = root.lookupType(DESCRIPTOR_TYPE);
   if (!descriptor.fields.hits_addend) descriptor.add(new Field('hits_addend', 3, 'google.protobuf.UInt64Value'));
   root.resolveAll();

@@ -1,11 +1,12 @@
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import type { Server, ServerReadableStream, ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { LOADER_OPTIONS, protoIncludeDirs } from '../extproc/proto-paths';
+import { fromJSON } from '@grpc/proto-loader';
+import type { INamespace } from 'protobufjs';
+import { LOADER_OPTIONS } from '../extproc/proto-paths';
+import descriptor from '../generated/descriptors/accesslog.json';
 import type { Logger } from './logger';
 import type { EnvoyEnd } from './envoy-ends';
 
-const ALS_PROTO = 'envoy/service/accesslog/v3/als.proto';
 
 /** Envoy's response flags as its access log spells them (%RESPONSE_FLAGS%). */
 const FLAG_CODES: Readonly<Record<string, string>> = {
@@ -71,9 +72,9 @@ export function envoyEnd(entry: HttpLogEntry): EnvoyEnd {
 
 let cached: ServiceDefinition | undefined;
 
-function accessLogService(): ServiceDefinition {
+export function accessLogService(): ServiceDefinition {
   if (!cached) {
-    const definition = loadSync(ALS_PROTO, { ...LOADER_OPTIONS, includeDirs: protoIncludeDirs() });
+    const definition = fromJSON(descriptor as INamespace, LOADER_OPTIONS);
     const grpcObject = loadPackageDefinition(definition) as unknown as { envoy: { service: { accesslog: { v3: { AccessLogService: { service: ServiceDefinition } } } } } };
     cached = grpcObject.envoy.service.accesslog.v3.AccessLogService.service;
   }

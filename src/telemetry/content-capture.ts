@@ -1,5 +1,6 @@
 import type { ClientApi, ClientRequest } from '../api/client-request';
-import { mapRequestTexts, mapResponseTexts } from '../guardrails/texts';
+import { mapRequestTexts } from '../guardrails/request-texts';
+import { mapResponseTexts } from '../guardrails/response-texts';
 import { SseDecoder } from '../providers/sse';
 import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
 

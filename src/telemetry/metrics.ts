@@ -158,6 +158,17 @@ export class GatewayMetrics {
     help: 'Audit log records written.',
     registers: [this.registry],
   });
+  readonly traceExportFailures = new Counter({
+    name: 'aigw_trace_export_failures_total',
+    help: 'Batches of spans the OTLP exporter could not deliver (endpoint down, refused, timed out), by protocol.',
+    labelNames: ['protocol'] as const,
+    registers: [this.registry],
+  });
+  readonly traceSpansLost = new Counter({
+    name: 'aigw_trace_spans_lost_total',
+    help: 'Spans in the batches counted by aigw_trace_export_failures_total.',
+    registers: [this.registry],
+  });
   readonly auditFailures = new Counter({
     name: 'aigw_audit_failures_total',
     help: 'Audit log records lost, by reason (write: the file could not be written, e.g. a full disk; queue_full: writing fell behind).',

@@ -3,14 +3,17 @@ import type { Context, Span, TextMapGetter, TextMapSetter, Tracer } from '@opent
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OtlpJsonTraceExporter } from './otlp-exporter';
+import type { Logger } from './logger';
+import type { GatewayMetrics } from './metrics';
+import { traceExporter } from './trace-exporter';
 
 /**
- * Traces over OTLP/HTTP, configured by the standard OTEL_* environment variables: on when
+ * Traces over OTLP, configured by the standard OTEL_* environment variables: on when
  * OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (or
  * OTEL_TRACES_EXPORTER=otlp), off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
- * Read here: the endpoint, OTEL_EXPORTER_OTLP_(TRACES_)HEADERS and _TIMEOUT, OTEL_BSP_SCHEDULE_DELAY,
- * OTEL_SERVICE_NAME (default aigw) and OTEL_RESOURCE_ATTRIBUTES. Spans go as OTLP/HTTP JSON.
+ * Read here: OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL, the endpoint, _HEADERS and _TIMEOUT,
+ * OTEL_BSP_SCHEDULE_DELAY, OTEL_SERVICE_NAME (default aigw) and OTEL_RESOURCE_ATTRIBUTES.
+ * Spans go through the official exporters (trace-exporter.ts).
  * Prompt and completion content go on spans only when enabled in config or by
  * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
  */
@@ -29,11 +32,11 @@ export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Starts the tracer provider when the environment asks for traces; undefined otherwise. */
-export function startTracing(env: NodeJS.ProcessEnv, captureContentConfig: boolean): Tracing | undefined {
+export function startTracing(env: NodeJS.ProcessEnv, captureContentConfig: boolean, logger: Logger, metrics: GatewayMetrics): Tracing | undefined {
   if (!tracingEnabled(env)) return undefined;
   const resource = resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'aigw' }).merge(detectResources({ detectors: [envDetector] }));
-  const timeout = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT);
-  const exporter = new OtlpJsonTraceExporter(tracesEndpoint(env), headersFrom(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS), Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000);
+  const { exporter, protocol, endpoint } = traceExporter(env, logger, metrics);
+  logger.info('tracing on', { protocol, endpoint });
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
   const processor = new BatchSpanProcessor(exporter, Number.isFinite(delay) && delay > 0 ? { scheduledDelayMillis: delay } : {});
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
@@ -43,23 +46,6 @@ export function startTracing(env: NodeJS.ProcessEnv, captureContentConfig: boole
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
-}
-
-/** Where spans go: the traces endpoint as given, or /v1/traces under the general one (the spec's rule). */
-export function tracesEndpoint(env: NodeJS.ProcessEnv): string {
-  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
-}
-
-/** `k1=v1,k2=v2` (values URL-encoded), as OTEL_EXPORTER_OTLP_HEADERS is written. */
-function headersFrom(value: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of (value ?? '').split(',')) {
-    const equals = pair.indexOf('=');
-    if (equals > 0) headers[pair.slice(0, equals).trim()] = decodeURIComponent(pair.slice(equals + 1).trim());
-  }
-  return headers;
 }
 
 const propagator = new W3CTraceContextPropagator();

@@ -49,8 +49,13 @@ export class RedisServer {
   async resume(): Promise<void> {
     const child = spawn(binary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
+    let missing: Error | undefined;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      missing = error.code === 'ENOENT' ? new Error(`no redis-server at "${binary()}" (apt-get install redis-server, or set REDIS_SERVER)`) : error;
+    });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
+      if (missing) throw missing;
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
       if (await accepting(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 25));

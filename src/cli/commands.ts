@@ -1,0 +1,80 @@
+import type { CommandSpec } from './args';
+import { KEYS_USAGE } from '../admin/keys-command';
+
+/** Every aigw command's options and usage; `aigw --help` lists the synopses. */
+export const COMMANDS = {
+  serve: {
+    name: 'serve',
+    usage: 'aigw serve --config FILE\n  Runs the ext_proc, rate-limit, admin (and MCP) servers; Envoy runs elsewhere.',
+    options: { config: { type: 'string', short: 'c' } },
+    positionals: { min: 0, max: 1, names: 'FILE' },
+  },
+  up: {
+    name: 'up',
+    usage:
+      'aigw up --config FILE [--fake-provider HOST:PORT]\n  Runs aigw and Envoy together (Envoy from ENVOY_BIN or PATH); --fake-provider also starts the bundled fake provider.',
+    options: { config: { type: 'string', short: 'c' }, 'fake-provider': { type: 'string' } },
+    positionals: { min: 0, max: 1, names: 'FILE' },
+  },
+  'check-config': {
+    name: 'check-config',
+    usage: 'aigw check-config FILE\n  Validates a config; prints every problem with its path (exit 1 when there is one).',
+    positionals: { min: 1, max: 1, names: 'FILE' },
+  },
+  'render-envoy': {
+    name: 'render-envoy',
+    usage:
+      'aigw render-envoy FILE [--out PATH] [--listen ADDRESS]\n  Writes the Envoy bootstrap for a config (to stdout without --out); --listen overrides listener.address (e.g. 0.0.0.0 inside a container).',
+    options: { out: { type: 'string', short: 'o' }, listen: { type: 'string' } },
+    positionals: { min: 1, max: 1, names: 'FILE' },
+  },
+  schema: {
+    name: 'schema',
+    usage: 'aigw schema [--out PATH]\n  Prints the config file\'s JSON Schema (for editors: see schema/aigw.schema.json).',
+    options: { out: { type: 'string', short: 'o' } },
+  },
+  'hash-key': {
+    name: 'hash-key',
+    usage: 'aigw hash-key KEY\n  Prints the keyHash to put in callers[] for an API key.',
+    positionals: { min: 1, max: 1, names: 'KEY' },
+  },
+  'fake-provider': {
+    name: 'fake-provider',
+    usage: 'aigw fake-provider --listen HOST:PORT\n  Runs the bundled fake provider (offline demo, tests).',
+    options: { listen: { type: 'string' } },
+  },
+  'audit verify': {
+    name: 'audit verify',
+    usage: "aigw audit verify FILE\n  Checks an audit log's hash chain (exit 1 on the first broken line).",
+    positionals: { min: 1, max: 1, names: 'FILE' },
+  },
+  spend: {
+    name: 'spend',
+    usage: 'aigw spend --log FILE [--by team|project|key|model] [--since TIME] [--until TIME] [--json]\n  Spend and tokens per group from an audit log.',
+    options: { log: { type: 'string' }, by: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, json: { type: 'boolean' } },
+  },
+  keys: {
+    name: 'keys',
+    usage: `aigw keys create|list|rotate|revoke …\n  Manages caller keys through the admin API:\n${KEYS_USAGE.replace(/^/gm, '    ')}`,
+  },
+  version: {
+    name: 'version',
+    usage: 'aigw version (or aigw --version)\n  Prints the version.',
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export function isCommand(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+}
+
+export const USAGE = `aigw — an AI gateway for Envoy
+
+Usage:
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.usage.split('\n')[0]}`)
+  .join('\n')}
+
+  aigw COMMAND --help   that command's usage
+`;
