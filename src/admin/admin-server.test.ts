@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load';
 import { compileConfig } from '../config/runtime';
+import { Secret } from '../config/secret';
+import { ToolPins } from '../mcp/tool-pins';
 import { Gateway } from '../gateway';
 import { silentLogger } from '../telemetry/logger';
 import { GatewayMetrics } from '../telemetry/metrics';
@@ -60,6 +62,34 @@ describe('admin server and the admin API', () => {
     expect((await fetch(`${base}/admin/keys/key_1`, { method: 'DELETE' })).status).toBe(204);
     expect(seen).toEqual(['DELETE /admin/keys/key_1']);
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('POST /admin/mcp/tools/approve: served with the MCP gateway (its own token), else the admin API\'s path', async () => {
+    const seen: string[] = [];
+    const adminApi = (request: IncomingMessage, response: ServerResponse): void => {
+      seen.push(`${request.method} ${request.url}`);
+      response.writeHead(404).end();
+    };
+    const pins = new ToolPins('enforce');
+    await pins.observe('docs', [{ name: 'fetch', hash: 'a'.repeat(64) }]);
+    await pins.observe('docs', [{ name: 'fetch', hash: 'b'.repeat(64) }]);
+    const server = createAdminServer(new GatewayMetrics({ defaultMetrics: false }), { ready: () => true, mcpApprovals: { pins, adminToken: new Secret('mcp-token'), logger: silentLogger } }, adminApi);
+    const base = await listen(server);
+    const approve = (authorization: string, method = 'POST'): Promise<Response> =>
+      fetch(`${base}/admin/mcp/tools/approve`, { method, headers: { authorization }, body: method === 'POST' ? JSON.stringify({ server: 'docs', tool: 'fetch' }) : undefined });
+    expect((await approve('Bearer wrong')).status).toBe(401);
+    const wrongMethod = await approve('Bearer mcp-token', 'PUT');
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
+    const approved = await approve('Bearer mcp-token');
+    expect([approved.status, await approved.json()]).toEqual([200, { server: 'docs', tool: 'fetch', approved: 'b'.repeat(64) }]);
+    expect(seen).toEqual([]);
+    await new Promise((resolve) => server.close(resolve));
+
+    const withoutMcp = createAdminServer(new GatewayMetrics({ defaultMetrics: false }), { ready: () => true }, adminApi);
+    const other = await listen(withoutMcp);
+    expect((await fetch(`${other}/admin/mcp/tools/approve`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect(seen).toEqual(['POST /admin/mcp/tools/approve']);
+    await new Promise((resolve) => withoutMcp.close(resolve));
   });
 
   describe('GET /spend', () => {

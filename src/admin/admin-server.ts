@@ -24,54 +24,90 @@ export interface AdminStatus {
   mcpApprovals?: ApproveDeps;
 }
 
+/** One endpoint of the admin server beside the admin API's route table (`ADMIN_ROUTES`). */
+export interface AdminServerRoute {
+  /** Methods served; any other gets 405 with these in `allow`. */
+  readonly methods: readonly string[];
+  readonly path: string;
+  /** Served only when this holds; otherwise the path is handled as if the route did not exist. */
+  readonly when?: (status: AdminStatus) => boolean;
+  readonly handle: (request: IncomingMessage, response: ServerResponse, metrics: GatewayMetrics, status: AdminStatus) => void;
+}
+
 /**
- * Admin HTTP: `/healthz` (the process is alive), `/readyz` (it takes work), `/metrics`
- * (Prometheus text format), all three open to scrapers and probes; `/spend` with an audit
- * log and the admin token; the admin API under `/admin/` when configured, and
- * `POST /admin/mcp/tools/approve` when the MCP gateway runs.
+ * The admin server's own endpoints: `/healthz` (the process is alive), `/readyz` (it takes
+ * work), `/metrics` (Prometheus text format), all three open to scrapers and probes; `/spend`
+ * with an audit log and the admin token; `POST /admin/mcp/tools/approve` when the MCP gateway
+ * runs. Everything else under `/admin/` goes to the admin API (`ADMIN_ROUTES`). The OpenAPI
+ * document describes both tables (a test checks it).
  */
-export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, adminApi?: (request: IncomingMessage, response: ServerResponse) => void): Server {
-  return createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path === APPROVE_PATH && status.mcpApprovals) {
-      if (request.method !== 'POST') {
-        response.writeHead(405, { allow: 'POST' }).end();
-        return;
-      }
-      const deps = status.mcpApprovals;
+export const ADMIN_SERVER_ROUTES: readonly AdminServerRoute[] = [
+  {
+    methods: ['POST'],
+    path: APPROVE_PATH,
+    when: (status) => status.mcpApprovals !== undefined,
+    handle: (request, response, _metrics, status) => {
+      const deps = status.mcpApprovals as ApproveDeps;
       handleApprove(request, response, deps).catch((error: Error) => {
         deps.logger.error('mcp approval failed', { error: error.message });
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' }).end('approval failed\n');
       });
-      return;
-    }
-    if (path === '/admin' || path.startsWith('/admin/')) {
-      if (adminApi) return adminApi(request, response);
-      return answerAdminOff(response);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/healthz') {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/readyz') {
+    },
+  },
+  { methods: ['GET', 'HEAD'], path: '/healthz', handle: (_request, response) => void response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n') },
+  {
+    methods: ['GET', 'HEAD'],
+    path: '/readyz',
+    handle: (_request, response, _metrics, status) => {
       const ready = status.ready();
       response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
-    } else if (path === '/spend') {
+    },
+  },
+  {
+    methods: ['GET', 'HEAD'],
+    path: '/spend',
+    handle: (request, response, _metrics, status) => {
       // Spend per team, project and key is the admin's to read, exactly as /admin/spend is.
       if (!status.authorize) return answerAdminOff(response);
       const refusal = status.authorize(request.headers.authorization);
       if (refusal) return sendAdminResponse(response, refusal);
       answerSpend(request.url ?? '/', status, (code, body) => response.writeHead(code, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`));
-    } else if (path === '/metrics') {
+    },
+  },
+  {
+    methods: ['GET', 'HEAD'],
+    path: '/metrics',
+    handle: (_request, response, metrics) => {
       metrics.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
         (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${error.message}\n`),
       );
-    } else {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    },
+  },
+];
+
+/** Admin HTTP: the routes above, then the admin API under `/admin/` when configured. */
+export function createAdminServer(metrics: GatewayMetrics, status: AdminStatus, adminApi?: (request: IncomingMessage, response: ServerResponse) => void): Server {
+  return createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const method = request.method ?? 'GET';
+    const route = ADMIN_SERVER_ROUTES.find((candidate) => candidate.path === path && (candidate.when?.(status) ?? true));
+    if (route) {
+      if (!route.methods.includes(method)) {
+        response.writeHead(405, { allow: route.methods.join(', ') }).end();
+        return;
+      }
+      return route.handle(request, response, metrics, status);
     }
+    if (path === '/admin' || path.startsWith('/admin/')) {
+      if (adminApi) return adminApi(request, response);
+      return answerAdminOff(response);
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   });
 }
 

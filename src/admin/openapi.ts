@@ -1,6 +1,8 @@
 /**
- * The OpenAPI 3.1 description of the admin API, written by hand next to the routes; a test
- * checks that every route (method and path) is described here and nothing else is.
+ * The OpenAPI 3.1 description of aigw's admin port, written by hand next to the routes: the
+ * admin API (`ADMIN_ROUTES`) and the admin server's own endpoints (`ADMIN_SERVER_ROUTES`:
+ * probes, metrics, `/spend`, the MCP tool approval). A test checks that every route (method
+ * and path) is described here and nothing else is.
  */
 
 type Schema = Record<string, unknown>;
@@ -11,6 +13,15 @@ const param = (name: string, description: string): Schema => ({ name, in: 'path'
 const errors = (...statuses: number[]): Record<string, Schema> =>
   Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
 const common = errors(401, 403);
+const text = (description: string): Schema => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+/** Open to probes and scrapers: no token. */
+const OPEN: Schema[] = [];
+const SPEND_QUERY = [
+  { name: 'by', in: 'query', schema: { enum: ['team', 'project', 'key', 'model'] }, description: 'Grouping (default team)' },
+  { name: 'since', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, inclusive' },
+  { name: 'until', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, exclusive' },
+];
+const mcpError = (description: string): Schema => json(ref('McpError'), description);
 
 /** GET/PUT/DELETE of a team's or caller's guardrail policy. */
 function guardrailPaths(parameter: Schema, scope: string): Schema {
@@ -36,7 +47,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request body (every problem listed with its field)',
   401: 'No admin token sent',
   403: 'Wrong admin token',
-  404: 'No such key or model',
+  404: 'Not found: no such key or model; for spend, no audit log (telemetry.audit)',
   409: 'Conflict (caller name in use, or rotating a revoked key)',
   503: 'The admin store is unavailable; nothing was changed',
 };
@@ -47,7 +58,7 @@ export const ADMIN_OPENAPI = {
     title: 'aigw admin API',
     version: '1',
     description:
-      'Runtime administration of aigw: API keys, limits, the model catalog and team access profiles. Every call needs `Authorization: Bearer <admin token>`. Answers carry `storage` ("redis" or "memory"); with memory, an `x-aigw-warning` header says changes are not shared or kept.',
+      'Runtime administration of aigw on its admin port (`server.admin`): API keys, limits, the model catalog, team access profiles, guardrail policy assignments and spend reports under `/admin/`, where every call needs `Authorization: Bearer <admin token>` and answers carry `storage` ("redis" or "memory"; with memory, an `x-aigw-warning` header says changes are not shared or kept). The same port serves the open probes and metrics (`/healthz`, `/readyz`, `/metrics`), `/spend` (admin token), and, when the MCP gateway runs, `POST /admin/mcp/tools/approve` (its own token, `mcp.adminToken`).',
   },
   security: [{ adminToken: [] }],
   paths: {
@@ -113,21 +124,51 @@ export const ADMIN_OPENAPI = {
     '/admin/spend': {
       get: {
         summary: 'Spend and tokens per team, project, key or model from the audit log (what `aigw spend --json` prints)',
-        parameters: [
-          { name: 'by', in: 'query', schema: { enum: ['team', 'project', 'key', 'model'] }, description: 'Grouping (default team)' },
-          { name: 'since', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, inclusive' },
-          { name: 'until', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 date or time, exclusive' },
-        ],
+        parameters: SPEND_QUERY,
         responses: { '200': json({ type: 'object' }, 'Spend report'), ...common, ...errors(400, 404) },
       },
     },
     '/admin/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1'), ...common } } },
+    '/admin/mcp/tools/approve': {
+      post: {
+        summary:
+          "Approve an MCP tool's changed definition (pins its current sha256, so `pinning: enforce` shows it again). Served only when the MCP gateway runs; otherwise the path is the admin API's (404)",
+        security: [{ mcpAdminToken: [] }],
+        requestBody: json(
+          { type: 'object', required: ['server', 'tool'], properties: { server: { type: 'string' }, tool: { type: 'string' }, sha256: { type: 'string', description: 'The pending hash being approved (optional)' } } },
+          'The tool',
+        ),
+        responses: {
+          '200': json({ type: 'object', properties: { server: { type: 'string' }, tool: { type: 'string' }, approved: { type: 'string', description: 'The approved sha256' } } }, 'Approved'),
+          '400': mcpError('The body is not JSON, or server/tool are not strings'),
+          '401': mcpError('No or wrong MCP admin token'),
+          '404': mcpError('Off: mcp.adminToken is not set'),
+          '409': mcpError('Nothing to approve, or sha256 is not the pending definition'),
+        },
+      },
+    },
+    '/spend': {
+      get: {
+        summary: 'The spend report of `GET /admin/spend`, beside /metrics (without the `storage` field); off (404) without admin.token',
+        parameters: SPEND_QUERY,
+        responses: { '200': json({ type: 'object' }, 'Spend report'), ...common, ...errors(400, 404) },
+      },
+    },
+    '/healthz': { get: { summary: 'Liveness: the process is alive (no token; HEAD too)', security: OPEN, responses: { '200': text('ok') } } },
+    '/readyz': {
+      get: { summary: 'Readiness: 503 while starting and while draining (no token; HEAD too)', security: OPEN, responses: { '200': text('ready'), '503': text('not ready') } },
+    },
+    '/metrics': { get: { summary: 'Prometheus metrics, text format (no token; HEAD too)', security: OPEN, responses: { '200': text('Prometheus text exposition format') } } },
   },
   components: {
-    securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The token named by admin.token in aigw.yaml' } },
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'The token named by admin.token in aigw.yaml' },
+      mcpAdminToken: { type: 'http', scheme: 'bearer', description: 'The token named by mcp.adminToken in aigw.yaml (MCP tool approval only)' },
+    },
     responses: Object.fromEntries(Object.entries(ERROR_TEXT).map(([status, text]) => [`Error${status}`, json(ref('Error'), text)])),
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } } },
+      McpError: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
       CreateKey: {
         type: 'object',
         required: ['name', 'team', 'project'],

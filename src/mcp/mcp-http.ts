@@ -39,9 +39,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * Who is calling, from the request headers; undefined (or a rejected promise) is a 401.
- * Today: aigw's API keys (the LLM path's callers). JWT and OAuth access-token validation
- * (another issue) plug in here: an authenticator that verifies the bearer token (it may be
- * async, e.g. a JWKS fetch) and maps its claims to an Identity.
+ * The gateway passes one that identifies callers as the LLM path does (config keys, runtime
+ * keys, JWTs: `identify()`, async for a JWKS fetch); without one, config keys only.
  */
 export type McpAuthenticator = (config: RuntimeConfig, headers: ReadonlyMap<string, string>) => Identity | undefined | Promise<Identity | undefined>;
 
