@@ -136,9 +136,11 @@ describeE2E('aigw up: shutdown and supervision', () => {
     }
   }, 60_000);
 
+  // Envoy 1.36.4 has been seen (once in many runs) to segfault while handling a SIGTERM
+  // shortly after start; aigw up must then log and exit the same way, so that ending counts too.
   test.each([
-    ['killed (SIGKILL)', 'SIGKILL', 'killed by SIGKILL'],
-    ['quitting on its own with exit code 0 (SIGTERM)', 'SIGTERM', 'exit code 0'],
+    ['killed (SIGKILL)', 'SIGKILL', /killed by SIGKILL/],
+    ['quitting on its own with exit code 0 (SIGTERM)', 'SIGTERM', /exit code 0|killed by SIGSEGV/],
   ] as const)('Envoy %s: aigw up logs it and exits non-zero', async (_case, signal, how) => {
     const up = await UpProcess.start(provider.url, 1);
     const envoyPid = up.envoyPid();
@@ -151,7 +153,7 @@ describeE2E('aigw up: shutdown and supervision', () => {
       expect(exit).not.toBe('still running');
       expect(exit === 'still running' ? undefined : exit.code).toBe(1);
       expect(up.output).toContain('Envoy exited unexpectedly');
-      expect(up.output).toContain(how);
+      expect(up.output).toMatch(how);
       expect(up.tempEntries()).toEqual([]);
     } finally {
       await up.close(envoyPid);
