@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { parse, parseDocument } from 'yaml';
+import { parse, parseDocument, stringify } from 'yaml';
 import { hashApiKey } from '../src/auth/api-keys';
 import { ConfigError, validateConfig } from '../src/config/load';
 import { compileConfig } from '../src/config/runtime';
@@ -188,7 +188,8 @@ function firstBackend(config: Record<string, unknown>): string {
  * sections are kept as written; a config without backends gets one stub backend, one without
  * models a stub model on its first backend; then every backend, model, caller, webhook or
  * detector the snippet names but does not define ("unknown model "gpt-4o"") gets a stub
- * definition, and any other problem fails. With `base`, the snippet's sections replace the
+ * definition (a stub model is also served by a backend that prices[] pairs with it), and
+ * any other problem fails. With `base`, the snippet's sections replace the
  * base config's. Returns the config and the stubs added.
  */
 export function validateFragment(text: string, source: string, base: Record<string, unknown> = {}): { config: Record<string, unknown>; stubs: string[] } {
@@ -204,6 +205,17 @@ export function validateFragment(text: string, source: string, base: Record<stri
       return { config, stubs };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
+      let served = false;
+      for (const problem of error.problems) {
+        // prices[].backend naming a backend of a stub model: the stub is served by it too.
+        const serves = /^backend "([^"]+)" does not serve model "([^"]+)"$/.exec(problem.message);
+        const model = serves && stubs.includes(`model ${serves[2]}`) ? (config.models as Array<{ name: string; backends: unknown[] }>).find((candidate) => candidate.name === serves[2]) : undefined;
+        if (model && serves) {
+          model.backends.push({ backend: serves[1] });
+          served = true;
+        }
+      }
+      if (served) continue;
       const unknown = error.problems.map((problem) => /^unknown (backend|model|caller|webhook|detector) "([^"]+)"/.exec(problem.message));
       if (unknown.some((match) => !match)) throw error;
       const round = [...new Set(unknown.map((match) => `${match![1]} ${match![2]}`))];
@@ -375,3 +387,28 @@ export function jsonValues(text: string): unknown[] {
   }
   return values;
 }
+
+export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+/** What `npm start` runs once its build is done (the build is `npm test`'s pretest). */
+export function startCommand(): string {
+  const [build, command] = PACKAGE.scripts.start.split(' && npm run build --silent && ');
+  if (!build.startsWith('echo ') || !command) throw new Error(`npm start is no longer echo && build && command: ${PACKAGE.scripts.start}`);
+  return command;
+}
+
+/**
+ * A gateway as `npm start` runs it, in a sandbox: examples/aigw.yaml (mapped), or that config
+ * with `sections` (YAML text, mapped) merged in by validateFragment's rule.
+ */
+export async function startGateway(env: NodeJS.ProcessEnv = {}, sections: string[] = []): Promise<{ sandbox: Sandbox; gateway: Running }> {
+  const sandbox = await Sandbox.create();
+  const configPath = join(sandbox.dir, 'examples/aigw.yaml');
+  let config = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  for (const section of sections) config = validateFragment(sandbox.map(section), 'test gateway', config).config;
+  if (sections.length) writeFileSync(configPath, stringify(config));
+  const gateway = sandbox.start(startCommand(), env);
+  await gateway.waitFor(() => sandbox.envoyReady(), 'Envoy ready');
+  return { sandbox, gateway };
+}
+

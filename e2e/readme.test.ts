@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { hashApiKey } from '../src/auth/api-keys';
-import { BlockRegistry, ROOT, Sandbox, commandLines, jsonValues, printedByComments, validateFragment, where, withoutNpmBanner } from './doc-blocks';
+import { BlockRegistry, PACKAGE, ROOT, Sandbox, commandLines, jsonValues, printedByComments, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
 import { describeE2E } from './harness';
 
@@ -15,35 +15,12 @@ import { describeE2E } from './harness';
  */
 const FILE = 'README.md';
 const registry = new BlockRegistry([FILE]);
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 /** Blocks that cannot run here, by a piece of their text, with the reason. */
 const NOT_RUNNABLE: Array<{ lang: string; marker: string; reason: string }> = [
   { lang: 'sh', marker: 'npm test', reason: 'the test suite itself' },
   { lang: 'sh', marker: 'npm run bench', reason: 'minutes of load on the whole machine; perf/README.md records its runs' },
 ];
-
-/** What `npm start` runs once its build is done (the build is `npm test`'s pretest). */
-function startCommand(): string {
-  const [build, command] = PACKAGE.scripts.start.split(' && npm run build --silent && ');
-  expect(build).toMatch(/^echo /);
-  return command;
-}
-
-/**
- * A gateway as `npm start` runs it, in a sandbox: examples/aigw.yaml (mapped), or that config
- * with `sections` (YAML text, mapped) merged in by validateFragment's rule.
- */
-async function startGateway(env: NodeJS.ProcessEnv = {}, sections: string[] = []): Promise<{ sandbox: Sandbox; gateway: Running }> {
-  const sandbox = await Sandbox.create();
-  const configPath = join(sandbox.dir, 'examples/aigw.yaml');
-  let config = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  for (const section of sections) config = validateFragment(sandbox.map(section), 'README', config).config;
-  if (sections.length) writeFileSync(configPath, stringify(config));
-  const gateway = sandbox.start(startCommand(), env);
-  await gateway.waitFor(() => sandbox.envoyReady(), 'Envoy ready');
-  return { sandbox, gateway };
-}
 
 describe('README YAML snippets', () => {
   test.each(registry.blocks.filter((block) => block.lang === 'yaml').map((block) => [where(block), block] as const))('%s is a valid config', (_where, block: DocBlock) => {
@@ -189,7 +166,14 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       expect(printed.status).toBe(0);
       const [created, model] = jsonValues(withoutNpmBanner(printed.stdout));
       expect(created).toMatchObject({ key: expect.stringMatching(/^aigw-[A-Za-z0-9_-]{43}$/), name: 'reporting', team: 'research', project: 'alpha', expiresAt: '2030-01-01T00:00:00.000Z' });
-      expect(model).toMatchObject({ model: 'gpt-4o', enabled: false });
+      expect(model).toMatchObject({ enabled: false });
+      const disabled = /admin\/models\/(\S+)/.exec(block.text)![1];
+      const refused = await fetch(`http://127.0.0.1:${admin.sandbox.ports.listener}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-aigw-demo' },
+        body: JSON.stringify({ model: disabled, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(refused.status).toBe(403);
     });
 
     test('audit verify and spend read the audit log the requests wrote', async () => {
