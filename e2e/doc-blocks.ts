@@ -189,13 +189,18 @@ function firstBackend(config: Record<string, unknown>): string {
  * models a stub model on its first backend; then every backend, model, caller, webhook or
  * detector the snippet names but does not define ("unknown model "gpt-4o"") gets a stub
  * definition (a stub model is also served by a backend that prices[] pairs with it), and
- * any other problem fails. With `base`, the snippet's sections replace the
- * base config's. Returns the config and the stubs added.
+ * any other problem fails. With `base`, the snippet's sections are added to the base
+ * config's: a mapping section merged key by key (the snippet's keys win), any other replaced. Returns the config and the stubs added.
  */
 export function validateFragment(text: string, source: string, base: Record<string, unknown> = {}): { config: Record<string, unknown>; stubs: string[] } {
   const fragment = parse(text) as Record<string, unknown>;
   if (!fragment || typeof fragment !== 'object' || Array.isArray(fragment)) throw new Error(`${source}: not a YAML mapping`);
-  const config: Record<string, unknown> = structuredClone({ ...base, ...fragment });
+  const config: Record<string, unknown> = structuredClone(base);
+  for (const [section, value] of Object.entries(fragment)) {
+    const before = config[section];
+    const mappings = [before, value].every((part) => part !== null && typeof part === 'object' && !Array.isArray(part));
+    config[section] = mappings ? { ...(before as object), ...(value as object) } : value;
+  }
   if (!config.backends) STUBS.backend(config, 'stub-backend');
   if (!config.models) STUBS.model(config, 'stub-model');
   const stubs: string[] = [];

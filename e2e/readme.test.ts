@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { hashApiKey } from '../src/auth/api-keys';
+import { TestMcpServer } from '../src/mcp/test-server';
 import { BlockRegistry, PACKAGE, ROOT, Sandbox, commandLines, jsonValues, printedByComments, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
 import { describeE2E } from './harness';
@@ -188,6 +189,47 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       const spent = await admin.sandbox.run(spend);
       expect(spent.status).toBe(0);
       expect(withoutNpmBanner(spent.stdout)).toMatch(/^demo\b/m);
+    });
+  });
+
+  describe('the MCP client example, against the README MCP section', () => {
+    const KEY = 'sk-readme-support-agent';
+    let github: TestMcpServer;
+    let docs: TestMcpServer;
+    let mcp: { sandbox: Sandbox; gateway: Running };
+
+    beforeAll(async () => {
+      // Upstream servers named as in the README, each with a tool its profile leaves out.
+      github = await TestMcpServer.start({ name: 'github', tools: ['list_issues', 'get_issue', 'create_issue'].map((name) => ({ name, description: name })) });
+      docs = await TestMcpServer.start({ name: 'docs', tools: ['search', 'delete_page'].map((name) => ({ name, description: name })) });
+      const block = registry.blocks.find((candidate) => candidate.lang === 'yaml' && candidate.text.startsWith('server: { mcp:'))!;
+      const section = parse(block.text) as { mcp: { servers: Array<{ name: string }> } };
+      // The README's servers are reached by URL (github-mcp.internal, docs-mcp) or started with
+      // `npx -y` (a download): here the same names point at the test servers; the rest of the
+      // section is as printed. The caller is of the team the README's profile names.
+      expect(section.mcp.servers.map((server) => server.name)).toEqual(['github', 'docs', 'files']);
+      section.mcp.servers = [
+        { name: 'github', url: github.url, credential: { env: 'GITHUB_MCP_TOKEN' } },
+        { name: 'docs', url: docs.url },
+      ] as Array<{ name: string }>;
+      const caller = `callers: [{ name: support-agent, keyHash: "${hashApiKey(KEY)}", team: support, project: helpdesk }]`;
+      const env = { AIGW_MCP_SESSION_SECRET: 'readme-test-session-secret-of-32-bytes-or-more', AIGW_MCP_ADMIN_TOKEN: 'readme-mcp-admin', GITHUB_MCP_TOKEN: 'gh-token' };
+      mcp = await startGateway(env, [stringify(section), caller]);
+    }, 60_000);
+
+    afterAll(async () => {
+      await mcp?.gateway.stop();
+      mcp?.sandbox.remove();
+      await github?.close();
+      await docs?.close();
+    });
+
+    test('lists the tools its comment shows and calls one upstream', async () => {
+      const block = registry.claim(FILE, 'ts', 'StreamableHTTPClientTransport', 'executed');
+      const printed = await mcp.sandbox.runTypeScript(block.text, { AIGW_API_KEY: KEY });
+      expect([printed.status, printed.stderr]).toEqual([0, '']);
+      expect(printed.stdout).toBe(`${printedByComments(block.text).join('\n')}\n`);
+      expect(github.callsOf('list_issues')).toHaveLength(1);
     });
   });
 
