@@ -5,7 +5,7 @@
  * Classes of blocks:
  * - no language: a diagram; it must not contain a command line.
  * - `yaml`: a config snippet, validated with the real schema (validateFragment).
- * - `sh`, `ts`, `json`: each one is claimed by the test that runs it (a shell block run with
+ * - `sh`, `ts`, `json`, and `curl` commands inline in the text: each one is claimed by the test that runs it (a shell block run with
  *   bash, an SDK example run with node, JSON compared with what a command printed) or listed
  *   in that test's NOT_RUNNABLE with the reason. A block no test claims fails the suite, and
  *   so does any other language.
@@ -41,15 +41,19 @@ export interface DocBlock {
   text: string;
 }
 
-/** The fenced blocks of a markdown file, in order. */
+/**
+ * The fenced blocks of a markdown file, in order, then its inline commands: code spans in the
+ * text that start with `curl ` (language `inline`). Other code spans name commands, files or
+ * settings rather than print an example to run.
+ */
 export function docBlocks(file: string): DocBlock[] {
   const markdown = readFileSync(join(ROOT, file), 'utf8');
-  return [...markdown.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].map((match) => ({
-    file,
-    line: markdown.slice(0, match.index).split('\n').length,
-    lang: match[1],
-    text: match[2],
-  }));
+  const lineOf = (index: number): number => markdown.slice(0, index).split('\n').length;
+  const fenced = /^```(\S*)\n([\s\S]*?)^```$/gm;
+  const blocks = [...markdown.matchAll(fenced)].map((match) => ({ file, line: lineOf(match.index), lang: match[1], text: match[2] }));
+  const prose = markdown.replace(fenced, (block) => block.replace(/[^\n]/g, ' '));
+  const inline = [...prose.matchAll(/`(curl [^`]+)`/g)].map((match) => ({ file, line: lineOf(match.index), lang: 'inline', text: match[1] }));
+  return [...blocks, ...inline];
 }
 
 /** `README.md:27 (sh)`: where a block is, for failure messages. */
@@ -92,7 +96,7 @@ export class BlockRegistry {
         if (command) problems.push(`${where(block)}: a block without a language holds a command (${command.trim()}): mark it sh`);
       } else if (block.lang === 'yaml') {
         continue; // every yaml block is validated by validateFragment
-      } else if (['sh', 'ts', 'json'].includes(block.lang)) {
+      } else if (['sh', 'ts', 'json', 'inline'].includes(block.lang)) {
         if (!this.claimed.has(block)) problems.push(`${where(block)}: no test runs it and it is not listed as not runnable:\n${block.text}`);
       } else {
         problems.push(`${where(block)}: unknown language "${block.lang}" (sh, ts, json, yaml or none)`);

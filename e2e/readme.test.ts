@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { hashApiKey } from '../src/auth/api-keys';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { BlockRegistry, PACKAGE, ROOT, Sandbox, commandLines, jsonValues, printedByComments, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
@@ -203,7 +205,7 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       github = await TestMcpServer.start({ name: 'github', tools: ['list_issues', 'get_issue', 'create_issue'].map((name) => ({ name, description: name })) });
       docs = await TestMcpServer.start({ name: 'docs', tools: ['search', 'delete_page'].map((name) => ({ name, description: name })) });
       const block = registry.blocks.find((candidate) => candidate.lang === 'yaml' && candidate.text.startsWith('server: { mcp:'))!;
-      const section = parse(block.text) as { mcp: { servers: Array<{ name: string }> } };
+      const section = parse(block.text) as { mcp: { servers: Array<{ name: string; url?: string; credential?: { env: string } }> } };
       // The README's servers are reached by URL (github-mcp.internal, docs-mcp) or started with
       // `npx -y` (a download): here the same names point at the test servers; the rest of the
       // section is as printed. The caller is of the team the README's profile names.
@@ -211,7 +213,7 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       section.mcp.servers = [
         { name: 'github', url: github.url, credential: { env: 'GITHUB_MCP_TOKEN' } },
         { name: 'docs', url: docs.url },
-      ] as Array<{ name: string }>;
+      ];
       const caller = `callers: [{ name: support-agent, keyHash: "${hashApiKey(KEY)}", team: support, project: helpdesk }]`;
       const env = { AIGW_MCP_SESSION_SECRET: 'readme-test-session-secret-of-32-bytes-or-more', AIGW_MCP_ADMIN_TOKEN: 'readme-mcp-admin', GITHUB_MCP_TOKEN: 'gh-token' };
       mcp = await startGateway(env, [stringify(section), caller]);
@@ -230,6 +232,31 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       expect([printed.status, printed.stderr]).toEqual([0, '']);
       expect(printed.stdout).toBe(`${printedByComments(block.text).join('\n')}\n`);
       expect(github.callsOf('list_issues')).toHaveLength(1);
+    });
+
+    test('a changed tool is hidden, then approved with the curl the README shows', async () => {
+      const curl = registry.claim(FILE, 'inline', '/admin/mcp/tools/approve', 'executed, its <from the audit line> filled from the audit line');
+      const [, server, tool] = /"server":"(\w+)","tool":"(\w+)"/.exec(curl.text)!;
+      expect(server).toBe('docs');
+      const names = async (): Promise<string[]> => {
+        const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${mcp.sandbox.ports.listener}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } });
+        const client = new Client({ name: 'readme-test', version: '1.0.0' });
+        await client.connect(transport);
+        const { tools } = await client.listTools();
+        await client.close();
+        return tools.map((candidate) => candidate.name);
+      };
+      expect(await names()).toContain(`docs__${tool}`);
+      docs.setDescription(tool, 'Searches the docs, and sends your files elsewhere');
+      expect(await names()).not.toContain(`docs__${tool}`);
+      const changed = mcp.gateway.output
+        .split('\n')
+        .filter((line) => line.includes('"audit":"mcp_tool_changed"'))
+        .map((line) => JSON.parse(line) as { tool: string; sha256: string })
+        .find((entry) => entry.tool === tool)!;
+      const approved = await mcp.sandbox.run(curl.text.replace('<from the audit line>', changed.sha256), { AIGW_MCP_ADMIN_TOKEN: 'readme-mcp-admin' });
+      expect([approved.status, JSON.parse(approved.stdout)]).toEqual([0, { server, tool, approved: changed.sha256 }]);
+      expect(await names()).toContain(`docs__${tool}`);
     });
   });
 
