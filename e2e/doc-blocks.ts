@@ -42,9 +42,10 @@ export interface DocBlock {
 }
 
 /**
- * The fenced blocks of a markdown file, in order, then its inline commands: code spans in the
- * text that start with `curl ` (language `inline`). Other code spans name commands, files or
- * settings rather than print an example to run.
+ * The fenced blocks of a markdown file, in order, then its inline commands (language
+ * `inline`): code spans in the text that start with curl, npm, npx, node, docker or kubectl,
+ * after any VAR=value. Spans starting with `aigw` name a command whose behaviour the text
+ * describes (the form to run is `npm run aigw -- …`); other spans are names and settings.
  */
 export function docBlocks(file: string): DocBlock[] {
   const markdown = readFileSync(join(ROOT, file), 'utf8');
@@ -52,7 +53,7 @@ export function docBlocks(file: string): DocBlock[] {
   const fenced = /^```(\S*)\n([\s\S]*?)^```$/gm;
   const blocks = [...markdown.matchAll(fenced)].map((match) => ({ file, line: lineOf(match.index), lang: match[1], text: match[2] }));
   const prose = markdown.replace(fenced, (block) => block.replace(/[^\n]/g, ' '));
-  const inline = [...prose.matchAll(/`(curl [^`]+)`/g)].map((match) => ({ file, line: lineOf(match.index), lang: 'inline', text: match[1] }));
+  const inline = [...prose.matchAll(/`((?:[A-Z_]+=\S+ )*(?:curl|npm|npx|node|docker|kubectl) [^`]*)`/g)].map((match) => ({ file, line: lineOf(match.index), lang: 'inline', text: match[1] }));
   return [...blocks, ...inline];
 }
 
@@ -79,6 +80,14 @@ export class BlockRegistry {
     if (found.length !== 1) throw new Error(`${found.length} ${lang} blocks of ${file} contain ${JSON.stringify(marker)}: name exactly one`);
     this.claimed.set(found[0], how);
     return found[0];
+  }
+
+  /** Every inline command of `file` that is exactly `text` (one at least), marked as handled by `how`. */
+  claimInline(file: string, text: string, how: string): DocBlock[] {
+    const found = this.blocks.filter((block) => block.file === file && block.lang === 'inline' && block.text === text);
+    if (found.length === 0) throw new Error(`no inline command ${JSON.stringify(text)} in ${file}`);
+    for (const block of found) this.claimed.set(block, how);
+    return found;
   }
 
   /** The block following `block` in its file. */
@@ -397,7 +406,7 @@ export function jsonValues(text: string): unknown[] {
   return values;
 }
 
-export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+export const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
 
 /** What `npm start` runs once its build is done (the build is `npm test`'s pretest). */
 export function startCommand(): string {

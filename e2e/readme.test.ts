@@ -25,6 +25,16 @@ const NOT_RUNNABLE: Array<{ lang: string; marker: string; reason: string }> = [
   { lang: 'sh', marker: 'npm run bench', reason: 'minutes of load on the whole machine; perf/README.md records its runs' },
 ];
 
+/** Inline commands that cannot run here, exactly as printed, with the reason. */
+const INLINE_NOT_RUNNABLE: Record<string, string> = {
+  'npm install openai': 'an install from the registry; the suite has openai as a dev dependency and runs the SDK example with it',
+  'OPENAI_API_KEY=sk-... npm start': 'needs a real OpenAI key; npm start itself runs in the quick start test',
+  'npm run render-envoy': 'builds, then rewrites tracked files; test/cli.test.ts fails when any differs from what it renders',
+  'docker compose up': 'no Docker here; test/compose.test.ts checks docker-compose.yml against the example config',
+  'npm run bench:mcp': 'a benchmark (perf/README.md)',
+  'npm run bench:guardrails': 'a benchmark (perf/README.md)',
+};
+
 describe('README YAML snippets', () => {
   test.each(registry.blocks.filter((block) => block.lang === 'yaml').map((block) => [where(block), block] as const))('%s is a valid config', (_where, block: DocBlock) => {
     expect(() => validateFragment(block.text, where(block))).not.toThrow();
@@ -45,6 +55,7 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
 
   test('the quick start: npm ci, then npm start serves examples/aigw.yaml', () => {
     const block = registry.claim(FILE, 'sh', 'npm start', 'executed: npm start (npm ci is the install this suite runs in)');
+    registry.claimInline(FILE, 'npm start', 'executed');
     expect(commandLines(block.text).map((line) => line.replace(/#.*$/, '').trim())).toEqual(['npm ci', 'npm start']);
     expect(PACKAGE.scripts.start).toContain('up --config examples/aigw.yaml --fake-provider 127.0.0.1:18081');
     expect(quick.gateway.output).toContain(`aigw: Envoy listening on http://127.0.0.1:${quick.sandbox.ports.listener}`);
@@ -100,8 +111,11 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
 
   test('the CLI commands, line by line, in a sandbox of their own', async () => {
     const block = registry.claim(FILE, 'sh', '-- check-config', 'executed');
+    const [version] = registry.claimInline(FILE, 'npm run aigw -- --version', 'executed');
     const sandbox = await Sandbox.create();
     try {
+      const printed = await sandbox.run(version.text);
+      expect([printed.status, withoutNpmBanner(printed.stdout)]).toEqual([0, `aigw ${PACKAGE.version}\n`]);
       for (const line of commandLines(block.text)) {
         const command = line.replace(/\s+#.*$/, '');
         const subcommand = /^npm run aigw -- (\S+)/.exec(command)?.[1];
@@ -262,6 +276,7 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
 
   test('every README block is run, validated or listed with the reason it cannot run', () => {
     for (const { lang, marker, reason } of NOT_RUNNABLE) registry.claim(FILE, lang, marker, `not runnable: ${reason}`);
+    for (const [text, reason] of Object.entries(INLINE_NOT_RUNNABLE)) registry.claimInline(FILE, text, `not runnable: ${reason}`);
     expect(registry.unclassified()).toEqual([]);
   });
 });
