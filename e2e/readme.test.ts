@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { hashApiKey } from '../src/auth/api-keys';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { parse, stringify } from 'yaml';
+import { hashApiKey } from '../src/auth/api-keys';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { BlockRegistry, PACKAGE, ROOT, Sandbox, commandLines, jsonValues, printedByComments, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
