@@ -5,16 +5,18 @@
  * Classes of blocks:
  * - no language: a diagram; it must not contain a command line.
  * - `yaml`: a config snippet, validated with the real schema (validateFragment).
- * - `sh`, `ts`, `json`, and `curl` commands inline in the text: each one is claimed by the test that runs it (a shell block run with
- *   bash, an SDK example run with node, JSON compared with what a command printed) or listed
- *   in that test's NOT_RUNNABLE with the reason. A block no test claims fails the suite, and
- *   so does any other language.
+ * - `sh`, `ts`, `json`, and commands inline in the text (docBlocks): each one is claimed by
+ *   the test that runs it (a shell block run with bash, an SDK example run with node, JSON
+ *   compared with what a command printed) or listed in that test's NOT_RUNNABLE with the
+ *   reason. A block no test claims fails the suite, and so does any other language.
  *
  * The one edit made to what is printed (mapDefaults): the documented default addresses
  * (host:port) become the test's free ports, and the documented production directory
  * /var/log/aigw/ becomes the sandbox's var/log/aigw/. Commands run in a sandbox directory laid
  * out like a clone after `npm ci && npm run build` (package.json, node_modules, dist,
- * schema, examples), whose examples/*.yaml are the repository's through mapConfig.
+ * schema, examples), whose examples/*.yaml are the repository's through mapConfig. A
+ * placeholder in angle brackets that says where its value comes from (`<from the audit
+ * line>`) is filled by the test from there, and the test says so where it runs the command.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -112,17 +114,6 @@ export class BlockRegistry {
       }
     }
     return problems;
-  }
-
-  /** How many blocks of each file were executed, validated, listed as not runnable, or are diagrams. */
-  summary(): Record<string, Record<string, number>> {
-    const counts: Record<string, Record<string, number>> = {};
-    for (const block of this.blocks) {
-      const kind = block.lang === '' ? 'diagram' : block.lang === 'yaml' ? 'validated' : (this.claimed.get(block) ?? 'unclassified');
-      const file = (counts[block.file] ??= {});
-      file[kind] = (file[kind] ?? 0) + 1;
-    }
-    return counts;
   }
 }
 
