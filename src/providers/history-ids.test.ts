@@ -2,7 +2,8 @@ import { convertToAnthropicRequest } from './anthropic/convert-to-anthropic-requ
 import { convertAnthropicRequestToBedrock } from './bedrock/convert-anthropic-request-to-bedrock';
 import { convertToBedrockRequest } from './bedrock/convert-to-bedrock-request';
 import { GeminiIds } from './gemini/gemini-ids';
-import { ToolIdMap, withAnthropicToolIdsIn, withBedrockToolIds } from './history-ids';
+import { ToolIdMap, withAnthropicToolIdsIn, withBedrockToolIds, withOpenAIToolIdsIn } from './history-ids';
+import { convertAnthropicRequestToOpenAI } from './openai/convert-anthropic-request-to-openai';
 import { IDENTIFIER_RULES, isValidIdentifier } from './identifier-rules';
 
 /** `call_` + 63 characters: the length of ids some OpenAI-compatible servers write. */
@@ -134,5 +135,38 @@ describe('histories through the request translators', () => {
     if (!('toolUse' in call) || !('toolResult' in result)) throw new Error('expected a toolUse and a toolResult');
     expect(call.toolUse.toolUseId).toBe(result.toolResult.toolUseId);
     expect(isValidIdentifier(IDENTIFIER_RULES.bedrock.toolCallId, call.toolUse.toolUseId)).toBe(true);
+  });
+
+  test('OpenAI chat history → OpenAI: ids over 40 characters (a Gemini-signed one) shortened, short and odd ones kept', () => {
+    const signed = new GeminiIds('p').nextToolCallId('c2lnbmF0dXJl');
+    const history = (openAIHistory([LONG_ID, signed]).messages as object[]).concat(openAIHistory([DOTTED_ID]).messages as object[]);
+    const rewritten = withOpenAIToolIdsIn(history) as Array<{ tool_call_id?: string; tool_calls?: Array<{ id: string }> }>;
+    const ids = rewritten.flatMap((message) => [...(message.tool_calls ?? []).map((call) => call.id), ...(message.tool_call_id ? [message.tool_call_id] : [])]);
+    expect(ids.slice(0, 4)).toEqual(['call_Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab_f09a3ed1', ids[1], 'call_Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab_f09a3ed1', ids[1]]);
+    expect(signed.length).toBeGreaterThan(40);
+    expect(ids[1]).toHaveLength(40);
+    expect(ids[1].startsWith(signed.slice(0, 31))).toBe(true);
+    expect(ids.slice(4)).toEqual([DOTTED_ID, DOTTED_ID]);
+    const short = openAIHistory(['call_1']).messages;
+    expect(withOpenAIToolIdsIn(short)).toBe(short);
+  });
+
+  test('Anthropic Messages history → OpenAI: a 68-character tool_use id is cut to 40 on both sides', () => {
+    const { body } = convertAnthropicRequestToOpenAI(
+      {
+        model: 'm',
+        max_tokens: 10,
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: LONG_ID, name: 'get_weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: LONG_ID, content: '3C' }] },
+        ],
+      },
+      { model: 'gpt', backendName: 'o', stream: false, streamIncludeUsage: true },
+    );
+    expect(body.messages.slice(1)).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab_f09a3ed1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab_f09a3ed1', content: '3C' },
+    ]);
   });
 });

@@ -134,3 +134,44 @@ export function withAnthropicToolIds<T extends LooseMessage>(messages: T[]): T[]
 export function withAnthropicToolIdsIn(messages: unknown): unknown {
   return Array.isArray(messages) ? withAnthropicToolIds(messages as LooseMessage[]) : messages;
 }
+
+/** A chat message as the client sent it: `tool_calls[].id` on assistant turns, `tool_call_id` on tool turns. */
+type LooseChatMessage = { readonly tool_calls?: unknown; readonly tool_call_id?: unknown };
+
+function chatIds(message: LooseChatMessage): string[] {
+  const ids = typeof message.tool_call_id === 'string' ? [message.tool_call_id] : [];
+  if (!Array.isArray(message.tool_calls)) return ids;
+  for (const call of message.tool_calls) {
+    const id = typeof call === 'object' && call !== null ? (call as { id?: unknown }).id : undefined;
+    if (typeof id === 'string') ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * An OpenAI chat history with every tool-call id within OpenAI's limit (40 characters: the
+ * API's own 400 "string too long", see identifier-rules.ts); the same array when none had
+ * to change. Ids made for other providers (Gemini ids carrying thought signatures) exceed it.
+ */
+export function withOpenAIToolIds<T extends object>(messages: T[]): T[] {
+  const loose = messages as readonly LooseChatMessage[];
+  const map = new ToolIdMap(IDENTIFIER_RULES.openai.toolCallId, loose.flatMap((message) => (typeof message === 'object' && message !== null ? chatIds(message) : [])));
+  if (!map.rewritesAny) return messages;
+  return loose.map((message) => {
+    if (typeof message !== 'object' || message === null) return message;
+    const copy: Record<string, unknown> = { ...message };
+    if (typeof message.tool_call_id === 'string') copy.tool_call_id = map.providerId(message.tool_call_id);
+    if (Array.isArray(message.tool_calls)) {
+      copy.tool_calls = message.tool_calls.map((call: unknown) => {
+        const id = typeof call === 'object' && call !== null ? (call as { id?: unknown }).id : undefined;
+        return typeof id === 'string' ? { ...(call as object), id: map.providerId(id) } : call;
+      });
+    }
+    return copy;
+  }) as T[];
+}
+
+/** withOpenAIToolIds for a client's raw `messages` value; anything but an array is returned as it is. */
+export function withOpenAIToolIdsIn(messages: unknown): unknown {
+  return Array.isArray(messages) ? withOpenAIToolIds(messages as object[]) : messages;
+}

@@ -48,8 +48,11 @@ export const IDENTIFIER_RULES = {
     toolName: { allowed: 'a-zA-Z0-9_-', minLength: 1, maxLength: 64, source: 'https://docs.anthropic.com/en/api/messages (tools.name: ^[a-zA-Z0-9_-]{1,64}$)', confirmed: false },
   },
   openai: {
-    // No pattern is documented for tool-call ids; OpenAI accepts what other providers write.
-    toolCallId: { allowed: '\\s\\S', minLength: 1, source: 'OpenAI chat completions reference: tool_calls[].id is a plain string', confirmed: false },
+    // No pattern is documented for tool-call ids (any characters pass). The API has answered
+    // "Invalid 'messages[N].tool_calls[0].id': string too long. Expected a string with maximum
+    // length 40" (code string_above_max_length, reported 2025); a 2026 live test passed 51
+    // characters. Kept at 40: a rewritten id costs the client nothing.
+    toolCallId: { allowed: '\\s\\S', minLength: 1, maxLength: 40, source: 'OpenAI chat completions 400 error text (reference: tool_calls[].id is a plain string)', confirmed: false },
     toolName: { allowed: 'a-zA-Z0-9_-', minLength: 1, maxLength: 64, source: 'https://platform.openai.com/docs/api-reference/chat/create (function.name: a-z, A-Z, 0-9, _ and -, at most 64)', confirmed: true },
   },
   gemini: {
