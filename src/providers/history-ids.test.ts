@@ -138,7 +138,7 @@ describe('histories through the request translators', () => {
   });
 
   test('OpenAI chat history → OpenAI: ids over 40 characters (a Gemini-signed one) shortened, short and odd ones kept', () => {
-    const signed = new GeminiIds('p').nextToolCallId('c2lnbmF0dXJl');
+    const signed = new GeminiIds('p').nextToolCallId('c2lnbmF0dXJlLXRoYXQtaXMtbG9uZy1lbm91Z2gtdG8tYnJlYWstNjQ=');
     const history = (openAIHistory([LONG_ID, signed]).messages as object[]).concat(openAIHistory([DOTTED_ID]).messages as object[]);
     const rewritten = withOpenAIToolIdsIn(history) as Array<{ tool_call_id?: string; tool_calls?: Array<{ id: string }> }>;
     const ids = rewritten.flatMap((message) => [...(message.tool_calls ?? []).map((call) => call.id), ...(message.tool_call_id ? [message.tool_call_id] : [])]);
