@@ -12,6 +12,7 @@ const LONG_TOOLU = `toolu_${'01Hq'.repeat(18)}xy`;
 /** What the gateway sends instead: allowed characters, cut to fit, plus a hash of the whole id (src/providers/history-ids.ts). */
 const DOTTED_FIXED = 'functions_get_weather_1_26c478f3';
 const LONG_CALL_FIXED = 'call_q7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7_3bf930de';
+const LONG_CALL_FOR_OPENAI = 'call_q7Xzq7Xzq7Xzq7Xzq7Xzq7Xzq7_3bf930de';
 const LONG_TOOLU_FIXED = 'toolu_01Hq01Hq01Hq01Hq01Hq01Hq01Hq01Hq01Hq01Hq01Hq01Hq0_6e1f2d9f';
 
 const OPENAI_DOWN = { kind: 'json', status: 503, body: { error: { message: 'down', type: 'server_error', param: null, code: null } } } as const;
@@ -102,9 +103,9 @@ describeE2E('failover within one request with a history only the first provider 
     openaiFake.enqueue(OPENAI_DOWN);
     const completion = await openai.chat.completions.create({ model: 'agent-bedrock', messages: OPENAI_HISTORY, tools: TOOLS });
     expect(completion.choices[0].message).toEqual({ role: 'assistant', content: 'Hello from bedrock', refusal: null });
-    // The first attempt got the client's ids untouched: OpenAI accepts them.
+    // The first attempt got the dotted id as sent (OpenAI takes any characters) and the long one cut to OpenAI's 40.
     const first = openaiFake.received[0].json as { messages: Array<{ tool_call_id?: string }> };
-    expect(first.messages.map((message) => message.tool_call_id)).toEqual([undefined, undefined, LONG_CALL, DOTTED]);
+    expect(first.messages.map((message) => message.tool_call_id)).toEqual([undefined, undefined, LONG_CALL_FOR_OPENAI, DOTTED]);
     expect(bedrockFake.received).toHaveLength(1);
     expect((bedrockFake.received[0].json as { messages: unknown }).messages).toEqual(CONVERSE_HISTORY);
     const entry = await stack.waitForAccessLog((line) => line.model === 'agent-bedrock' && line.status === 200);
