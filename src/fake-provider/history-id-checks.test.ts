@@ -67,3 +67,40 @@ describe('Anthropic Messages refuses tool ids outside ^[a-zA-Z0-9_-]+$ as the re
     expect(defaultBehaviour(request('/v1/messages', messages(LONG_ID)), CONTEXT)).toMatchObject({ kind: 'json', status: 200 });
   });
 });
+
+describe('calls and results must pair, as each real API requires', () => {
+  test('Anthropic: a tool_result whose id matches no tool_use of the previous message', () => {
+    const body = messages('toolu_a') as { messages: Array<{ content: unknown }> };
+    body.messages[2].content = [{ type: 'tool_result', tool_use_id: 'toolu_a', content: '3C' }, { type: 'tool_result', tool_use_id: 'toolu_b', content: '4C' }];
+    expect(defaultBehaviour(request('/v1/messages', body), CONTEXT)).toMatchObject({
+      status: 400,
+      message: 'messages.2.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_b. Each `tool_result` block must have a corresponding `tool_use` block in the previous message.',
+    });
+  });
+
+  test('Anthropic: a tool_use not answered in the next message', () => {
+    const body = messages('toolu_a') as { messages: Array<{ content: unknown }> };
+    body.messages[2].content = 'never mind';
+    expect(defaultBehaviour(request('/v1/messages', body), CONTEXT)).toMatchObject({
+      status: 400,
+      message: 'messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_a. Each `tool_use` block must have a corresponding `tool_result` block in the next message.',
+    });
+  });
+
+  test('Bedrock: more toolResult blocks than the previous turn had toolUse blocks', () => {
+    const body = converse('tooluse_a') as { messages: Array<{ content: unknown[] }> };
+    body.messages[2].content.push({ toolResult: { toolUseId: 'tooluse_b', content: [{ text: '4C' }] } });
+    expect(defaultBehaviour(request('/model/m/converse', body, { authorization: SIGNED }), CONTEXT)).toEqual({
+      kind: 'json',
+      status: 400,
+      body: { message: 'The number of toolResult blocks at messages.2.content exceeds the number of toolUse blocks of previous turn.' },
+      headers: { 'x-amzn-errortype': 'ValidationException' },
+    });
+  });
+
+  test('Bedrock: a toolResult whose id matches no toolUse', () => {
+    const body = converse('tooluse_a') as { messages: Array<{ content: Array<{ toolResult?: { toolUseId: string } }> }> };
+    body.messages[2].content[0].toolResult = { toolUseId: 'tooluse_b' };
+    expect(defaultBehaviour(request('/model/m/converse', body, { authorization: SIGNED }), CONTEXT)).toMatchObject({ status: 400, body: { message: 'messages.2.content: toolResult tooluse_b matches no toolUse of the previous turn.' } });
+  });
+});

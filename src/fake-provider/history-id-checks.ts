@@ -67,3 +67,51 @@ export function anthropicToolIdViolation(messages: readonly unknown[]): string |
   const bad = idsIn(messages, anthropicId).find((id) => !pattern.test(id.value));
   return bad ? `messages.${bad.messageIndex}.content.${bad.blockIndex}.${bad.field}: String should match pattern '${pattern.source}'` : undefined;
 }
+
+/** The tool-call ids of each message, by the block reader given. */
+function idsOf(message: unknown, read: (block: Record<string, unknown>) => { value: unknown; field: string } | undefined, field: string): string[] {
+  return idsIn([message], read)
+    .filter((id) => id.field === field)
+    .map((id) => id.value);
+}
+
+/**
+ * Anthropic's pairing rule, in its 400 wording: each tool_result answers a tool_use of the
+ * message right before it, and each tool_use is answered in the message right after it (an
+ * assistant turn that ends the history may wait for its results).
+ */
+export function anthropicPairingViolation(messages: readonly unknown[]): string | undefined {
+  for (let index = 0; index < messages.length; index++) {
+    const results = idsIn([messages[index]], anthropicId).filter((id) => id.field === 'tool_result.tool_use_id');
+    const calls = index > 0 ? idsOf(messages[index - 1], anthropicId, 'tool_use.id') : [];
+    const orphan = results.find((result) => !calls.includes(result.value));
+    if (orphan) {
+      return `messages.${index}.content.${orphan.blockIndex}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${orphan.value}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    }
+    if (index + 1 >= messages.length) continue;
+    const answered = idsOf(messages[index + 1], anthropicId, 'tool_result.tool_use_id');
+    const unanswered = idsOf(messages[index], anthropicId, 'tool_use.id').filter((id) => !answered.includes(id));
+    if (unanswered.length > 0) {
+      return `messages.${index}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${unanswered.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Bedrock Converse's pairing check, in its ValidationException wording: a turn may carry no
+ * more toolResult blocks than the turn before it had toolUse blocks. (Bedrock also refuses
+ * results whose ids match no call; its wording for that is not confirmed, so the message
+ * below is this fake's.)
+ */
+export function bedrockPairingViolation(messages: readonly unknown[]): string | undefined {
+  for (let index = 0; index < messages.length; index++) {
+    const results = idsOf(messages[index], bedrockId, 'toolResult.toolUseId');
+    if (results.length === 0) continue;
+    const calls = index > 0 ? idsOf(messages[index - 1], bedrockId, 'toolUse.toolUseId') : [];
+    if (results.length > calls.length) return `The number of toolResult blocks at messages.${index}.content exceeds the number of toolUse blocks of previous turn.`;
+    const orphan = results.find((id) => !calls.includes(id));
+    if (orphan) return `messages.${index}.content: toolResult ${orphan} matches no toolUse of the previous turn.`;
+  }
+  return undefined;
+}
