@@ -62,16 +62,28 @@ export const IDENTIFIER_RULES = {
   },
 } as const satisfies Record<IdentifierProvider, Partial<Record<IdentifierKind, IdentifierRule>>>;
 
+/** Each rule's patterns, compiled once: every tool call of every request is checked. */
+const compiled = new WeakMap<IdentifierRule, { whole: RegExp; disallowed: RegExp }>();
+
+function patterns(rule: IdentifierRule): { whole: RegExp; disallowed: RegExp } {
+  let found = compiled.get(rule);
+  if (!found) {
+    found = { whole: new RegExp(`^[${rule.allowed}]*$`), disallowed: new RegExp(`[^${rule.allowed}]`, 'g') };
+    compiled.set(rule, found);
+  }
+  return found;
+}
+
 /** True when `value` satisfies `rule`. */
 export function isValidIdentifier(rule: IdentifierRule, value: string): boolean {
   if (value.length < rule.minLength) return false;
   if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
-  if (!new RegExp(`^[${rule.allowed}]*$`).test(value)) return false;
+  if (!patterns(rule).whole.test(value)) return false;
   // Bedrock document names: "whitespace characters (no more than one in a row)".
   return !(rule.allowed.includes(' ') && /\s{2}/.test(value));
 }
 
 /** `value` with every character the rule does not allow replaced by `_`. */
 export function replaceDisallowed(rule: IdentifierRule, value: string): string {
-  return value.replace(new RegExp(`[^${rule.allowed}]`, 'g'), '_');
+  return value.replace(patterns(rule).disallowed, '_');
 }
