@@ -83,4 +83,21 @@ describe('AnthropicToAnthropic history from other providers', () => {
     ]);
     expect(translator.warnings).toEqual(['dropped thinking blocks without a signature: Anthropic rejects them (they came from another provider)']);
   });
+
+  test('tool ids Anthropic refuses (an OpenAI-compatible server wrote them) are rewritten on both sides; valid ones pass byte for byte', () => {
+    const messages = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'functions.get_weather:1', name: 'get_weather', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions.get_weather:1', content: '3C' }] },
+    ];
+    const translator = new AnthropicToAnthropic(messagesRequest({ model: 'claude-sonnet', max_tokens: 10, messages }), { backend: backend('anthropic') });
+    const sent = JSON.parse(translator.requestBody().body.toString()) as { messages: unknown[] };
+    expect(sent.messages).toEqual([
+      messages[0],
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'functions_get_weather_1_26c478f3', name: 'get_weather', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions_get_weather_1_26c478f3', content: '3C' }] },
+    ]);
+    const valid = messagesRequest({ model: 'claude-sonnet', max_tokens: 10, messages: [messages[0], { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] }] });
+    expect(new AnthropicToAnthropic(valid, { backend: backend('anthropic') }).requestBody().body.equals(valid.rawBody)).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import type { ClientRequest } from '../../api/client-request';
 import { reshapeAsAnthropicError } from '../../api/anthropic-errors';
+import { withAnthropicToolIdsIn } from '../history-ids';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
@@ -58,6 +59,12 @@ export class AnthropicToAnthropic implements Translator {
       copy.messages = messages;
       changed = true;
       this.warnings.push('dropped thinking blocks without a signature: Anthropic rejects them (they came from another provider)');
+    }
+    // Ids another provider wrote (`functions.get_weather:1`) break Anthropic's tool_use id pattern.
+    const withIds = withAnthropicToolIdsIn(copy.messages);
+    if (withIds !== copy.messages) {
+      copy.messages = withIds;
+      changed = true;
     }
     if (backend.anthropicVersion === '2026-10-21') {
       for (const option of REJECTED_BY_2026_10_21) {

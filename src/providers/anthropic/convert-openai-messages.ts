@@ -9,15 +9,6 @@ export interface ConvertedMessages {
   messages: AnthropicMessage[];
 }
 
-/**
- * Anthropic tool_use ids must match `^[a-zA-Z0-9_-]+$` (Messages API reference); ids made by
- * other providers may not. The same mapping is applied to tool_use and tool_result, so pairs
- * still match.
- */
-function toolId(id: string): string {
-  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
-}
-
 /** Tool-call arguments as the JSON object Anthropic's `input` must be. */
 function parseArguments(text: unknown, param: string): Record<string, unknown> {
   if (typeof text !== 'string') throw invalidRequest(`${param} must be a string of JSON.`, param);
@@ -45,7 +36,7 @@ function toolUses(toolCalls: unknown, param: string): AnthropicToolUseBlock[] {
     if (typeof call.id !== 'string' || call.id === '' || !isRecord(called) || typeof called.name !== 'string') {
       throw invalidRequest(`${callParam} needs an id and a function name.`, callParam);
     }
-    return { type: 'tool_use', id: toolId(call.id), name: called.name, input: parseArguments(called.arguments, `${callParam}.function.arguments`) };
+    return { type: 'tool_use', id: call.id, name: called.name, input: parseArguments(called.arguments, `${callParam}.function.arguments`) };
   });
 }
 
@@ -53,7 +44,7 @@ function toolResult(message: Record<string, unknown>, param: string): AnthropicT
   if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
     throw invalidRequest(`${param}.tool_call_id must be a non-empty string.`, `${param}.tool_call_id`);
   }
-  const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id) };
+  const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: message.tool_call_id };
   // `content` is optional on tool_result; a string stays a string, parts become text blocks.
   if (typeof message.content === 'string') {
     if (message.content !== '') block.content = message.content;

@@ -48,8 +48,8 @@ describe('tools', () => {
     });
     expect((json as { messages: unknown }).messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 'functions_get_weather_0', name: 'get_weather', input: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions_get_weather_0' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'functions_get_weather_0_79ac1aaa', name: 'get_weather', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'functions_get_weather_0_79ac1aaa' }] },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { invalidRequest } from '../../errors';
 import type { AnthropicRequest } from './anthropic-types';
+import { withAnthropicToolIds } from '../history-ids';
 import { convertOpenAIMessages } from './convert-openai-messages';
 import { convertOpenAITools } from './convert-openai-tools';
 import { convertReasoningEffort } from './convert-reasoning-effort';
@@ -79,7 +80,9 @@ export function convertToAnthropicRequest(body: Readonly<Record<string, unknown>
   const warnings: string[] = [];
   rejectUnenforceable(body, context.backendName);
   if (!Array.isArray(body.messages)) throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
-  const { system, messages } = convertOpenAIMessages(body.messages);
+  const { system, messages: converted } = convertOpenAIMessages(body.messages);
+  // Tool-call ids other providers write (`functions.get_weather:1`) break Anthropic's id pattern.
+  const messages = withAnthropicToolIds(converted);
   const { tools, tool_choice: toolChoice } = convertOpenAITools(body, warnings);
   const thinking = convertReasoningEffort(body.reasoning_effort, { messages, toolChoice }, warnings);
   const requested = readMaxTokens(body);

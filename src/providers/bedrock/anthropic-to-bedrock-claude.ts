@@ -2,6 +2,7 @@ import type { ClientRequest } from '../../api/client-request';
 import { withoutUnsignedThinking } from '../anthropic/anthropic-to-anthropic';
 import { emptyCounts, readAnthropicUsage, toTokenUsage } from '../anthropic/convert-anthropic-usage';
 import { parseJson } from '../anthropic/json-guards';
+import { withAnthropicToolIdsIn } from '../history-ids';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
@@ -44,7 +45,8 @@ export class AnthropicToBedrockClaude implements Translator {
     // Claude on Bedrock, like Anthropic, rejects replayed thinking blocks without the model's signature.
     const messages = withoutUnsignedThinking(this.request.body.messages);
     if (messages !== this.request.body.messages) this.warnings.splice(0, this.warnings.length, UNSIGNED_THINKING_WARNING);
-    const body = JSON.stringify(toInvokeBody({ ...this.request.body, messages }));
+    // Claude on Bedrock reads the Messages body, so Anthropic's tool_use id pattern applies.
+    const body = JSON.stringify(toInvokeBody({ ...this.request.body, messages: withAnthropicToolIdsIn(messages) }));
     const headers = await signBedrockRequest({ backend, path, body, stream: this.frames !== undefined, signingDate: this.now() });
     return { path, headers, body: Buffer.from(body) };
   }

@@ -1,6 +1,7 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet } from '../anthropic/json-guards';
 import type { BedrockCachePointBlock, BedrockConverseRequest, BedrockInferenceConfig, BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
+import { withBedrockToolIds } from '../history-ids';
 import { convertAnthropicMessagesToBedrock, convertAnthropicSystem } from './convert-anthropic-messages-to-bedrock';
 import type { BedrockMessageContext } from './convert-anthropic-messages-to-bedrock';
 import { CACHE_POINT, marksCache } from './convert-openai-messages-to-bedrock';
@@ -147,7 +148,8 @@ export function convertAnthropicRequestToBedrock(body: Readonly<Record<string, u
   if (!Array.isArray(body.messages)) throw invalidRequest('messages: Field required (an array).', 'messages');
   const inferenceConfig = readInferenceConfig(body);
   const system = convertAnthropicSystem(body.system, messageContext);
-  const messages = convertAnthropicMessagesToBedrock(body.messages, messageContext);
+  // Tool-use ids another provider wrote may break Bedrock's rule (1–64 of [a-zA-Z0-9_-]).
+  const messages = withBedrockToolIds(convertAnthropicMessagesToBedrock(body.messages, messageContext));
   if (messages.length === 0) throw invalidRequest(`backend "${context.backendName}" (bedrock converse) needs at least one message with content.`, 'messages');
   if (isRecord(body.cache_control)) {
     const last = messages[messages.length - 1].content;

@@ -2,6 +2,7 @@ import { invalidRequest } from '../../errors';
 import { claudeThinkingBudget } from '../anthropic/convert-reasoning-effort';
 import { isRecord, isSet } from '../anthropic/json-guards';
 import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-types';
+import { withBedrockToolIds } from '../history-ids';
 import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
 import { convertOpenAIToolsToBedrock } from './convert-openai-tools-to-bedrock';
 
@@ -113,7 +114,9 @@ export function convertToBedrockRequest(body: Readonly<Record<string, unknown>>,
   const warnings: string[] = [];
   if (!Array.isArray(body.messages)) throw invalidRequest('The messages parameter must be a non-empty array.', 'messages');
   rejectUnenforceable(body, context.backendName);
-  const { system, messages } = convertOpenAIMessagesToBedrock(body.messages);
+  const { system, messages: converted } = convertOpenAIMessagesToBedrock(body.messages);
+  // Tool-call ids from other providers (`functions.get_weather:1`, `call_` + 60) break Bedrock's rule.
+  const messages = withBedrockToolIds(converted);
   if (messages.length === 0) {
     throw invalidRequest(`backend "${context.backendName}" (bedrock) needs at least one user or assistant message with content.`, 'messages');
   }

@@ -1,5 +1,6 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet } from '../anthropic/json-guards';
+import { withOpenAIToolIds } from '../history-ids';
 import type { OpenAIChatRequest, OpenAIReasoningEffort, OpenAIResponseFormat } from './anthropic-to-openai-types';
 import { convertMessages, convertSystem } from './convert-anthropic-messages-to-openai';
 import type { MessageContext } from './convert-anthropic-messages-to-openai';
@@ -92,7 +93,8 @@ export function convertAnthropicRequestToOpenAI(body: Readonly<Record<string, un
   const warnings = new Set<string>();
   const messageContext: MessageContext = { backendName: context.backendName, warnings };
   if (!Array.isArray(body.messages)) throw invalidRequest('messages: Field required (an array).', 'messages');
-  const messages = [...convertSystem(body.system, messageContext), ...convertMessages(body.messages, messageContext)];
+  // Tool-use ids another provider wrote may exceed OpenAI's 40 characters (identifier-rules.ts).
+  const messages = withOpenAIToolIds([...convertSystem(body.system, messageContext), ...convertMessages(body.messages, messageContext)]);
   const tools = convertAnthropicTools(body, messageContext);
   const output = readOutputConfig(body.output_config, warnings);
   // An explicit effort says more than a budget translated into one.

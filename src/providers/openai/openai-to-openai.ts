@@ -1,5 +1,6 @@
 import type { ClientRequest } from '../../api/client-request';
 import { reshapeAsOpenAIError } from '../../api/openai-errors';
+import { withOpenAIToolIdsIn } from '../history-ids';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
@@ -41,12 +42,16 @@ export class OpenAIToOpenAI implements Translator {
     const { backend, upstreamModel } = this.target;
     const renamed = upstreamModel !== undefined && upstreamModel !== this.request.model;
     let body = this.request.rawBody;
-    if (!renamed && this.injectedStreamUsage && !('stream_options' in this.request.body)) {
+    // Ids written for other providers in earlier turns (Gemini's carry thought signatures) can exceed OpenAI's limit.
+    const messages = this.request.api === 'openai-chat' ? withOpenAIToolIdsIn(this.request.body.messages) : this.request.body.messages;
+    const idsRewritten = messages !== this.request.body.messages;
+    if (!renamed && !idsRewritten && this.injectedStreamUsage && !('stream_options' in this.request.body)) {
       // The one member added in front of the client's own bytes: no parse, no re-serialization.
       body = withLeadingMember(body, '"stream_options":{"include_usage":true}');
-    } else if (renamed || this.injectedStreamUsage) {
+    } else if (renamed || idsRewritten || this.injectedStreamUsage) {
       const copy: Record<string, unknown> = { ...this.request.body };
       if (renamed) copy.model = upstreamModel;
+      if (idsRewritten) copy.messages = messages;
       if (this.injectedStreamUsage) {
         const options = typeof copy.stream_options === 'object' && copy.stream_options !== null ? copy.stream_options : {};
         copy.stream_options = { ...options, include_usage: true };
