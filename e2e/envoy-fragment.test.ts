@@ -121,10 +121,12 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
         { name: 'first', kind: 'openai', baseUrl: `${first.url}/v1`, credential: { env: 'FIRST_KEY' } },
         { name: 'second', kind: 'openai', baseUrl: `${second.url}/v1`, credential: { env: 'SECOND_KEY' } },
         { name: 'claude', kind: 'anthropic', baseUrl: claude.url, credential: { env: 'CLAUDE_KEY' } },
+        { name: 'refused', kind: 'openai', baseUrl: `http://127.0.0.1:${REFUSED_PORT}/v1` },
       ],
       models: [
         { name: 'gpt-failover', backends: [{ backend: 'first' }, { backend: 'second' }] },
         { name: 'claude-sonnet', backends: [{ backend: 'claude', model: 'claude-sonnet-4-5' }] },
+        { name: 'nowhere', backends: [{ backend: 'refused' }] },
       ],
       server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: '127.0.0.1:0' },
     });
@@ -213,13 +215,24 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
     expect(helloRequests[0].headers).toMatchObject({ 'x-custom': 'kept', cookie: 'session=1', 'x-platform-seen': 'yes' });
   });
 
-  test('a keyless POST with a body on the user\'s route is the user\'s: no 401, no buffering by aigw, body intact', async () => {
+  test('a keyless POST with a body on the user\'s route is the user\'s: no 401, body and headers intact', async () => {
     const body = JSON.stringify({ model: 'gpt-failover', note: 'not for aigw' });
     const response = await fetch(`${baseUrl}/v1/not-aigw`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('hello');
     expect(helloRequests[0]).toMatchObject({ url: '/v1/not-aigw', body });
     expect(Object.keys(helloRequests[0].headers).filter((name) => name.startsWith('x-aigw-'))).toEqual([]);
+  });
+
+  test('aigw\'s local-reply mappers apply on aigw\'s routes: an unreachable backend is a 503 in OpenAI\'s shape', async () => {
+    const response = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'nowhere', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { type: string; code: string } };
+    expect(body.error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
   });
 
   test('the user\'s own local replies keep Envoy\'s plain text: aigw\'s mappers apply on aigw\'s routes only', async () => {
