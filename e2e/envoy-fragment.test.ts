@@ -10,7 +10,9 @@ import OpenAI from 'openai';
 import { stringify } from 'yaml';
 import { validateConfig } from '../src/config/load';
 import { renderEnvoyFragment } from '../src/config/render-envoy-fragment';
+import { bufferLimitBytes } from '../src/config/render-envoy';
 import { compileConfig } from '../src/config/runtime';
+import type { RuntimeConfig } from '../src/config/runtime';
 import { findEnvoy } from '../src/envoy-binary';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { Gateway } from '../src/gateway';
@@ -101,6 +103,7 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
   let baseUrl: string;
   let fragment: Json;
   let user: Json;
+  let runtime: RuntimeConfig;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aigw-fragment-'));
@@ -130,7 +133,7 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
       ],
       server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: '127.0.0.1:0' },
     });
-    const runtime = compileConfig(validateConfig(raw, 'e2e'), env);
+    runtime = compileConfig(validateConfig(raw, 'e2e'), env);
     gateway = await Gateway.start({ config: runtime, grpcAddresses: [`unix:${join(dir, 'aigw.sock')}`], logger: silentLogger, metrics: new GatewayMetrics({ defaultMetrics: false }), env });
     fragment = renderEnvoyFragment(runtime, { extprocTarget: gateway.grpcAddresses[0], accessLogPath: join(dir, 'access.log'), domains: ['ai.example.test'] });
     const [listenerPort, adminPort] = [await freePort(), await freePort()];
@@ -222,6 +225,14 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
     expect(await response.text()).toBe('hello');
     expect(helloRequests[0]).toMatchObject({ url: '/v1/not-aigw', body });
     expect(Object.keys(helloRequests[0].headers).filter((name) => name.startsWith('x-aigw-'))).toEqual([]);
+  });
+
+  test('aigw\'s buffer filter stays off on the user\'s routes: a body over its limit passes to the user\'s service', async () => {
+    const size = bufferLimitBytes(runtime) + 1024 * 1024;
+    const response = await fetch(`${baseUrl}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(size, 'a') });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('hello');
+    expect(helloRequests[0].body.length).toBe(size);
   });
 
   test('aigw\'s local-reply mappers apply on aigw\'s routes: an unreachable backend is a 503 in OpenAI\'s shape', async () => {
