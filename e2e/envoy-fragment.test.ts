@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,19 @@ function validate(path: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/** A request with a Host header of its own (fetch cannot set Host): its status and body. */
+async function requestWithHost(url: string, host: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers: { ...headers, host } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 describeE2E('the --fragment merged into a user\'s own Envoy', () => {
   let first: FakeProvider;
   let second: FakeProvider;
@@ -99,6 +112,8 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
   let helloRequests: Array<{ url?: string; headers: IncomingHttpHeaders; body: string }>;
   let gateway: Gateway;
   let envoy: EnvoyProcess;
+  let ownHostEnvoy: EnvoyProcess;
+  let ownHostUrl: string;
   let dir: string;
   let baseUrl: string;
   let fragment: Json;
@@ -142,10 +157,18 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
     writeFileSync(path, stringify(mergeEnvoyFragment(user, fragment, 'ingress', { mergeInto: 'apps' })));
     envoy = await EnvoyProcess.start(path, adminPort);
     baseUrl = `http://127.0.0.1:${listenerPort}`;
+    // Option A on an Envoy of its own: aigw's virtual host beside the user's.
+    const [ownListenerPort, ownAdminPort] = [await freePort(), await freePort()];
+    const ownPath = join(dir, 'own-host.yaml');
+    const ownUser = userBootstrap(ownListenerPort, ownAdminPort, (hello.address() as AddressInfo).port);
+    writeFileSync(ownPath, stringify(mergeEnvoyFragment(ownUser, fragment, 'ingress', { ownVirtualHost: true })));
+    ownHostEnvoy = await EnvoyProcess.start(ownPath, ownAdminPort);
+    ownHostUrl = `http://127.0.0.1:${ownListenerPort}`;
   });
 
   afterAll(async () => {
     await envoy?.stop();
+    await ownHostEnvoy?.stop();
     await gateway?.stop(0);
     await Promise.all([first?.close(), second?.close(), claude?.close()]);
     await new Promise((resolve) => hello?.close(resolve));
@@ -200,6 +223,23 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
     expect(claude.received[0].path).toBe('/v1/messages');
     expect(claude.received[0].headers['x-api-key']).toBe('key-of-claude');
     expect(claude.received[0].json).toEqual({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello there' }] });
+  });
+
+  test('option A: aigw\'s own virtual host serves its domain whole-host; the user\'s host is untouched', async () => {
+    const chat = JSON.stringify({ model: 'gpt-failover', messages: [{ role: 'user', content: 'hi' }] });
+    const answered = await requestWithHost(`${ownHostUrl}/v1/chat/completions`, 'ai.example.test', 'POST', { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, chat);
+    expect(answered.status).toBe(200);
+    expect((JSON.parse(answered.body) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe('Hello from first');
+    // On aigw's host, any path without a key is refused and an unknown path is aigw's 404.
+    const keyless = await requestWithHost(`${ownHostUrl}/greeting`, 'ai.example.test', 'GET', {});
+    expect(keyless.status).toBe(401);
+    expect((JSON.parse(keyless.body) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    const unknown = await requestWithHost(`${ownHostUrl}/greeting`, 'ai.example.test', 'GET', { authorization: `Bearer ${TEST_KEY}` });
+    expect(unknown.status).toBe(404);
+    expect((JSON.parse(unknown.body) as { error: { code: string } }).error.code).toBe('unknown_url');
+    // Every other host is the user's.
+    expect(await requestWithHost(`${ownHostUrl}/greeting`, 'apps.example.test', 'GET', {})).toEqual({ status: 200, body: 'hello' });
+    expect(helloRequests).toHaveLength(1);
   });
 
   test('aigw\'s refusals still answer on aigw\'s paths: no key → 401 in the client\'s shape', async () => {
