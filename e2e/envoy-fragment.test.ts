@@ -145,7 +145,12 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
         { name: 'gpt-failover', backends: [{ backend: 'first' }, { backend: 'second' }] },
         { name: 'claude-sonnet', backends: [{ backend: 'claude', model: 'claude-sonnet-4-5' }] },
         { name: 'nowhere', backends: [{ backend: 'refused' }] },
+        { name: 'limited', backends: [{ backend: 'second' }] },
       ],
+      rateLimits: {
+        envoyTimeoutMs: 5000,
+        descriptors: [{ key: 'metric', value: 'requests', descriptors: [{ key: 'model', value: 'limited', rate_limit: { unit: 'hour', requests_per_unit: 1 } }] }],
+      },
       server: { grpc: [`unix:${join(dir, 'aigw.sock')}`], admin: '127.0.0.1:0' },
     });
     runtime = compileConfig(validateConfig(raw, 'e2e'), env);
@@ -273,6 +278,19 @@ describeE2E('the --fragment merged into a user\'s own Envoy', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('hello');
     expect(helloRequests[0].body.length).toBe(size);
+  });
+
+  test('aigw.ratelimit counts on aigw\'s routes: the second request of a 1-per-hour model is a 429 in OpenAI\'s shape', async () => {
+    const client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0 });
+    const admitted = await client.chat.completions.create({ model: 'limited', messages: [{ role: 'user', content: 'hi' }] });
+    expect(admitted.choices[0].message.content).toBe('Hello from second');
+    const error = await client.chat.completions.create({ model: 'limited', messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({ type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' });
+    expect(second.received).toHaveLength(1);
   });
 
   test('aigw\'s local-reply mappers apply on aigw\'s routes: an unreachable backend is a 503 in OpenAI\'s shape', async () => {
