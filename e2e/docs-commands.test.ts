@@ -4,8 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../src/auth/api-keys';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { BlockRegistry, DOC_FILES, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
-import type { DocBlock, Running, Sandbox } from './doc-blocks';
+import { parse } from 'yaml';
+import { BlockRegistry, DOC_FILES, Sandbox, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
+import type { DocBlock, Running } from './doc-blocks';
 import { Stack, describeE2E } from './harness';
 
 /**
@@ -60,6 +61,25 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
       expect(adminSpend).toMatchObject({ by: 'team', storage: expect.any(String), rows: [expect.objectContaining({ group: 'demo', requests: 1 })] });
     } finally {
       await gateway.stop();
+      sandbox.remove();
+    }
+  }, 60_000);
+
+  test('envoy-fragment.md: render-envoy --fragment writes the fragment with the keys the page names', async () => {
+    const block = registry.claim('docs/envoy-fragment.md', 'sh', '--fragment', 'executed');
+    const sandbox = await Sandbox.create();
+    try {
+      for (const line of commandLines(block.text)) {
+        const result = await sandbox.run(line);
+        expect([line, result.status, result.stderr]).toEqual([line, 0, expect.any(String)]);
+      }
+      const fragment = parse(readFileSync(join(sandbox.dir, 'fragment.yaml'), 'utf8')) as Record<string, unknown>;
+      // Every key of the page's table, in the page's order.
+      const page = readFileSync(join(__dirname, '..', 'docs', 'envoy-fragment.md'), 'utf8');
+      const tableKeys = [...page.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]);
+      expect(Object.keys(fragment)).toEqual(tableKeys);
+      expect((fragment.virtual_host as { domains: string[] }).domains).toEqual(['ai.example.com']);
+    } finally {
       sandbox.remove();
     }
   }, 60_000);

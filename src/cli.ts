@@ -7,6 +7,7 @@ import { ConfigError, loadConfigFile } from './config/load';
 import { ConfigWatcher } from './config/config-watcher';
 import { configJsonSchema } from './config/json-schema';
 import { renderEnvoyYaml } from './config/render-envoy';
+import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
 import { compileConfig } from './config/runtime';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
@@ -64,6 +65,14 @@ function output(values: Values, text: string): void {
   const out = stringValue(values, 'out');
   if (out) writeFileSync(out, text);
   else process.stdout.write(text);
+}
+
+/** `render-envoy --fragment`: what to add to an existing Envoy. */
+function renderFragment(values: Values, path: string): void {
+  if (values.listen !== undefined) throw new UsageError('aigw render-envoy: --listen applies to the whole bootstrap, not --fragment', COMMANDS['render-envoy'].usage);
+  const domains = stringValue(values, 'domain')?.split(',').map((domain) => domain.trim()).filter(Boolean);
+  const source = domains ? `${path} --domain ${domains.join(',')}` : path;
+  output(values, renderEnvoyFragmentYaml(loadRuntime(path), { domains }, source));
 }
 
 function auditVerify(path: string): void {
@@ -124,6 +133,8 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
     case 'check-config':
       return checkConfig(positionals[0]);
     case 'render-envoy': {
+      if (values.fragment === true) return renderFragment(values, positionals[0]);
+      if (values.domain !== undefined) throw new UsageError('aigw render-envoy: --domain applies to --fragment only', COMMANDS['render-envoy'].usage);
       const listenerAddress = stringValue(values, 'listen');
       const source = listenerAddress ? `${positionals[0]} --listen ${listenerAddress}` : positionals[0];
       return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress }, source));

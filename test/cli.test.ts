@@ -92,6 +92,30 @@ describe('aigw CLI', () => {
     expect(changed).toEqual(['# Rendered by `aigw render-envoy examples/aigw.yaml --listen 0.0.0.0`. Do not edit: change the aigw config and render again.', '          address: 0.0.0.0']);
   });
 
+  test('render-envoy --fragment --domain writes the fragment, with its help in render-envoy --help', () => {
+    const result = aigw(['render-envoy', 'examples/aigw.yaml', '--fragment', '--domain', 'ai.example.com,ai.internal', '--out', join(dir, 'fragment.yaml')]);
+    expect(result).toEqual({ status: 0, stdout: '', stderr: '' });
+    const lines = readFileSync(join(dir, 'fragment.yaml'), 'utf8').split('\n');
+    expect(lines[0]).toBe(
+      '# Rendered by `aigw render-envoy examples/aigw.yaml --domain ai.example.com,ai.internal --fragment`: what to add to your own Envoy (docs/envoy-fragment.md). Do not edit: change the aigw config and render again.',
+    );
+    expect(lines.filter((line) => /^[a-z_]+:/.test(line))).toEqual([
+      'notes:',
+      'http_filters:',
+      'virtual_host:',
+      'merge_routes:',
+      'clusters:',
+      'local_reply_config:',
+      'access_log:',
+      'listener:',
+      'http_connection_manager:',
+      'router:',
+      'bootstrap:',
+    ]);
+    expect(lines).toContain('    - ai.example.com');
+    expect(aigw(['render-envoy', '--help']).stdout).toContain('aigw render-envoy FILE --fragment [--domain HOST[,HOST…]] [--out PATH]');
+  });
+
   test('schema/aigw.schema.json is what `aigw schema` prints, and the example configs point editors at it', () => {
     const result = aigw(['schema']);
     expect(result.status).toBe(0);
@@ -133,6 +157,8 @@ describe('aigw CLI', () => {
     [['spend', '--by', 'team'], 'aigw spend: missing --log FILE'],
     [['keys', 'list', '--bogus'], "aigw keys: unknown option '--bogus'"],
     [['--verbose'], 'aigw: unknown option --verbose'],
+    [['render-envoy', 'examples/aigw.yaml', '--domain', 'ai.example.com'], 'aigw render-envoy: --domain applies to --fragment only'],
+    [['render-envoy', 'examples/aigw.yaml', '--fragment', '--listen', '0.0.0.0'], 'aigw render-envoy: --listen applies to the whole bootstrap, not --fragment'],
   ])('%j is refused with exit 2 and says why', (args, message) => {
     const result = aigw(args);
     expect(result.status).toBe(2);

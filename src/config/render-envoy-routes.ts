@@ -14,6 +14,16 @@ import type { RuntimeConfig, RuntimeModel } from './runtime';
 const ANTHROPIC_PATHS = '^(/anthropic)?/v1/messages/*$';
 /** Client paths that carry a model call (a JSON body). */
 const MODEL_CALL_PATHS = '^(/v1/(chat/completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$';
+/** Every client path aigw serves on the LLM side (model calls and the model list). */
+const AIGW_PATHS = '^(/v1/(chat/completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$';
+
+/**
+ * Which requests aigw's routes answer: `host`, the whole virtual host (aigw's own listener:
+ * any path without a key is refused, any unknown path answered 404 in the client's shape);
+ * `paths`, only aigw's own paths, for routes merged into a user's virtual host whose other
+ * paths are the user's (render-envoy-fragment.ts).
+ */
+export type RouteScope = 'host' | 'paths';
 
 /** Per-route config that keeps aigw's filters out of a route Envoy answers itself. */
 function withoutAigw(config: RuntimeConfig): Json {
@@ -101,16 +111,19 @@ function modelRoute(config: RuntimeConfig, model: RuntimeModel, index: number): 
  * 5. a model call that arrived without a body (so aigw, which reads bodies, never saw it): 400;
  * 6. anything else that never reached aigw: 404. (A path aigw does not serve but that has a
  *    body reaches aigw, which answers 404 in the client's shape.)
+ * With scope `paths`, the refusals of 3 apply to aigw's paths only and 6 is left out.
  * Envoy-answered requests are recorded by aigw through the access-log service.
  */
-export function renderRoutes(config: RuntimeConfig): Json[] {
+export function renderRoutes(config: RuntimeConfig, scope: RouteScope = 'host'): Json[] {
   const models = [...config.models.values()];
   const limit = config.limits.maxRequestBodyBytes;
+  const openaiPaths = scope === 'paths' ? { openaiPaths: { safe_regex: { regex: AIGW_PATHS } } } : {};
   return [
     ...mcpRoutes(config),
     ...models.map((model, index) => modelRoute(config, model, index)),
-    ...refusal(config, tooLarge(limit), { headers: [{ name: 'content-length', range_match: { start: limit + 1, end: Number.MAX_SAFE_INTEGER } }] }),
+    ...refusal(config, tooLarge(limit), { ...openaiPaths, headers: [{ name: 'content-length', range_match: { start: limit + 1, end: Number.MAX_SAFE_INTEGER } }] }),
     ...refusal(config, new GatewayError(401, 'invalid_request_error', 'invalid_api_key', NO_KEY_MESSAGE), {
+      ...openaiPaths,
       headers: [
         { name: 'authorization', present_match: false },
         { name: 'x-api-key', present_match: false },
@@ -129,6 +142,6 @@ export function renderRoutes(config: RuntimeConfig): Json[] {
     // A model call without a body (aigw, which reads bodies, never sees it). This is also
     // the route every model call starts on, before aigw names its model: aigw's filters stay.
     ...refusal(config, invalidRequest(EMPTY_BODY_MESSAGE), { openaiPaths: { safe_regex: { regex: MODEL_CALL_PATHS } }, keepAigw: true }),
-    ...refusal(config, new GatewayError(404, 'invalid_request_error', 'unknown_url', 'Unknown request URL.')),
+    ...(scope === 'host' ? refusal(config, new GatewayError(404, 'invalid_request_error', 'unknown_url', 'Unknown request URL.')) : []),
   ];
 }

@@ -40,15 +40,15 @@ export interface RenderOptions {
   mcpTarget?: string;
 }
 
-/** The Envoy bootstrap as data. */
-export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptions = {}): Json {
-  const source = config.source;
-  const models = [...config.models.values()];
-  const clusterNames = models.map(modelClusterName);
-  const bufferLimit = Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES);
+/** The most Envoy buffers of one body: a whole request (aigw's limit) or a non-streamed response. */
+export function bufferLimitBytes(config: RuntimeConfig): number {
+  return Math.max(config.limits.maxRequestBodyBytes, RESPONSE_BUFFER_BYTES);
+}
+
+/** aigw's settings of the HTTP connection manager (its listener's; a fragment recommends them). */
+export function connectionManagerSettings(config: RuntimeConfig): Json {
   const limits = config.limits;
-  const connectionManager = typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
-    stat_prefix: HTTP_STAT_PREFIX,
+  return {
     codec_type: 'AUTO',
     use_remote_address: true,
     normalize_path: true,
@@ -58,27 +58,55 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
     request_headers_timeout: `${limits.requestHeadersTimeoutSeconds}s`,
     request_timeout: `${limits.requestReceiveTimeoutSeconds}s`,
     stream_idle_timeout: `${limits.idleTimeoutSeconds}s`,
+  };
+}
+
+/** aigw's HTTP filters, in order; they all go before the router filter. */
+export function aigwHttpFilters(config: RuntimeConfig): Json[] {
+  return [
+    luaResponseFilter([...config.backends.values()].flatMap((backend) => (backend.credential ? [backend.credential.header] : []))),
+    // Off unless a route turns it on (render-envoy-routes.ts): a request Envoy's codec refuses
+    // (431, 426, a bad header…) has no route, and its local reply still runs the encoder
+    // filters; ext_proc sent that reply's body to aigw and lost it when the codec closed the
+    // connection (a status line, then nothing), and crashed Envoy when aigw was unreachable.
+    { name: 'envoy.filters.http.ext_proc', disabled: true, typed_config: routerExtprocFilter([...config.routing.headerNames, ...conditionalClientHeaders(config)]) },
+    // Holds the request headers until aigw has answered on the body (ext_proc alone would
+    // let them through to the router before the body was read), and sets content-length
+    // for the body aigw may have rewritten.
+    { name: 'envoy.filters.http.buffer', typed_config: typed('envoy.extensions.filters.http.buffer.v3.Buffer', { max_request_bytes: bufferLimitBytes(config) }) },
+    luaRequestFilter(conditionalClientHeaders(config)),
+    ...[rateLimitFilter(config)].filter((filter) => filter !== undefined),
+  ];
+}
+
+/** aigw's clusters: its gRPC server (ext_proc, rate limits, access log), one per model, MCP. */
+export function aigwClusters(config: RuntimeConfig, options: RenderOptions = {}): Json[] {
+  const source = config.source;
+  const models = [...config.models.values()];
+  const extprocTarget = options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0];
+  return [
+    extprocCluster(extprocTarget, options.extprocTls ?? source.envoy.extprocTls),
+    ...models.map((model, index) => modelCluster(model, modelClusterName(model, index), config)),
+    ...mcpClusters(config, options.mcpTarget),
+  ];
+}
+
+/** The Envoy bootstrap as data. */
+export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptions = {}): Json {
+  const source = config.source;
+  const bufferLimit = bufferLimitBytes(config);
+  const connectionManager = typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+    stat_prefix: HTTP_STAT_PREFIX,
+    ...connectionManagerSettings(config),
     access_log: [...accessLog(options.accessLogPath ?? source.envoy.accessLog, [...(config.rateLimits?.formulas.keys() ?? [])]), envoyAnswersLog(EXTPROC_CLUSTER)],
     local_reply_config: localReplyConfig(config),
     route_config: { name: 'aigw', virtual_hosts: [{ name: 'aigw', domains: ['*'], routes: renderRoutes(config) }] },
     http_filters: [
-      luaResponseFilter([...config.backends.values()].flatMap((backend) => (backend.credential ? [backend.credential.header] : []))),
-      // Off unless a route turns it on (render-envoy-routes.ts): a request Envoy's codec refuses
-      // (431, 426, a bad header…) has no route, and its local reply still runs the encoder
-      // filters; ext_proc sent that reply's body to aigw and lost it when the codec closed the
-      // connection (a status line, then nothing), and crashed Envoy when aigw was unreachable.
-      { name: 'envoy.filters.http.ext_proc', disabled: true, typed_config: routerExtprocFilter([...config.routing.headerNames, ...conditionalClientHeaders(config)]) },
-      // Holds the request headers until aigw has answered on the body (ext_proc alone would
-      // let them through to the router before the body was read), and sets content-length
-      // for the body aigw may have rewritten.
-      { name: 'envoy.filters.http.buffer', typed_config: typed('envoy.extensions.filters.http.buffer.v3.Buffer', { max_request_bytes: bufferLimit }) },
-      luaRequestFilter(conditionalClientHeaders(config)),
-      ...[rateLimitFilter(config)].filter((filter) => filter !== undefined),
+      ...aigwHttpFilters(config),
       // No x-envoy-* request headers to providers.
       { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router', { suppress_envoy_headers: true }) },
     ],
   });
-  const extprocTarget = options.extprocTarget ?? source.envoy.extprocTarget ?? source.server.grpc[0];
   return {
     node: { id: 'aigw', cluster: 'aigw' },
     admin: { address: socketAddress(source.envoy.adminAddress, options.adminPort ?? source.envoy.adminPort) },
@@ -93,11 +121,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: connectionManager }] }],
         },
       ],
-      clusters: [
-        extprocCluster(extprocTarget, options.extprocTls ?? source.envoy.extprocTls),
-        ...models.map((model, index) => modelCluster(model, clusterNames[index], config)),
-        ...mcpClusters(config, options.mcpTarget),
-      ],
+      clusters: aigwClusters(config, options),
     },
     // Half-close ext_proc streams and wait for aigw's trailers instead of resetting them.
     layered_runtime: {
