@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
+import { connectRedis } from '../redis/redis-client';
 import type { Logger } from '../telemetry/logger';
 import type { AdminSnapshot, RecordKind } from './admin-state';
 import { EMPTY_SNAPSHOT, RECORD_KINDS, buildSnapshot, emptyRaw } from './admin-state';
@@ -8,6 +10,8 @@ import { StoreUnavailableError } from './admin-store';
 /** How to reach Redis, and how often to check for changes. */
 export interface RedisAdminStoreOptions {
   readonly url: string;
+  /** url is one node of a Redis Cluster. */
+  readonly cluster?: boolean;
   readonly keyPrefix: string;
   /** Each command settles within this time (at least 500 ms: admin calls are not on the request path). */
   readonly timeoutMs: number;
@@ -32,8 +36,8 @@ export function adminRedisKeys(prefix: string): { hash(kind: RecordKind): string
  */
 export class RedisAdminStore implements AdminStore {
   readonly storage = 'redis';
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly keys: ReturnType<typeof adminRedisKeys>;
   private snapshot: AdminSnapshot = EMPTY_SNAPSHOT;
   private loadedVersion: string | undefined;
@@ -45,7 +49,7 @@ export class RedisAdminStore implements AdminStore {
   constructor(private readonly options: RedisAdminStoreOptions) {
     this.keys = adminRedisKeys(options.keyPrefix);
     const timeout = Math.max(options.timeoutMs, 500);
-    this.client = new Redis(options.url, {
+    this.client = connectRedis(options, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: timeout,
@@ -53,7 +57,7 @@ export class RedisAdminStore implements AdminStore {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     });
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after a reconnect.
-    this.subscriber = new Redis(options.url, { connectTimeout: Math.max(timeout, 1000), retryStrategy: (attempt) => Math.min(attempt * 100, 2000) });
+    this.subscriber = connectRedis(options, { connectTimeout: Math.max(timeout, 1000), retryStrategy: (attempt) => Math.min(attempt * 100, 2000) });
     this.client.on('error', (error: Error) => this.unreachable(error));
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', () => this.scheduleReload());
@@ -90,7 +94,7 @@ export class RedisAdminStore implements AdminStore {
     this.subscriber.disconnect();
   }
 
-  private async write(change: (multi: ReturnType<Redis['multi']>) => unknown): Promise<void> {
+  private async write(change: (multi: ChainableCommander) => unknown): Promise<void> {
     const multi = this.client.multi();
     change(multi);
     multi.incr(this.keys.version);
