@@ -70,9 +70,14 @@ export class RedisAdminStore implements AdminStore {
   }
 
   async start(): Promise<void> {
-    // Not awaited: with Redis down, SUBSCRIBE waits in the subscriber's queue until it connects.
-    this.subscriber.subscribe(this.keys.channel).catch(() => undefined);
-    await this.waitReady(2000);
+    // Waited for at most 2 s: with Redis down, SUBSCRIBE waits in the subscriber's queue until
+    // it connects. Once it is active, a change written by another instance right after this
+    // start is announced here (a Cluster client first reads the slot map, which takes longer).
+    const subscribed = this.subscriber.subscribe(this.keys.channel).then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.all([this.waitReady(2000), within(subscribed, 2000)]);
     await this.reload().catch((error: Error) => this.unreachable(error));
     this.timer = setInterval(() => this.scheduleReload(), this.options.pollIntervalMs);
     this.timer.unref();
@@ -155,4 +160,11 @@ export class RedisAdminStore implements AdminStore {
       });
     });
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
