@@ -1,0 +1,128 @@
+import OpenAI from 'openai';
+import { FakeProvider } from '../src/fake-provider/fake-provider';
+import { RedisCluster } from '../src/testing/redis-cluster';
+import { Stack, adminCall, describeE2E, fakeReservedPrompt, metricValue, settledCounter, waitFor } from './harness';
+
+const ADMIN_TOKEN = 'e2e-admin-token-cluster';
+const MESSAGES = [{ role: 'user' as const, content: 'hello there' }];
+/** The fake provider's usage for MESSAGES: 2 words + 3 per message in, 4 out. */
+const USED = 5 + 4;
+const LIMIT = 5000;
+const TEAM_TOKENS = [
+  { key: 'metric', value: 'tokens' },
+  { key: 'team', value: 'team-e2e' },
+];
+
+/** One token limit per team per day; counters and admin records on the cluster. */
+function config(clusterUrl: string, providerUrl: string): Record<string, unknown> {
+  return {
+    backends: [{ name: 'fake', kind: 'openai', baseUrl: `${providerUrl}/v1` }],
+    models: [{ name: 'burst', backends: [{ backend: 'fake' }] }],
+    rateLimits: {
+      store: { redis: { url: clusterUrl, cluster: true, timeoutMs: 250, keyPrefix: 'cluster-e2e' } },
+      failureMode: 'closed',
+      // aigw answers within its store's 250 ms; Envoy's own timeout stays out of the way on a busy machine.
+      envoyTimeoutMs: 2000,
+      descriptors: [{ key: 'metric', value: 'tokens', descriptors: [{ key: 'team', rate_limit: { unit: 'day', requests_per_unit: LIMIT } }] }],
+    },
+    // No admin.store: it defaults to the rate-limit store, the cluster.
+    admin: { token: { env: 'AIGW_ADMIN_TOKEN' } },
+  };
+}
+
+async function chatStatus(client: OpenAI): Promise<number> {
+  return client.chat.completions.create({ model: 'burst', max_tokens: 5, messages: MESSAGES }).then(
+    () => 200,
+    (error: unknown) => (error instanceof OpenAI.APIError ? (error.status ?? 0) : -1),
+  );
+}
+
+/**
+ * Two Envoy + aigw pairs whose limits and admin records live on a real three-node Redis
+ * Cluster (formed with `redis-cli --cluster create`): one shared token limit under a burst
+ * from both pairs, settlement refunds, and admin keys and limits written on one pair and
+ * honoured on the other.
+ */
+describeE2E('rate limits and admin state on a Redis Cluster', () => {
+  let cluster: RedisCluster;
+  let provider: FakeProvider;
+  let first: Stack;
+  let second: Stack;
+  const env = { ...process.env, AIGW_ADMIN_TOKEN: ADMIN_TOKEN };
+  const body = { model: 'burst', max_tokens: 50, messages: MESSAGES };
+  const post = async (stack: Stack, request: Record<string, unknown> = body): Promise<number> => {
+    const response = await stack.post('/v1/chat/completions', request);
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+    provider = await FakeProvider.start({ name: 'cluster' });
+    first = await Stack.start({ config: config(cluster.url, provider.url), env });
+    second = await Stack.start({ config: config(cluster.url, provider.url), env });
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([first?.stop(), second?.stop()]);
+    await provider?.close();
+    await cluster?.stop();
+  });
+
+  beforeEach(() => provider.reset());
+
+  test('a refund: a request reserving 50 output tokens and using 4 leaves exactly its usage on the shared counter, seen by both pairs', async () => {
+    // Admitted once each pair's Cluster client has read the slot map.
+    await waitFor(async () => (await post(first)) === 200);
+    await waitFor(async () => (await post(second)) === 200);
+    const before = await settledCounter(first, TEAM_TOKENS);
+    expect(before).toBe(2 * USED);
+    expect(await post(second)).toBe(200);
+    expect(await settledCounter(second, TEAM_TOKENS)).toBe(before + USED);
+    expect(await settledCounter(first, TEAM_TOKENS)).toBe(before + USED);
+  }, 30_000);
+
+  test('100 concurrent requests on each pair against one limit: admitted usage within the limit, overshoot at most one reservation, the counter exactly the usage', async () => {
+    const reserved = fakeReservedPrompt(body) + body.max_tokens;
+    // Worst case for a limiter: every admitted request really uses all it reserved.
+    const usage = { prompt_tokens: reserved - body.max_tokens, completion_tokens: body.max_tokens, total_tokens: reserved };
+    const answer = { id: 'chatcmpl-burst', object: 'chat.completion', created: 0, model: 'burst', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage };
+    const start = await settledCounter(first, TEAM_TOKENS);
+    provider.enqueue(...Array.from({ length: 200 }, () => ({ kind: 'json' as const, status: 200, body: answer })));
+    const statuses = await Promise.all(Array.from({ length: 200 }, (_, index) => post(index % 2 === 0 ? first : second)));
+    const admitted = statuses.filter((status) => status === 200).length;
+    expect(admitted + statuses.filter((status) => status === 429).length).toBe(200);
+    const total = await settledCounter(first, TEAM_TOKENS);
+    await settledCounter(second, TEAM_TOKENS);
+    const overshoot = Math.max(0, total - LIMIT);
+    console.log(`Redis Cluster, 2 × 100 concurrent through two Envoy + aigw pairs: ${admitted} admitted of ${reserved} tokens each (counter at ${start} before); counter ${total} of ${LIMIT}; overshoot ${overshoot}; stranded ${total - start - admitted * reserved}`);
+    const timedOut = [first, second].map(async (stack) => metricValue(await stack.metricsText(), 'aigw_ratelimit_decisions_total{domain="aigw",metric="tokens",result="failed_closed"}'));
+    // Every refusal was for lack of room, unless the store timed out on this busy machine.
+    if ((await Promise.all(timedOut)).every((count) => count === 0)) expect(admitted).toBe(Math.floor((LIMIT - start) / reserved));
+    else expect(admitted).toBeLessThanOrEqual(Math.floor((LIMIT - start) / reserved));
+    expect(overshoot).toBeLessThanOrEqual(reserved);
+    expect(total).toBe(start + admitted * reserved);
+  }, 60_000);
+
+  test('admin state: a key created on one pair works on the other, its runtime limit holds across both, and a revocation on the other reaches the first', async () => {
+    // A minute boundary between this test's requests would reset the window: start early in a minute.
+    if (new Date().getSeconds() > 50) await new Promise((resolve) => setTimeout(resolve, (61 - new Date().getSeconds()) * 1000));
+    const created = await adminCall(first, ADMIN_TOKEN, 'POST', '/admin/keys', { name: 'svc-cluster', team: 'research', project: 'alpha' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'svc-cluster', team: 'research', project: 'alpha', status: 'active', storage: 'redis' });
+    const id = created.body.id as string;
+    const one = new OpenAI({ apiKey: created.body.key as string, baseURL: `${first.baseUrl}/v1`, maxRetries: 0 });
+    const two = new OpenAI({ apiKey: created.body.key as string, baseURL: `${second.baseUrl}/v1`, maxRetries: 0 });
+    // The second pair hears of the key through the cluster's pub/sub.
+    await waitFor(async () => (await chatStatus(two)) === 200, 2000);
+    expect(await adminCall(second, ADMIN_TOKEN, 'PUT', `/admin/keys/${id}/limits`, { requestsPerMinute: 3 })).toEqual({ status: 200, body: { id, limits: { requestsPerMinute: 3 }, enforced: true, storage: 'redis' } });
+    await waitFor(async () => JSON.stringify((await adminCall(first, ADMIN_TOKEN, 'GET', `/admin/keys/${id}/limits`)).body.limits) === '{"requestsPerMinute":3}', 2000);
+    const statuses = [];
+    for (const client of [one, two, one, two, one]) statuses.push(await chatStatus(client));
+    // Three a minute for the key, counted once for both pairs (the request before the limit was set is not).
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+
+    expect(await adminCall(second, ADMIN_TOKEN, 'DELETE', `/admin/keys/${id}`)).toMatchObject({ status: 200, body: { status: 'revoked' } });
+    await waitFor(async () => (await chatStatus(one)) === 401, 2000);
+  }, 90_000);
+});
