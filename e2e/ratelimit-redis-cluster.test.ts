@@ -125,4 +125,33 @@ describeE2E('rate limits and admin state on a Redis Cluster', () => {
     expect(await adminCall(second, ADMIN_TOKEN, 'DELETE', `/admin/keys/${id}`)).toMatchObject({ status: 200, body: { status: 'revoked' } });
     await waitFor(async () => (await chatStatus(one)) === 401, 2000);
   }, 90_000);
+
+  test("the node holding the counters' slot killed: both pairs fail closed; back: they admit again without a restart", async () => {
+    // A team of its own, so its counter has room: a refusal can only be the store's.
+    const created = await adminCall(first, ADMIN_TOKEN, 'POST', '/admin/keys', { name: 'svc-outage', team: 'outage', project: 'alpha' });
+    const clients = [first, second].map((stack) => new OpenAI({ apiKey: created.body.key as string, baseURL: `${stack.baseUrl}/v1`, maxRetries: 0 }));
+    await waitFor(async () => (await chatStatus(clients[1])) === 200, 2000);
+    expect(await chatStatus(clients[0])).toBe(200);
+    const failedClosed = async (stack: Stack): Promise<number> => metricValue(await stack.metricsText(), 'aigw_ratelimit_decisions_total{domain="aigw",metric="tokens",result="failed_closed"}');
+    const before = await Promise.all([first, second].map(failedClosed));
+    const port = await cluster.portOf('{cluster-e2e}');
+    await cluster.stopNode(port);
+    try {
+      for (const client of clients) {
+        const error = await client.chat.completions.create({ model: 'burst', max_tokens: 5, messages: MESSAGES }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+        expect((error as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({ message: 'Rate limits cannot be checked right now and this gateway fails closed; retry shortly.', code: 'rate_limit_exceeded' });
+      }
+      expect(await Promise.all([first, second].map(failedClosed))).toEqual(before.map((count) => count + 1));
+    } finally {
+      await cluster.resumeNode(port);
+    }
+    // The node came back empty (no persistence, no replica): counters start again from
+    // nothing, and the admin records on that slot are gone too, so the configured caller asks.
+    const restarted = Date.now();
+    await waitFor(async () => (await post(first)) === 200, 20_000);
+    await waitFor(async () => (await post(second)) === 200, 20_000);
+    expect(await settledCounter(first, TEAM_TOKENS)).toBe(2 * USED);
+    console.log(`Redis Cluster node restarted: both pairs admit again after ${Date.now() - restarted} ms`);
+  }, 90_000);
 });

@@ -21,7 +21,7 @@ function cliBinary(): string {
 export class RedisCluster {
   private constructor(
     readonly ports: readonly number[],
-    private readonly children: readonly ChildProcess[],
+    private readonly children: ChildProcess[],
     private readonly directory: string,
   ) {}
 
@@ -29,9 +29,7 @@ export class RedisCluster {
     const directory = mkdtempSync(join(tmpdir(), 'aigw-redis-cluster-'));
     const ports: number[] = [];
     for (let index = 0; index < nodes; index += 1) ports.push(await freePort());
-    const children = ports.map((port) =>
-      spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', join(directory, `nodes-${port}.conf`), '--dir', directory], { stdio: 'ignore' }),
-    );
+    const children = ports.map((port) => startNode(port, directory));
     const cluster = new RedisCluster(ports, children, directory);
     try {
       await cluster.waitAccepting();
@@ -55,16 +53,38 @@ export class RedisCluster {
     return Number(stdout.trim());
   }
 
+  /** The port of the master that holds `key`'s slot (from its own CLUSTER NODES line). */
+  async portOf(key: string): Promise<number> {
+    const slot = await this.keySlot(key);
+    for (const port of this.ports) {
+      const { stdout } = await run(cliBinary(), ['-p', String(port), 'cluster', 'nodes']);
+      const own = stdout.split('\n').find((line) => line.includes('myself'));
+      const ranges = (own ?? '').split(' ').slice(8);
+      const holds = ranges.some((range) => {
+        const [low, high = low] = range.split('-').map(Number);
+        return slot >= low && slot <= high;
+      });
+      if (holds) return port;
+    }
+    throw new Error(`no node holds slot ${slot}`);
+  }
+
+  /** Kills one node (its data is gone; its cluster state file stays). */
+  async stopNode(port: number): Promise<void> {
+    const index = this.ports.indexOf(port);
+    await kill(this.children[index]);
+  }
+
+  /** Starts a stopped node again on its port; it rejoins with its slots, and the cluster is ok again. */
+  async resumeNode(port: number): Promise<void> {
+    this.children[this.ports.indexOf(port)] = startNode(port, this.directory);
+    await this.waitAccepting();
+    await this.waitState('ok');
+  }
+
   /** Stops every node and removes their state files. */
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }),
-    );
+    await Promise.all(this.children.map(kill));
     rmSync(this.directory, { recursive: true, force: true });
   }
 
@@ -91,4 +111,17 @@ export class RedisCluster {
       }
     }
   }
+}
+
+/** One cluster-enabled redis-server without persistence; its cluster state file lives in `directory`. */
+function startNode(port: number, directory: string): ChildProcess {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  return spawn(redisServerBinary(), [...args, '--cluster-enabled', 'yes', '--cluster-config-file', join(directory, `nodes-${port}.conf`), '--dir', directory], { stdio: 'ignore' });
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
 }
