@@ -30,11 +30,15 @@ export function connectRedis(target: RedisTarget, options: RedisClientOptions): 
     ...perNode,
     username: url.username ? decodeURIComponent(url.username) : undefined,
     password: url.password ? decodeURIComponent(url.password) : undefined,
-    ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname } } : {}),
+    // Each node's certificate is checked against the host that node is reached by.
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
   return new Cluster([{ host: url.hostname, port: url.port ? Number(url.port) : 6379 }], {
     enableOfflineQueue,
     clusterRetryStrategy: retryStrategy,
+    // Nodes that announce host names (cluster-preferred-endpoint-type hostname, as managed
+    // TLS clusters do) are connected by that name, so TLS can verify it.
+    dnsLookup: (address, callback) => callback(null, address),
     // The slot map is refreshed within the command deadline, or the refresh is retried.
     slotsRefreshTimeout: Math.max(Number(options.connectTimeout ?? 1000), 1000),
     redisOptions: node,
