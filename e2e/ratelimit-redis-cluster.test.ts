@@ -17,13 +17,21 @@ const TEAM_TOKENS = [
 function config(clusterUrl: string, providerUrl: string): Record<string, unknown> {
   return {
     backends: [{ name: 'fake', kind: 'openai', baseUrl: `${providerUrl}/v1` }],
-    models: [{ name: 'burst', backends: [{ backend: 'fake' }] }],
+    models: [
+      { name: 'burst', backends: [{ backend: 'fake' }] },
+      { name: 'priced', backends: [{ backend: 'fake' }] },
+    ],
+    // 1000 $/M = 1000 micro-dollars per token, so the budget is easy to count in tokens.
+    prices: [{ model: 'priced', input: 1000, output: 1000 }],
     rateLimits: {
       store: { redis: { url: clusterUrl, cluster: true, timeoutMs: 250, keyPrefix: 'cluster-e2e' } },
       failureMode: 'closed',
       // aigw answers within its store's 250 ms; Envoy's own timeout stays out of the way on a busy machine.
       envoyTimeoutMs: 2000,
-      descriptors: [{ key: 'metric', value: 'tokens', descriptors: [{ key: 'team', rate_limit: { unit: 'day', requests_per_unit: LIMIT } }] }],
+      descriptors: [
+        { key: 'metric', value: 'tokens', descriptors: [{ key: 'team', rate_limit: { unit: 'day', requests_per_unit: LIMIT } }] },
+        { key: 'metric', value: 'usd', descriptors: [{ key: 'project', descriptors: [{ key: 'model', value: 'priced', rate_limit: { unit: 'day', usd_per_unit: 0.1 } }] }] },
+      ],
     },
     // No admin.store: it defaults to the rate-limit store, the cluster.
     admin: { token: { env: 'AIGW_ADMIN_TOKEN' } },
@@ -40,8 +48,8 @@ async function chatStatus(client: OpenAI): Promise<number> {
 /**
  * Two Envoy + aigw pairs whose limits and admin records live on a real three-node Redis
  * Cluster (formed with `redis-cli --cluster create`): one shared token limit under a burst
- * from both pairs, settlement refunds, and admin keys and limits written on one pair and
- * honoured on the other.
+ * from both pairs, settlement refunds, a dollar budget, admin keys and limits written on one
+ * pair and honoured on the other, and the loss of the node holding the counters.
  */
 describeE2E('rate limits and admin state on a Redis Cluster', () => {
   let cluster: RedisCluster;
@@ -81,6 +89,27 @@ describeE2E('rate limits and admin state on a Redis Cluster', () => {
     expect(await settledCounter(second, TEAM_TOKENS)).toBe(before + USED);
     expect(await settledCounter(first, TEAM_TOKENS)).toBe(before + USED);
   }, 30_000);
+
+  test('a dollar budget shared by both pairs: $0.10 a day admits exactly ten requests of $0.009 each, alternating pairs', async () => {
+    const entries = [
+      { key: 'metric', value: 'usd' },
+      { key: 'project', value: 'project-e2e' },
+      { key: 'model', value: 'priced' },
+    ];
+    const priced = { model: 'priced', max_tokens: 5, messages: MESSAGES };
+    // Each request reserves (prompt estimate + 5) × $0.001 = $0.013 and settles at 9 × $0.001.
+    expect(fakeReservedPrompt(priced) + priced.max_tokens).toBe(13);
+    const statuses: number[] = [];
+    for (let index = 0; index < 11; index += 1) {
+      const stack = index % 2 === 0 ? first : second;
+      statuses.push(await post(stack, priced));
+      await settledCounter(stack, entries);
+    }
+    // After ten, $0.010 is left: less than the next reservation of $0.013.
+    expect(statuses).toEqual([...Array.from({ length: 10 }, () => 200), 429]);
+    expect(await settledCounter(first, entries)).toBe(10 * USED * 1000);
+    expect(await settledCounter(second, entries)).toBe(10 * USED * 1000);
+  }, 60_000);
 
   test('100 concurrent requests on each pair against one limit: admitted usage within the limit, overshoot at most one reservation, the counter exactly the usage', async () => {
     const reserved = fakeReservedPrompt(body) + body.max_tokens;
