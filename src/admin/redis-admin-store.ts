@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
+import { connectRedis } from '../redis/redis-client';
 import type { Logger } from '../telemetry/logger';
 import type { AdminSnapshot, RecordKind } from './admin-state';
 import { EMPTY_SNAPSHOT, RECORD_KINDS, buildSnapshot, emptyRaw } from './admin-state';
@@ -8,6 +10,8 @@ import { StoreUnavailableError } from './admin-store';
 /** How to reach Redis, and how often to check for changes. */
 export interface RedisAdminStoreOptions {
   readonly url: string;
+  /** url is one node of a Redis Cluster. */
+  readonly cluster?: boolean;
   readonly keyPrefix: string;
   /** Each command settles within this time (at least 500 ms: admin calls are not on the request path). */
   readonly timeoutMs: number;
@@ -32,8 +36,8 @@ export function adminRedisKeys(prefix: string): { hash(kind: RecordKind): string
  */
 export class RedisAdminStore implements AdminStore {
   readonly storage = 'redis';
-  private readonly client: Redis;
-  private readonly subscriber: Redis;
+  private readonly client: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly keys: ReturnType<typeof adminRedisKeys>;
   private snapshot: AdminSnapshot = EMPTY_SNAPSHOT;
   private loadedVersion: string | undefined;
@@ -45,7 +49,7 @@ export class RedisAdminStore implements AdminStore {
   constructor(private readonly options: RedisAdminStoreOptions) {
     this.keys = adminRedisKeys(options.keyPrefix);
     const timeout = Math.max(options.timeoutMs, 500);
-    this.client = new Redis(options.url, {
+    this.client = connectRedis(options, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: timeout,
@@ -53,7 +57,7 @@ export class RedisAdminStore implements AdminStore {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     });
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after a reconnect.
-    this.subscriber = new Redis(options.url, { connectTimeout: Math.max(timeout, 1000), retryStrategy: (attempt) => Math.min(attempt * 100, 2000) });
+    this.subscriber = connectRedis(options, { connectTimeout: Math.max(timeout, 1000), retryStrategy: (attempt) => Math.min(attempt * 100, 2000) });
     this.client.on('error', (error: Error) => this.unreachable(error));
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', () => this.scheduleReload());
@@ -66,9 +70,14 @@ export class RedisAdminStore implements AdminStore {
   }
 
   async start(): Promise<void> {
-    // Not awaited: with Redis down, SUBSCRIBE waits in the subscriber's queue until it connects.
-    this.subscriber.subscribe(this.keys.channel).catch(() => undefined);
-    await this.waitReady(2000);
+    // Waited for at most 2 s: with Redis down, SUBSCRIBE waits in the subscriber's queue until
+    // it connects. Once it is active, a change written by another instance right after this
+    // start is announced here (a Cluster client first reads the slot map, which takes longer).
+    const subscribed = this.subscriber.subscribe(this.keys.channel).then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.all([this.waitReady(2000), within(subscribed, 2000)]);
     await this.reload().catch((error: Error) => this.unreachable(error));
     this.timer = setInterval(() => this.scheduleReload(), this.options.pollIntervalMs);
     this.timer.unref();
@@ -90,7 +99,7 @@ export class RedisAdminStore implements AdminStore {
     this.subscriber.disconnect();
   }
 
-  private async write(change: (multi: ReturnType<Redis['multi']>) => unknown): Promise<void> {
+  private async write(change: (multi: ChainableCommander) => unknown): Promise<void> {
     const multi = this.client.multi();
     change(multi);
     multi.incr(this.keys.version);
@@ -151,4 +160,11 @@ export class RedisAdminStore implements AdminStore {
       });
     });
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -33,19 +33,25 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     .join('');
 }
 
-function issueToProblem(issue: z.core.$ZodIssue): ConfigProblem {
+function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   // Zod v4 reports unknown keys on the parent object; name them so the path points at the typo.
   if (issue.code === 'unrecognized_keys') {
-    return { path: formatPath(issue.path), message: `unknown key(s): ${issue.keys.join(', ')}` };
+    return [{ path: formatPath(issue.path), message: `unknown key(s): ${issue.keys.join(', ')}` }];
   }
-  return { path: formatPath(issue.path), message: issue.message };
+  // A union (`memory` or `{ redis: … }`) that fails as a whole: when exactly one option got
+  // past the value's shape (its problems lie deeper), those problems are the useful ones.
+  if (issue.code === 'invalid_union') {
+    const deeper = issue.errors.filter((errors) => errors.length > 0 && errors.every((inner) => inner.path.length > 0));
+    if (deeper.length === 1) return deeper[0].flatMap((inner) => issueToProblems({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
+  return [{ path: formatPath(issue.path), message: issue.message }];
 }
 
 /** Validates a parsed YAML/JSON value; throws ConfigError with every problem. */
 export function validateConfig(raw: unknown, source = 'config'): AigwConfig {
   const result = AigwConfigSchema.safeParse(raw ?? {});
   const problems = [
-    ...(result.success ? [] : result.error.issues.map(issueToProblem)),
+    ...(result.success ? [] : result.error.issues.flatMap(issueToProblems)),
     ...crossReferenceProblems(raw).map((problem) => ({ path: formatPath(problem.path), message: problem.message })),
   ];
   if (problems.length > 0 || !result.success) {

@@ -54,10 +54,10 @@ describe('admin, jwt and accessProfiles config', () => {
   test('the admin store defaults to the rate-limit Redis, else memory (with a warning); an unset token is a warning', () => {
     const redis = { url: 'redis://127.0.0.1:6379', timeoutMs: 50, keyPrefix: 'fleet' };
     const shared = compileConfig(validateConfig({ ...BASE, admin: { token: { env: 'T' } }, rateLimits: { store: { redis } } }), { T: 'secret' });
-    expect(shared.admin?.store).toEqual({ redis });
+    expect(shared.admin?.store).toEqual({ redis: { ...redis, cluster: false } });
     expect(shared.admin?.token?.reveal()).toBe('secret');
     const own = compileConfig(validateConfig({ ...BASE, admin: { token: { env: 'T' }, store: { redis: { url: 'redis://10.0.0.1:6379' } } }, rateLimits: { store: { redis } } }), { T: 's' });
-    expect(own.admin?.store).toEqual({ redis: { url: 'redis://10.0.0.1:6379', timeoutMs: 50, keyPrefix: 'aigw' } });
+    expect(own.admin?.store).toEqual({ redis: { url: 'redis://10.0.0.1:6379', timeoutMs: 50, keyPrefix: 'aigw', cluster: false } });
     const memory = compileConfig(validateConfig({ ...BASE, admin: { token: { env: 'T' } } }), {});
     expect(memory.admin?.store).toBe('memory');
     expect(memory.admin?.token).toBeUndefined();
@@ -66,6 +66,24 @@ describe('admin, jwt and accessProfiles config', () => {
       'admin.store: memory; keys, limits, catalog and profiles changed through the admin API live in this process only and are lost on restart',
     ]);
     expect(compileConfig(validateConfig(BASE), {}).admin).toBeUndefined();
+  });
+
+  test('a Redis Cluster store: cluster: true with a seed URL, database 0 only, each problem at its path', () => {
+    const cluster = { url: 'rediss://user:pw@node-1.redis:7000', cluster: true };
+    const config = compileConfig(validateConfig({ ...BASE, admin: { token: { env: 'T' } }, rateLimits: { store: { redis: cluster } } }), { T: 's' });
+    expect(config.admin?.store).toEqual({ redis: { ...cluster, timeoutMs: 50, keyPrefix: 'aigw' } });
+    expect(validateConfig({ ...BASE, rateLimits: { store: { redis: { url: 'redis://h:7000/0', cluster: true } } } }).rateLimits?.store).toMatchObject({ redis: { cluster: true } });
+    expect(
+      problems({
+        rateLimits: { store: { redis: { url: 'redis://h:7000/2', cluster: true } } },
+        admin: { token: { env: 'T' }, store: { redis: { url: 'redis://h:7000', cluster: 'yes' } } },
+      }),
+    ).toEqual([
+      'admin.store.redis.cluster: Invalid input: expected boolean, received string',
+      'rateLimits.store.redis.url: a Redis Cluster has only database 0; remove "/2" from the URL or set cluster: false',
+    ]);
+    // Without cluster, a database in the URL is the single server's database.
+    expect(validateConfig({ ...BASE, rateLimits: { store: { redis: { url: 'redis://h:6379/2' } } } }).rateLimits?.store).toMatchObject({ redis: { cluster: false } });
   });
 
   test('static access profiles compile to sets; a model not in the catalog is a warning', () => {

@@ -103,8 +103,20 @@ export const RedisStoreSchema = z
     /** Every decision answers within this time (then failureMode applies). */
     timeoutMs: z.number().int().min(1).max(10_000).default(50),
     keyPrefix: z.string().max(64).default('aigw'),
+    /**
+     * true: `url` is one node of a Redis Cluster (any node; the others are discovered from
+     * it). Every multi-key script keeps its keys in one slot, see docs/rate-limits.md.
+     */
+    cluster: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((store, context) => {
+    // A cluster has only database 0 (SELECT is refused), so a database in the URL is a mistake.
+    const database = /^rediss?:\/\/[^/]*\/([^?#]*)/.exec(store.url)?.[1] ?? '';
+    if (store.cluster && database !== '' && database !== '0') {
+      context.addIssue({ code: 'custom', path: ['url'], message: `a Redis Cluster has only database 0; remove "/${database}" from the URL or set cluster: false` });
+    }
+  });
 
 export const RateLimitsSchema = z
   .object({

@@ -1,9 +1,12 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
+import { connectRedis } from '../redis/redis-client';
 import type { PinRecord, PinStore } from './tool-pins';
 
 /** How to reach Redis: the rate limits' store (rateLimits.store.redis). */
 export interface RedisPinStoreOptions {
   readonly url: string;
+  /** url is one node of a Redis Cluster. */
+  readonly cluster?: boolean;
   readonly timeoutMs: number;
   readonly keyPrefix: string;
 }
@@ -16,10 +19,10 @@ export interface RedisPinStoreOptions {
  * closed).
  */
 export class RedisPinStore implements PinStore {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
 
   constructor(private readonly options: RedisPinStoreOptions) {
-    this.client = new Redis(options.url, {
+    this.client = connectRedis(options, {
       // Fail fast instead of queueing while disconnected; reconnect in the background.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis } from '../redis/redis-client';
 import type { Logger } from '../telemetry/logger';
 import type { CheckStatus, Decision, LimitCheck, LimitRule, Limiter, RecordState, ReservationId, SettleOutcome, Settlement } from './limiter';
 import { LimiterUnavailableError } from './limiter';
@@ -10,6 +11,8 @@ import { windowAt } from './windows';
 export interface RedisLimiterOptions {
   /** redis:// or rediss:// URL, with password and database if needed. */
   readonly url: string;
+  /** url is one node of a Redis Cluster. */
+  readonly cluster?: boolean;
   /** Every call settles within this many ms (then it fails with LimiterUnavailableError). */
   readonly timeoutMs: number;
   readonly keyPrefix: string;
@@ -19,10 +22,12 @@ export interface RedisLimiterOptions {
 /** Kept after a window ends, so a settlement arriving just after can still find its counter. */
 const WINDOW_GRACE_MS = 60_000;
 
-interface ScriptClient extends Redis {
+interface Scripts {
   aigwReserve(keyCount: number, ...args: Array<string | number>): Promise<string[]>;
   aigwSettle(keyCount: number, ...args: Array<string | number>): Promise<string>;
 }
+
+type ScriptClient = (Redis | Cluster) & Scripts;
 
 /**
  * A window key's time to live (relative to the caller's clock, so tests with a fixed clock
@@ -38,8 +43,10 @@ function timeArgument(rule: LimitRule, windowTime: number, now: number): number 
  * after a NOSCRIPT, e.g. after a Redis restart or SCRIPT FLUSH).
  *
  * Keys share one hash tag, `{<keyPrefix>}`, so a script's keys always live in one slot and
- * it also runs on Redis Cluster; the price is that all counters sit on one shard, which one
- * Redis handles at tens of thousands of decisions per second.
+ * it also runs on Redis Cluster: one request's counters belong to different entities (its
+ * key, team, project, model), and one team's counter is shared with every key of the team,
+ * so no finer tag keeps every script's keys together. The price is that all counters sit on
+ * one shard, which one Redis handles at tens of thousands of decisions per second.
  *
  * Time comes from the caller (each aigw's clock). Window keys carry the window's start, so
  * clock skew between instances only blurs a window's edge by the skew; a bucket never
@@ -55,7 +62,7 @@ export class RedisLimiter implements Limiter {
   private connected = false;
 
   constructor(private readonly options: RedisLimiterOptions) {
-    this.client = new Redis(options.url, {
+    this.client = connectRedis(options, {
       // Fail fast instead of queueing while disconnected; reconnect in the background.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

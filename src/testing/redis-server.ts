@@ -3,11 +3,12 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
 /** The redis-server binary: REDIS_SERVER, else the one on PATH (Debian's redis-server). */
-function binary(): string {
+export function redisServerBinary(): string {
   return process.env.REDIS_SERVER ?? 'redis-server';
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -18,7 +19,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function accepting(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:port. */
+export async function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
@@ -47,11 +49,11 @@ export class RedisServer {
 
   /** Starts (again) on the same port and waits until it accepts connections. */
   async resume(): Promise<void> {
-    const child = spawn(binary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn(redisServerBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.child = child;
     let missing: Error | undefined;
     child.once('error', (error: NodeJS.ErrnoException) => {
-      missing = error.code === 'ENOENT' ? new Error(`no redis-server at "${binary()}" (apt-get install redis-server, or set REDIS_SERVER)`) : error;
+      missing = error.code === 'ENOENT' ? new Error(`no redis-server at "${redisServerBinary()}" (apt-get install redis-server, or set REDIS_SERVER)`) : error;
     });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
