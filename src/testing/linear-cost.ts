@@ -17,7 +17,7 @@ export function cpuMilliseconds(): number {
 export interface LinearCost {
   /** The median of five runs on `baseSize` bytes. */
   readonly baseline: number;
-  /** The fastest of up to three runs on eight times as many bytes (Infinity when each ran past the budget). */
+  /** The fastest of up to five runs on eight times as many bytes (Infinity when each ran past the budget). */
   readonly large: number;
   /** 20 times the baseline: linear code needs about 8 times (up to 12 where the large run leaves the CPU caches), quadratic code about 64. */
   readonly budget: number;
@@ -28,7 +28,8 @@ export interface LinearCost {
  * the cost is linear. `run` returns its CPU milliseconds, or Infinity as soon as it has used
  * more than `budget`, so quadratic code fails in a minute instead of running for many. Each
  * run starts on a freshly collected heap; the baseline is a median (one lucky run must not
- * set it), the large run the best of three (one unlucky run must not fail it).
+ * set it), the large run the best of up to five (unlucky runs on a loaded machine must not fail
+ * it; quadratic code fails every one, each cut off at the budget).
  */
 export function linearCost(run: (size: number, budget: number) => number, baseSize: number): LinearCost {
   const gc = exposedGc();
@@ -43,6 +44,6 @@ export function linearCost(run: (size: number, budget: number) => number, baseSi
   const baseline = baselines[2];
   const budget = 20 * Math.max(baseline, 1);
   let large = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 3 && large >= budget; attempt++) large = Math.min(large, measure(8 * baseSize, budget));
+  for (let attempt = 0; attempt < 5 && large >= budget; attempt++) large = Math.min(large, measure(8 * baseSize, budget));
   return { baseline, large, budget };
 }
