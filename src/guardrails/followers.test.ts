@@ -1,3 +1,4 @@
+import { prng as random } from '../testing/prng';
 import { BUILTIN_DETECTORS } from './builtin-detectors';
 import { regexDetector } from './custom-detectors';
 import type { Detector } from './detector';
@@ -9,17 +10,6 @@ import { TextChannel } from './text-channel';
 
 /** The JWT pattern the machine in jwt.ts replaces. */
 const JWT = /(?<![\w-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{16,4096}(?![\w-])/g;
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const spans = (detector: Detector, text: string): string[] => detector.find(text).map((match) => `${match.start}-${match.end}`);
 

@@ -1,3 +1,4 @@
+import { prng as random } from '../testing/prng';
 import { keywordDetector } from './custom-detectors';
 import { KeywordTrie } from './keyword-trie';
 
@@ -6,16 +7,6 @@ function alternation(keywords: string[]): RegExp {
   const words = [...new Set(keywords.map((keyword) => keyword.toLowerCase()))].sort((a, b) => b.length - a.length);
   const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${escaped.join('|')})(?![\\p{L}\\p{N}_])`, 'giu');
-}
-
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('keyword trie', () => {

@@ -1,4 +1,5 @@
 import type { ClientApi } from '../api/client-request';
+import { prng } from '../testing/prng';
 import { allDetectors, chatStream, clientView, guarded, namedStream } from '../../test/guardrail-streams';
 
 /**
@@ -9,18 +10,6 @@ import { allDetectors, chatStream, clientView, guarded, namedStream } from '../.
  * reach the client: not in the bytes, not in any string of any event, not in any delta stream
  * put together, not in tool arguments once parsed.
  */
-
-/** mulberry32: a small seeded PRNG, so every run tries the same streams. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEY_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0';
 

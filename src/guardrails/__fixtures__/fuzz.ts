@@ -8,17 +8,7 @@
  * or client reads: each gets every secret in every form, one at a time.
  */
 
-/** mulberry32: small, seeded, deterministic. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../testing/prng';
 
 /** A secret, and the part of it that must never appear in an output. */
 export interface Secret {
