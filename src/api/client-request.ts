@@ -1,6 +1,6 @@
 import { GatewayError, invalidRequest } from '../errors';
-import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth';
-import { repeatedJsonKey } from './json-keys';
+import { DEFAULT_MAX_JSON_DEPTH } from './json-depth';
+import { jsonStructure } from './json-keys';
 
 /** The client APIs the gateway accepts. */
 export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
@@ -54,9 +54,10 @@ export interface ParseOptions {
 export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: ParseOptions = {}): ClientRequest {
   if (rawBody.length === 0) throw invalidRequest(EMPTY_BODY_MESSAGE);
   const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  // JSON.parse copes with any depth, but JSON.stringify (translators, guardrails) and
-  // recursive walkers overflow the stack on a few thousand levels: a 500 for a bad request.
-  if (jsonNestsDeeperThan(rawBody, maxJsonDepth)) {
+  // One pass for what JSON.parse does not report: nesting deep enough to overflow
+  // JSON.stringify and recursive walkers later (a 500 for a bad request), and a repeated key.
+  const structure = jsonStructure(rawBody, maxJsonDepth);
+  if (structure.tooDeep) {
     throw invalidRequest(`The request body nests arrays and objects more than ${maxJsonDepth} levels deep (limits.maxJsonDepth).`, null, 'json_too_deep');
   }
   let body: unknown;
@@ -68,7 +69,7 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: Par
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
   // JSON.parse keeps the last of two equal keys; the provider may read the first. What is
   // checked (guardrails, model, limits) must be what is sent: a repeated key is refused.
-  const repeated = repeatedJsonKey(rawBody);
+  const repeated = structure.repeatedKey;
   if (repeated !== undefined) {
     const shown = repeated.length > 64 ? `${repeated.slice(0, 64)}…` : repeated;
     throw invalidRequest(`The request body has the key ${JSON.stringify(shown)} twice in one object; send each key once.`, null, 'duplicate_json_key');
