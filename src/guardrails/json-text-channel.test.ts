@@ -87,6 +87,9 @@ describe('rewriteJsonText', () => {
     const upper = (text: string): string => (text.includes('@') ? '[EMAIL]' : text);
     expect(rewriteJsonText('{"a":"caf\\u00e9","b" : 1}', upper)).toBe('{"a":"caf\\u00e9","b" : 1}');
     expect(rewriteJsonText('{"a":"caf\\u00e9","to":"x\\u0040y.io"}', upper)).toBe('{"a":"café","to":"[EMAIL]"}');
-    expect(rewriteJsonText('plain a@b.io', upper)).toBe('plain [EMAIL]');
+    // Text that is not JSON goes to fn whole (nothing of it passes as structure).
+    const seen: string[] = [];
+    expect(rewriteJsonText('plain a@b.io', (text) => (seen.push(text), upper(text)))).toBe('[EMAIL]');
+    expect(seen).toEqual(['plain a@b.io']);
   });
 });

@@ -214,9 +214,17 @@ export class JsonTextChannel {
 
 /**
  * JSON text checked whole with `fn` on each value (as JsonTextChannel does in a stream); the
- * text itself when `fn` changed nothing, so unchanged arguments keep their bytes.
+ * text itself when `fn` changed nothing, so unchanged arguments keep their bytes. Text that
+ * is not JSON (a model's prose, a cut-off object) is one text for `fn`: a stream can only
+ * fall back from where the JSON broke, but a whole text has nothing sent yet, so nothing in
+ * it passes as structure.
  */
 export function rewriteJsonText(text: string, fn: (text: string) => string): string {
+  try {
+    JSON.parse(text);
+  } catch {
+    return fn(text);
+  }
   let changed = false;
   const channel = new JsonTextChannel(() => {
     let whole = '';

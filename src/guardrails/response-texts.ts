@@ -73,14 +73,7 @@ function mapJsonValues(value: Json, fn: TextFn): Json {
 
 /** Tool arguments (JSON text), each value decoded; text that is not JSON checked whole, as it is. */
 export function mapArgumentsText(value: Json, fn: TextFn): Json {
-  if (typeof value !== 'string') return value;
-  try {
-    JSON.parse(value);
-  } catch {
-    // Not JSON (a model's prose, a cut-off object): one text, so nothing in it passes as structure.
-    return fn(value);
-  }
-  return rewriteJsonText(value, fn);
+  return typeof value === 'string' ? rewriteJsonText(value, fn) : value;
 }
 
 /** Each object's `key` string, in an array of objects (text parts, summaries, citations). */
