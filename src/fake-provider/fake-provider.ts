@@ -4,6 +4,7 @@
  * It records every request (before answering, so drop/hang cases can still be asserted), answers
  * with queued behaviours first and deterministic OpenAI- or Anthropic-shaped defaults otherwise.
  */
+import { historyRefusal } from './history-refusals';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -200,7 +201,9 @@ export class FakeProvider {
       const servername = this.secure ? servernameOf(request.socket) : undefined;
       if (servername !== undefined) recorded.servername = servername;
       this.record(recorded);
+      // A history the real provider refuses gets its 400 whatever is queued (the queued reply waits).
       const behaviour =
+        historyRefusal(recorded) ??
         this.queue.shift() ??
         defaultBehaviour(recorded, {
           name: this.name,
