@@ -117,7 +117,7 @@ describeE2E('conversation matrix: an OpenAI chat agent whose provider changes ev
       [DUMMY_THOUGHT_SIGNATURE, null],
       [DUMMY_THOUGHT_SIGNATURE, null],
     ]);
-    expect(fourth.message.reasoning_content).toBe('Tomorrow too.');
+    expect((fourth.message as unknown as { reasoning_content?: string }).reasoning_content).toBe('Tomorrow too.');
     const geminiIds = idsOf(fourth.message);
     // The first call carries Gemini's signature in its id (longer than Bedrock's 64 and OpenAI's 40).
     expect(geminiIds[0]).toMatch(/^call_[A-Za-z0-9]+_0__ts_gemini_[A-Za-z0-9_-]+$/);
