@@ -203,7 +203,7 @@ export class FakeProvider {
       this.record(recorded);
       // A history the real provider refuses gets its 400 whatever is queued (the queued reply waits).
       const behaviour =
-        historyRefusal(recorded) ??
+        historyRefusal(recorded, this.name) ??
         this.queue.shift() ??
         defaultBehaviour(recorded, {
           name: this.name,

@@ -8,6 +8,7 @@
 import { anthropicPairingViolation, anthropicToolIdViolation, bedrockPairingViolation, bedrockToolIdViolation } from './history-id-checks';
 import { anthropicReasoningViolation, converseReasoningViolation } from './reasoning-checks';
 import { geminiTurnViolation, openAIChatViolation } from './turn-checks';
+import { responsesInputViolation } from './responses-checks';
 import { bedrockErrorBehaviour, BEDROCK_INVOKE_PATH, BEDROCK_PATH } from './bedrock-behaviours';
 import { errorBehaviour } from './behaviours';
 import type { Behaviour, RecordedRequest } from './behaviours';
@@ -34,8 +35,8 @@ function pathModel(pathname: string, pattern: RegExp): string {
   return match ? decodeURIComponent(match[1]) : '';
 }
 
-/** The provider's 400 for a history it would refuse; undefined when the history passes. */
-export function historyRefusal(request: RecordedRequest): Behaviour | undefined {
+/** The provider's 400 for a history it would refuse (`account`: the fake's name, whose encrypted reasoning it reads); undefined when the history passes. */
+export function historyRefusal(request: RecordedRequest, account = 'fake'): Behaviour | undefined {
   const json = request.json;
   if (request.method.toUpperCase() !== 'POST' || !isRecord(json)) return undefined;
   const pathname = request.path.split('?')[0].replace(/\/+$/, '');
@@ -53,6 +54,10 @@ export function historyRefusal(request: RecordedRequest): Behaviour | undefined 
     const endpoint = pathname.includes('/publishers/google/') ? 'vertex' : 'gemini';
     const broken = geminiTurnViolation(json, pathModel(pathname, /\/models\/([^/:]+):/), endpoint);
     return broken === undefined ? undefined : geminiErrorBehaviour(400, broken, 'INVALID_ARGUMENT');
+  }
+  if (pathname.endsWith('/responses')) {
+    const broken = responsesInputViolation(json, account);
+    return broken === undefined ? undefined : errorBehaviour(400, broken.message, 'invalid_request_error', broken.code, broken.param);
   }
   if (pathname.endsWith('/chat/completions')) {
     const broken = openAIChatViolation(json);

@@ -33,3 +33,16 @@ export function isFakeThoughtSignature(endpoint: GeminiEndpoint, signature: unkn
   const [issuer, seed, ...rest] = Buffer.from(signature, 'base64').toString('utf8').split('|');
   return issuer === endpoint && seed !== undefined && rest.length === 1 && fakeThoughtSignature(endpoint, seed) === signature;
 }
+
+/** Encrypted reasoning as the fake OpenAI account `account` (the fake's name) makes it: a Fernet-like token. */
+export function fakeEncryptedReasoning(account: string, seed: string): string {
+  const mac = createHmac('sha256', `${KEY}:${account}`).update(seed).digest('base64url').slice(0, 16);
+  return `gAAAAA${Buffer.from(`${account}|${seed}|${mac}`).toString('base64url')}`;
+}
+
+/** True when `content` was made by the fake OpenAI account `account`. */
+export function isFakeEncryptedReasoning(account: string, content: unknown): boolean {
+  if (typeof content !== 'string' || !content.startsWith('gAAAAA')) return false;
+  const [issuer, seed] = Buffer.from(content.slice(6), 'base64url').toString('utf8').split('|');
+  return issuer === account && seed !== undefined && fakeEncryptedReasoning(account, seed) === content;
+}
