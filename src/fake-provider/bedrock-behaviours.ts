@@ -15,6 +15,7 @@ import type { Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
 import { bedrockPairingViolation, bedrockToolIdViolation } from './history-id-checks';
+import { bedrockToolNameViolation } from './tool-name-checks';
 import { countWords, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 /** Converse and ConverseStream paths, after any baseUrl prefix. */
@@ -54,7 +55,7 @@ export function bedrockDefaultBehaviour(request: RecordedRequest, context: Defau
   if (!SIGV4_AUTHORIZATION.test(request.headers.authorization ?? '')) return bedrockErrorBehaviour(403, 'AccessDeniedException', 'missing signature');
   const json = request.json;
   if (!isRecord(json) || !Array.isArray(json.messages)) return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: messages is required.');
-  const broken = bedrockToolIdViolation(json.messages) ?? bedrockPairingViolation(json.messages);
+  const broken = bedrockToolNameViolation(json) ?? bedrockToolIdViolation(json.messages) ?? bedrockPairingViolation(json.messages);
   if (broken !== undefined) return bedrockErrorBehaviour(400, 'ValidationException', broken);
   const reply = `Hello from ${context.name}`;
   const inputTokens = bedrockInputTokens(json);

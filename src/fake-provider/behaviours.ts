@@ -13,6 +13,7 @@ import { VERTEX_CLAUDE_PATH, VERTEX_PREDICT_PATH, vertexClaudeBehaviour, vertexP
 import { BEDROCK_INVOKE_PATH, BEDROCK_PATH, bedrockDefaultBehaviour, invokeDefaultBehaviour } from './bedrock-behaviours';
 import { ENTRA_TOKEN_PATH, entraTokenBehaviour } from './entra-behaviours';
 import { chatPromptTokens, countWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
+import { openAIToolNameViolation } from './tool-name-checks';
 
 export { chatPromptTokens, countWords, FAKE_COMPLETION_TOKENS } from './tokens';
 
@@ -68,7 +69,18 @@ export type Behaviour =
   /** Anthropic's error JSON `{"type":"error","error":{"type":errorType,"message":message}}`, e.g. 529 overloaded_error. */
   | { kind: 'anthropic-error'; status: number; errorType: string; message: string; headers?: Record<string, string> }
   | { kind: 'drop' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * `then`, unless the request breaks a rule the provider's default answer checks (tool-call ids
+   * and their pairing, tool names): then that refusal, as the real API would give it. For a
+   * queued answer (a tool call, say) that must not skip the provider's checks.
+   */
+  | { kind: 'checked'; then: Behaviour };
+
+/** True for a default answer that refuses the request (a 4xx or 5xx error). */
+export function isRefusal(behaviour: Behaviour): boolean {
+  return behaviour.kind === 'anthropic-error' || ((behaviour.kind === 'json' || behaviour.kind === 'text') && behaviour.status >= 400);
+}
 
 /** The bytes of an 'sse' behaviour, one string per event: `data: …` or, when named, `event: …\ndata: …`. */
 export function sseFrames(behaviour: Extract<Behaviour, { kind: 'sse' }>): string[] {
@@ -258,7 +270,11 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
     );
   }
   if (isRecord(request.json)) {
-    if (method === 'POST' && pathname.endsWith('/responses')) return responsesDefaultBehaviour(request.json, context);
+    const isResponses = method === 'POST' && pathname.endsWith('/responses');
+    // OpenAI refuses a tool name outside 1–64 of [a-zA-Z0-9_-], declared or in the history.
+    const badName = isChat || isResponses ? openAIToolNameViolation(request.json, isResponses) : undefined;
+    if (badName) return errorBehaviour(400, badName.message, 'invalid_request_error', badName.code, badName.param);
+    if (isResponses) return responsesDefaultBehaviour(request.json, context);
     if (isChat) return chatCompletion(request.json, context);
     if (isEmbeddings) return embeddings(request.json);
   }

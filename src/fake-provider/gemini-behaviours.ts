@@ -8,6 +8,7 @@
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
 import { FAKE_EMBEDDING } from './behaviours';
 import { countWords, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
+import { geminiToolNameViolation } from './tool-name-checks';
 
 /** Google's error body: `{"error":{"code","message","status"}}`. */
 export function geminiErrorBehaviour(code: number, message: string, status: string): Behaviour {
@@ -61,6 +62,8 @@ export function geminiDefaultBehaviour(request: RecordedRequest, context: Defaul
   if (!isRecord(json) || !Array.isArray(json.contents)) {
     return geminiErrorBehaviour(400, 'Invalid JSON payload received. Expected an object with "contents".', 'INVALID_ARGUMENT');
   }
+  const badName = geminiToolNameViolation(json);
+  if (badName !== undefined) return geminiErrorBehaviour(400, badName, 'INVALID_ARGUMENT');
   const reply = `Hello from ${context.name}`;
   const promptTokens = geminiPromptTokens(json);
   const head = { modelVersion: modelOf(pathname), responseId: context.nextCompletionId() };

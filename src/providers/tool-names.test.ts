@@ -64,7 +64,7 @@ describe('tool names in request bodies', () => {
       { role: 'function', name: 'H', content: 'x' },
       body.messages[2],
     ]);
-    expect(body.tools[0].function.name).toBe('a');
+    expect(body.tools[0].function?.name).toBe('a');
   });
 
   test('a body without tools, or whose names all stay, is returned as the same object', () => {
