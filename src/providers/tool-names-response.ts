@@ -7,8 +7,9 @@ import type { ClientApi } from '../api/client-request';
  * - Chat completions: `choices[].message|delta.tool_calls[].function.name` (and the deprecated
  *   `function_call.name`);
  * - Messages: `content[]` tool_use blocks, a stream's `content_block_start.content_block`;
- * - Responses: `output[]` function_call items, a stream's `item` (output_item.added / .done) and
- *   `response.output[]` (response.completed and the other whole-response events).
+ * - Responses: `output[]` function_call items, a stream's `item` (output_item.added / .done),
+ *   `response.function_call_arguments.done`'s own `name`, and `response.output[]`
+ *   (response.completed and the other whole-response events).
  * The parsed value is the caller's own (just parsed), so it is changed in place.
  */
 
@@ -59,6 +60,8 @@ export function restoreResponseTools(api: ClientApi, value: unknown, original: O
     case 'openai-responses':
       each(value.output, (item) => responsesItem(item, original));
       responsesItem(value.item, original);
+      // response.function_call_arguments.done names the function at its top level.
+      if (value.type === 'response.function_call_arguments.done') restore(value, original);
       if (isRecord(value.response)) each(value.response.output, (item) => responsesItem(item, original));
       return;
     case 'openai-embeddings':

@@ -1,6 +1,7 @@
 import { IdentifierMap } from './identifier-map';
 import { IDENTIFIER_RULES, isValidIdentifier } from './identifier-rules';
-import { renameRequestTools, requestToolNames } from './tool-names';
+import type { RuntimeBackend } from '../config/runtime';
+import { renameRequestTools, requestToolNames, toolNameRule } from './tool-names';
 import { restoreResponseTools } from './tool-names-response';
 
 const upper = (name: string): string => name.toUpperCase();
@@ -39,6 +40,24 @@ describe('tool-name rules and their map', () => {
     const sent = ['a.b', 'a:b', 'a_b'].map((name) => map.providerValue(name));
     expect(new Set(sent).size).toBe(3);
     expect(sent[2]).toBe('a_b');
+  });
+});
+
+describe("the rule of an attempt's backend", () => {
+  test.each([
+    ['openai', 'gpt-4o', 'openai'],
+    ['azure-openai', 'gpt-4o', 'openai'],
+    ['anthropic', 'claude-sonnet-4-5', 'anthropic'],
+    ['gemini', 'gemini-2.5-flash', 'gemini'],
+    ['vertex', 'claude-sonnet-4-5@20250929', 'anthropic'],
+    ['vertex', 'gemini-2.5-flash', 'gemini'],
+  ] as const)('%s serving %s: %s', (kind, model, provider) => {
+    expect(toolNameRule({ kind, bedrockApi: 'converse' } as RuntimeBackend, model)).toBe(IDENTIFIER_RULES[provider].toolName);
+  });
+
+  test('Bedrock: Converse has its own rule, InvokeModel (Claude, Messages body) Anthropic\'s', () => {
+    expect(toolNameRule({ kind: 'bedrock', bedrockApi: 'converse' } as RuntimeBackend, 'm')).toBe(IDENTIFIER_RULES.bedrock.toolName);
+    expect(toolNameRule({ kind: 'bedrock', bedrockApi: 'invoke' } as RuntimeBackend, 'm')).toBe(IDENTIFIER_RULES.anthropic.toolName);
   });
 });
 

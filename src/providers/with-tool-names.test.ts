@@ -281,6 +281,7 @@ describe('OpenAI Responses client', () => {
       const list = [
         { type: 'response.output_item.added', output_index: 0, item: item(name, 'in_progress') },
         { type: 'response.function_call_arguments.delta', output_index: 0, item_id: 'fc_1', delta: '{}' },
+        { type: 'response.function_call_arguments.done', output_index: 0, item_id: 'fc_1', name, arguments: '{}' },
         { type: 'response.output_item.done', output_index: 0, item: item(name, 'completed') },
         { type: 'response.completed', response: response(name) },
       ];
