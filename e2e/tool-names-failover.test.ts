@@ -124,6 +124,7 @@ describeE2E('failover within one request with tool names only some providers acc
           { name: 'agent-bedrock', backends: [{ backend: 'openai', model: 'gpt-4o' }, { backend: 'bedrock', model: CLAUDE }] },
           { name: 'agent-anthropic', backends: [{ backend: 'openai', model: 'gpt-4o' }, { backend: 'anthropic', model: 'claude-sonnet-4-5' }] },
           { name: 'agent-gemini', backends: [{ backend: 'openai', model: 'gpt-4o' }, { backend: 'gemini', model: 'gemini-2.5-flash' }] },
+          { name: 'responses-openai', backends: [{ backend: 'openai', model: 'gpt-4o' }] },
         ],
       },
     });
@@ -234,6 +235,53 @@ describeE2E('failover within one request with tool names only some providers acc
     const json = anthropicFake.received[0].json as { tools: Array<{ name: string }>; tool_choice: unknown };
     expect(json.tools.map((tool) => tool.name)).toEqual([DOTTED_SENT, LONG]);
     expect(json.tool_choice).toEqual({ type: 'tool', name: DOTTED_SENT });
+  });
+
+  describe('OpenAI Responses client on an OpenAI backend (no other provider serves the Responses API yet)', () => {
+    const item = (name: string, status: string): object => ({ type: 'function_call', id: 'fc_1', call_id: 'call_2', name, arguments: '{"title":"Second"}', status });
+    const response = (name: string): object => ({
+      id: 'resp_1',
+      object: 'response',
+      created_at: 1700000000,
+      status: 'completed',
+      model: 'gpt-4o',
+      output: [item(name, 'completed')],
+      usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+    });
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: 'user', content: 'File a bug, then another' },
+      { type: 'function_call', call_id: 'call_1', name: DOTTED, arguments: '{"title":"First"}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'issue 1' },
+    ];
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: DOTTED, parameters: SCHEMA, strict: false }];
+
+    beforeEach(() => openaiFake.reset());
+
+    test('the input, tools and tool_choice reach OpenAI with a valid name; output names the client tool', async () => {
+      openaiFake.enqueue({ kind: 'checked', then: { kind: 'json', status: 200, body: response(DOTTED_SENT) } });
+      const answer = await openai.responses.create({ model: 'responses-openai', input, tools, tool_choice: { type: 'function', name: DOTTED } });
+      expect(answer.output).toEqual([item(DOTTED, 'completed')]);
+      const json = openaiFake.received[0].json as { input: Array<{ name?: string }>; tools: Array<{ name: string }>; tool_choice: unknown };
+      expect([json.input[1].name, json.tools[0].name, json.tool_choice]).toEqual([DOTTED_SENT, DOTTED_SENT, { type: 'function', name: DOTTED_SENT }]);
+    });
+
+    test('streamed: output_item events and response.completed name the client tool', async () => {
+      const events = [
+        { type: 'response.output_item.added', sequence_number: 0, output_index: 0, item: item(DOTTED_SENT, 'in_progress') },
+        { type: 'response.function_call_arguments.done', sequence_number: 1, output_index: 0, item_id: 'fc_1', name: DOTTED_SENT, arguments: '{"title":"Second"}' },
+        { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item: item(DOTTED_SENT, 'completed') },
+        { type: 'response.completed', sequence_number: 3, response: response(DOTTED_SENT) },
+      ];
+      openaiFake.enqueue({ kind: 'checked', then: { kind: 'sse', events: events.map((event) => JSON.stringify(event)), eventNames: events.map((event) => event.type) } });
+      const stream = await openai.responses.create({ model: 'responses-openai', input, tools, stream: true });
+      const names: string[] = [];
+      for await (const event of stream) {
+        if (event.type === 'response.output_item.added' || event.type === 'response.output_item.done') names.push((event.item as { name: string }).name);
+        if (event.type === 'response.function_call_arguments.done') names.push((event as { name?: string }).name ?? '');
+        if (event.type === 'response.completed') names.push(...event.response.output.map((output) => (output as { name: string }).name));
+      }
+      expect(names).toEqual([DOTTED, DOTTED, DOTTED, DOTTED]);
+    });
   });
 
   test('without the rewrite each fake refuses the name as its API does (the checks the cases above rely on)', async () => {
