@@ -245,6 +245,8 @@ describe('Anthropic Messages client', () => {
   test('Bedrock InvokeModel (Claude): Anthropic rule, so the long name stays', async () => {
     const sent = await upstreamJson(translator('anthropic-messages', 'invoke', MESSAGES_REQUEST, 'anthropic.claude-3-5-sonnet-20241022-v2:0'));
     expect((sent.tools as Array<{ name: string }>).map((tool) => tool.name)).toEqual([DOTTED_SENT, LONG, 'get_weather']);
+    const reply = answer(translator('anthropic-messages', 'invoke', MESSAGES_REQUEST, 'anthropic.claude-3-5-sonnet-20241022-v2:0'), [Buffer.from(JSON.stringify(message(DOTTED_SENT)))]);
+    expect(JSON.parse(reply)).toEqual(message(DOTTED));
   });
 
   test('OpenAI: function names rewritten; the chat answer becomes a Messages answer with the client name', async () => {
