@@ -9,6 +9,7 @@ import { anthropicPairingViolation, anthropicToolIdViolation, bedrockPairingViol
 import { anthropicReasoningViolation, converseReasoningViolation } from './reasoning-checks';
 import { geminiTurnViolation, openAIChatViolation } from './turn-checks';
 import { responsesInputViolation } from './responses-checks';
+import { anthropicToolNameViolation, bedrockToolNameViolation, geminiToolNameViolation, openAIToolNameViolation } from './tool-name-checks';
 import { bedrockErrorBehaviour, BEDROCK_INVOKE_PATH, BEDROCK_PATH } from './bedrock-behaviours';
 import { errorBehaviour } from './behaviours';
 import type { Behaviour, RecordedRequest } from './behaviours';
@@ -18,7 +19,7 @@ import { VERTEX_CLAUDE_PATH } from './vertex-behaviours';
 
 function anthropicViolation(json: Record<string, unknown>): string | undefined {
   if (!Array.isArray(json.messages)) return undefined;
-  return anthropicToolIdViolation(json.messages) ?? anthropicPairingViolation(json.messages) ?? anthropicReasoningViolation(json);
+  return anthropicToolNameViolation(json) ?? anthropicToolIdViolation(json.messages) ?? anthropicPairingViolation(json.messages) ?? anthropicReasoningViolation(json);
 }
 
 function anthropicRefusal(message: string | undefined): Behaviour | undefined {
@@ -48,20 +49,20 @@ export function historyRefusal(request: RecordedRequest, account = 'fake'): Beha
   if (BEDROCK_PATH.test(pathname)) {
     if (!Array.isArray(json.messages)) return undefined;
     const modelId = pathModel(pathname, /\/model\/([^/]+)\//);
-    return bedrockRefusal(bedrockToolIdViolation(json.messages) ?? bedrockPairingViolation(json.messages) ?? converseReasoningViolation(json, modelId));
+    return bedrockRefusal(bedrockToolNameViolation(json) ?? bedrockToolIdViolation(json.messages) ?? bedrockPairingViolation(json.messages) ?? converseReasoningViolation(json, modelId));
   }
   if (/:(generateContent|streamGenerateContent)$/.test(pathname)) {
     const endpoint = pathname.includes('/publishers/google/') ? 'vertex' : 'gemini';
-    const broken = geminiTurnViolation(json, pathModel(pathname, /\/models\/([^/:]+):/), endpoint);
+    const broken = geminiToolNameViolation(json) ?? geminiTurnViolation(json, pathModel(pathname, /\/models\/([^/:]+):/), endpoint);
     return broken === undefined ? undefined : geminiErrorBehaviour(400, broken, 'INVALID_ARGUMENT');
   }
   if (pathname.endsWith('/responses')) {
-    const broken = responsesInputViolation(json, account);
+    const broken = openAIToolNameViolation(json, true) ?? responsesInputViolation(json, account);
     return broken === undefined ? undefined : errorBehaviour(400, broken.message, 'invalid_request_error', broken.code, broken.param);
   }
   if (pathname.endsWith('/chat/completions')) {
-    const broken = openAIChatViolation(json);
-    return broken === undefined ? undefined : errorBehaviour(400, broken.message, 'invalid_request_error', null, broken.param);
+    const broken = openAIToolNameViolation(json) ?? openAIChatViolation(json);
+    return broken === undefined ? undefined : errorBehaviour(400, broken.message, 'invalid_request_error', 'code' in broken ? String(broken.code) : null, broken.param);
   }
   return undefined;
 }
