@@ -75,6 +75,7 @@ export function importBackend(service: ResourceReader, name: string, lookups: Ba
   const mapped = KINDS[schema];
   if (!mapped) {
     service.note('spec.schema.name', `not carried over: schema "${schema}" has no aigw backend kind${schema === 'Cohere' ? " (aigw speaks Cohere's OpenAI-compatible API: kind openai, preset cohere)" : ''}; the backend is left out`);
+    service.take('spec');
     return undefined;
   }
   const backend: ImportedBackend = { name, kind: mapped.kind };

@@ -70,7 +70,7 @@ export function readManifests(files: readonly ManifestFile[], notes: ImportNote[
   for (const file of files) {
     const documents = parseAllDocuments(file.text);
     for (const [index, document] of (Array.isArray(documents) ? documents : [documents]).entries()) {
-      if (document.errors.length > 0) throw new ManifestError(`${file.path}: document ${index + 1}: ${document.errors[0].message}`);
+      if (document.errors.length > 0) throw new ManifestError(`${file.path}: document ${index + 1}: ${document.errors[0].message.split('\n')[0]}`);
       add(document.toJS(), `${file.path} document ${index + 1}`);
     }
   }

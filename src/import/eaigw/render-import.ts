@@ -28,5 +28,6 @@ export function renderImport(result: EaigwImport, sources: readonly string[]): s
     lines.push('#', `# Not carried over, or carried over differently (${result.notes.length}):`);
     for (const note of result.notes) lines.push(`#   ${formatNote(note).replace(/\n/g, ' ')}`);
   }
-  return `${lines.join('\n')}\n\n${stringify(result.config, { lineWidth: 0 })}`;
+  const body = stringify(result.config, { lineWidth: 0 });
+  return `${lines.join('\n')}\n\n${body.endsWith('\n') ? body : `${body}\n`}`;
 }

@@ -14,7 +14,9 @@ export interface ImportNote {
 
 /** One line per note, as printed on stderr and as comments in the output. */
 export function formatNote(note: ImportNote): string {
-  return note.field === '' ? `${note.resource}: ${note.reason}` : `${note.resource} ${note.field}: ${note.reason}`;
+  // One line each: a reason may quote a multi-line message (a CEL error).
+  const reason = note.reason.replace(/\s+/g, ' ');
+  return note.field === '' ? `${note.resource}: ${reason}` : `${note.resource} ${note.field}: ${reason}`;
 }
 
 type Json = unknown;

@@ -70,10 +70,6 @@ export function importRoutes(routes: readonly ResourceReader[], backendName: (ke
       route.skip(`${path}.modelsOwnedBy`, 'not carried over: aigw\'s GET /v1/models reports its own owned_by');
       route.skip(`${path}.modelsCreatedAt`, 'not carried over: aigw\'s GET /v1/models reports its own created time');
       route.skip(`${path}.timeouts.backendRequest`, 'not carried over: aigw has no per-attempt timeout (limits.requestTimeoutSeconds bounds the whole request, idleTimeoutSeconds a silence)');
-      const request = route.string(`${path}.timeouts.request`);
-      const requestMs = request === undefined ? DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000 : durationMs(request);
-      if (requestMs === undefined) route.note(`${path}.timeouts.request`, `not carried over: "${request}" is not a Gateway API duration`);
-      else timeouts.push({ route, path: `${path}.timeouts.request`, seconds: Math.ceil(requestMs / 1000), written: request !== undefined });
       const idle = route.string(`${path}.streamIdleTimeout`);
       const idleMs = idle === undefined ? undefined : durationMs(idle);
       if (idle !== undefined && idleMs === undefined) route.note(`${path}.streamIdleTimeout`, `not carried over: "${idle}" is not a Gateway API duration`);
@@ -92,6 +88,10 @@ export function importRoutes(routes: readonly ResourceReader[], backendName: (ke
         route.note(`${path}.backendRefs`, 'not carried over: no backend of this rule could be imported, so its models are left out');
         return;
       }
+      const request = route.string(`${path}.timeouts.request`);
+      const requestMs = request === undefined ? DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000 : durationMs(request);
+      if (requestMs === undefined) route.note(`${path}.timeouts.request`, `not carried over: "${request}" is not a Gateway API duration`);
+      else timeouts.push({ route, path: `${path}.timeouts.request`, seconds: Math.ceil(requestMs / 1000), written: request !== undefined });
       matches.forEach((__, matchIndex) => {
         const condition = readMatch(route, `${path}.matches[${matchIndex}]`, `${route.name}.${ruleName}`);
         if (!condition) return;
