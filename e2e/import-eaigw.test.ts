@@ -11,6 +11,7 @@ import { Stack, TEST_KEY, describeE2E, fakeReservedPrompt, makeCertificates, set
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const FIXTURES = ['e2e/fixtures/eaigw/route.yaml', 'e2e/fixtures/eaigw/backends.yaml'];
+const LIMITS = 'e2e/fixtures/eaigw/limits.yaml';
 
 /** The provider keys, as the Secrets would hold them: each fake checks its own. */
 const KEYS = {
@@ -47,11 +48,14 @@ describeE2E('aigw import eaigw: the imported config serves as the Envoy AI Gatew
     // The BackendTLSPolicy's ConfigMap test-ca, mounted as a pod would: DIR/test-ca/ca.crt.
     mkdirSync(join(secretDir, 'test-ca'), { recursive: true });
     copyFileSync(certificates.caFile, join(secretDir, 'test-ca', 'ca.crt'));
-    const out = join(dir, 'aigw.yaml');
-    const result = spawnSync(process.execPath, [CLI, 'import', 'eaigw', ...FIXTURES, '--secret-dir', secretDir, '--out', out], { cwd: ROOT, encoding: 'utf8' });
-    expect(result.status).toBe(0);
-    stderr = result.stderr;
-    imported = parse(readFileSync(out, 'utf8')) as Config;
+    const importFiles = (files: string[], out: string): { stderr: string; config: Config } => {
+      const result = spawnSync(process.execPath, [CLI, 'import', 'eaigw', ...files, '--secret-dir', secretDir, '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      expect([result.status, result.stderr]).toEqual([0, expect.any(String)]);
+      return { stderr: result.stderr, config: parse(readFileSync(out, 'utf8')) as Config };
+    };
+    ({ stderr, config: imported } = importFiles(FIXTURES, join(dir, 'aigw.yaml')));
+    // The same resources with the BackendTrafficPolicy that limits the route's token costs.
+    const withLimits = importFiles([...FIXTURES, LIMITS], join(dir, 'aigw-limits.yaml')).config;
 
     fakes['openai-primary'] = await FakeProvider.start({ name: 'primary', tls: { key: certificates.key, cert: certificates.cert } });
     fakes['openai-secondary'] = await FakeProvider.start({ name: 'secondary' });
@@ -60,13 +64,7 @@ describeE2E('aigw import eaigw: the imported config serves as the Envoy AI Gatew
     // The Backends name hosts of a cluster; here each connects to its fake (Host and SNI stay the Backend's).
     const backends = imported.backends.map((backend) => ({ ...backend, address: `127.0.0.1:${fakes[String(backend.name)].port}` }));
     stack = await Stack.start({ env: KEYS, config: { ...imported, backends } });
-    // The same import with a limit on one of its costs, as a descriptor tree would add one.
-    const limit = fakeReservedPrompt({ messages: MESSAGES }) + 4 * 5;
-    const rateLimits = {
-      ...imported.rateLimits,
-      descriptors: [{ key: 'metric', value: 'weighted', descriptors: [{ key: 'model', value: 'gpt-4o', rate_limit: { unit: 'hour', requests_per_unit: limit } }] }],
-    };
-    limited = await Stack.start({ env: KEYS, config: { ...imported, backends, rateLimits } });
+    limited = await Stack.start({ env: KEYS, config: { ...withLimits, backends } });
     openai = new OpenAI({ apiKey: TEST_KEY, baseURL: `${stack.baseUrl}/v1`, maxRetries: 0 });
   });
 
@@ -140,9 +138,13 @@ describeE2E('aigw import eaigw: the imported config serves as the Envoy AI Gatew
     expect(entry).toMatchObject({ input_tokens: 5, output_tokens: 4, cost_llm_input_token: 5, cost_llm_output_token: 4, cost_llm_total_token: 9, cost_weighted: 5 + 4 * 4 });
   });
 
-  test('token costs: a limit on an imported cost reserves and settles at its formula, then refuses what no longer fits', async () => {
+  test("token costs: the BackendTrafficPolicy's limit of 40 weighted tokens an hour on gpt-4o reserves and settles at the formula, then refuses what no longer fits", async () => {
     const client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${limited.baseUrl}/v1`, maxRetries: 0 });
     const body = { model: 'gpt-4o', max_tokens: 5, messages: MESSAGES };
+    // What aigw reserves: the prompt estimate (with its margin) + 4 × max_tokens; the request uses 5 + 4 × 4 = 21.
+    const reserved = fakeReservedPrompt({ messages: MESSAGES }) + 4 * 5;
+    expect(reserved).toBeLessThanOrEqual(40);
+    expect(40 - 21).toBeLessThan(reserved);
     await client.chat.completions.create(body);
     expect(await settledCounter(limited, [{ key: 'metric', value: 'weighted' }, { key: 'model', value: 'gpt-4o' }])).toBe(5 + 4 * 4);
     const error = await client.chat.completions.create(body).then(

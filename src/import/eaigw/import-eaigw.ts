@@ -7,6 +7,8 @@ import type { ManifestFile } from './manifests';
 import type { ImportNote, ResourceReader } from './resource';
 import { asList } from './resource';
 import { importRoutes } from './routes';
+import { importTrafficLimits } from './traffic-limits';
+import type { ImportedDescriptor } from './traffic-limits';
 import type { ImportedModel, ImportedRoutingRule } from './routes';
 import type { SecretUse } from './secrets';
 
@@ -19,7 +21,7 @@ export interface ImportedConfig {
   backends: ImportedBackend[];
   models: ImportedModel[];
   routing?: ImportedRoutingRule[];
-  rateLimits?: { costs: Record<string, string> };
+  rateLimits?: { costs: Record<string, string>; descriptors?: ImportedDescriptor[] };
 }
 
 /** The import's result: the config, every field not carried over, and every secret it reads. */
@@ -88,6 +90,7 @@ export function importEaigw(files: readonly ManifestFile[], options: { secretDir
   }
   const routes = importRoutes(of('AIGatewayRoute'), (key) => imported.get(key)?.name);
   const costs = importCosts(of('AIGatewayRoute'), of('GatewayConfig'));
+  const descriptors = importTrafficLimits(of('BackendTrafficPolicy'), costs.byMetadataKey);
 
   const used = new Set(routes.models.flatMap((model) => model.backends.map((entry) => entry.backend)));
   for (const service of services) {
@@ -106,7 +109,7 @@ export function importEaigw(files: readonly ManifestFile[], options: { secretDir
     backends: [...imported.values()].filter((backend) => used.has(backend.name)),
     models: routes.models,
     ...(routes.routing.length > 0 ? { routing: routes.routing } : {}),
-    ...(Object.keys(costs.costs).length > 0 ? { rateLimits: { costs: costs.costs } } : {}),
+    ...(Object.keys(costs.costs).length > 0 || descriptors.length > 0 ? { rateLimits: { costs: costs.costs, ...(descriptors.length > 0 ? { descriptors } : {}) } } : {}),
   };
   const unique = [...new Map(notes.map((note) => [`${note.resource}\u0000${note.field}\u0000${note.reason}`, note])).values()];
   if (config.models.length === 0) throw new ImportError('nothing to import: no AIGatewayRoute rule could be carried over', unique);

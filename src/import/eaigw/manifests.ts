@@ -9,6 +9,7 @@ const KNOWN: Readonly<Record<string, { group: string; versions: readonly string[
   BackendSecurityPolicy: { group: 'aigateway.envoyproxy.io', versions: ['v1beta1', 'v1alpha1'] },
   GatewayConfig: { group: 'aigateway.envoyproxy.io', versions: ['v1beta1', 'v1alpha1'] },
   Backend: { group: 'gateway.envoyproxy.io', versions: ['v1alpha1'] },
+  BackendTrafficPolicy: { group: 'gateway.envoyproxy.io', versions: ['v1alpha1'] },
   BackendTLSPolicy: { group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha3'] },
 };
 
@@ -21,8 +22,6 @@ const NOT_IMPORTED: Readonly<Record<string, string>> = {
   ReferenceGrant: 'not imported: an aigw config has no namespaces; cross-namespace references are resolved as written',
   MCPRoute: 'not imported: the MCP gateway is configured in the mcp: section (docs/mcp.md)',
   QuotaPolicy: 'not imported: aigw token quotas are rateLimits descriptors and budgets (docs/rate-limits.md)',
-  BackendTrafficPolicy:
-    'not imported: aigw retries on 5xx, 429 and resets across a model\'s backends by priority without one; token limits are rateLimits descriptor trees, which can count an imported cost (metric: <cost name>) per caller, user, team, project or model, but not per request header',
   InferencePool: 'not imported: aigw has no endpoint picker; name each model server as a backend',
 };
 
