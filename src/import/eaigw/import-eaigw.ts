@@ -66,8 +66,8 @@ function policiesByTarget(policies: readonly ResourceReader[]): Map<string, Reso
 
 /**
  * Envoy AI Gateway v1beta1 resources (AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy,
- * GatewayConfig, and the Envoy Gateway Backends and Gateway API BackendTLSPolicies they use) as
- * an aigw config that validates against aigw's schema.
+ * GatewayConfig, and the Envoy Gateway Backends, BackendTrafficPolicies and Gateway API
+ * BackendTLSPolicies they use) as an aigw config that validates against aigw's schema.
  */
 export function importEaigw(files: readonly ManifestFile[], options: { secretDir?: string } = {}): EaigwImport {
   const notes: ImportNote[] = [];
