@@ -82,10 +82,12 @@ export function importRoutes(routes: readonly ResourceReader[], backendName: (ke
       const matches = asList(route.peek(`${path}.matches`));
       if (matches.length === 0) {
         route.note(`${path}.matches`, 'not carried over: a rule without matches takes every model; aigw routes by model name, so list the models it should serve as matches on x-ai-eg-model');
+        route.take(path); // the rest of a rule left out is covered by this note
         return;
       }
       if (backends.length === 0) {
         route.note(`${path}.backendRefs`, 'not carried over: no backend of this rule could be imported, so its models are left out');
+        route.take(path);
         return;
       }
       const request = route.string(`${path}.timeouts.request`);
