@@ -7,6 +7,7 @@ import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { parse } from 'yaml';
 import { BlockRegistry, DOC_FILES, Sandbox, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
+import { runImportBlock } from './eaigw-doc-command';
 import { Stack, describeE2E } from './harness';
 
 /**
@@ -133,6 +134,10 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
       expect(received).toEqual([shown]);
     });
   });
+
+  test('from-envoy-ai-gateway.md: import eaigw writes the config the test manifests describe', async () => {
+    await runImportBlock(registry.claim('docs/from-envoy-ai-gateway.md', 'sh', 'import eaigw', 'executed'));
+  }, 60_000);
 
   test('every docs block is run, validated or listed with the reason it cannot run', () => {
     for (const { file, lang, marker, reason } of NOT_RUNNABLE) registry.claim(file, lang, marker, `not runnable: ${reason}`);

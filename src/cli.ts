@@ -16,6 +16,10 @@ import { COMMANDS, USAGE, isCommand } from './cli/commands';
 import type { CommandName } from './cli/commands';
 import { onSignals } from './cli/signals';
 import { up } from './cli/up';
+import { ImportError, importEaigw } from './import/eaigw/import-eaigw';
+import { ManifestError } from './import/eaigw/manifests';
+import { formatNote } from './import/eaigw/resource';
+import { renderImport } from './import/eaigw/render-import';
 import { verifyChain } from './telemetry/audit-chain';
 import type { ChainHead } from './telemetry/audit-chain';
 import { headPath } from './telemetry/audit-log';
@@ -104,6 +108,25 @@ async function spend(values: Values): Promise<void> {
   process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${renderSpend(report)}\n`);
 }
 
+/** `import eaigw`: the config to --out or stdout, each field not carried over as a warning on stderr. */
+function importFromEaigw(values: Values, paths: readonly string[]): void {
+  const files = paths.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  try {
+    const result = importEaigw(files, { secretDir: stringValue(values, 'secret-dir') });
+    for (const note of result.notes) process.stderr.write(`warning: ${formatNote(note)}\n`);
+    output(values, renderImport(result, paths));
+    const out = stringValue(values, 'out');
+    process.stderr.write(`imported ${result.config.models.length} models and ${result.config.backends.length} backends${out ? ` into ${out}` : ''}; ${result.notes.length} notes\n`);
+  } catch (error) {
+    if (error instanceof ImportError) {
+      for (const note of error.notes) process.stderr.write(`warning: ${formatNote(note)}\n`);
+      throw new Error(`import eaigw: ${error.message}`);
+    }
+    if (error instanceof ManifestError) throw new Error(`import eaigw: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The package version, from the package.json above this file (dist/src or src). */
 function version(): string {
   for (const up of ['..', join('..', '..')]) {
@@ -145,6 +168,8 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       return auditVerify(positionals[0]);
     case 'spend':
       return spend(values);
+    case 'import eaigw':
+      return importFromEaigw(values, positionals);
     case 'hash-key':
       return void process.stdout.write(`${hashApiKey(positionals[0])}\n`);
     case 'fake-provider': {
@@ -168,8 +193,12 @@ async function main(argv: readonly string[]): Promise<void> {
     if (rest[0] !== 'verify') throw new UsageError(rest[0] ? `aigw audit: unknown subcommand ${rest[0]}` : 'aigw audit: missing subcommand', COMMANDS['audit verify'].usage);
     return run('audit verify', rest.slice(1));
   }
+  if (first === 'import') {
+    if (rest[0] !== 'eaigw') throw new UsageError(rest[0] ? `aigw import: unknown source ${rest[0]} (eaigw: Envoy AI Gateway)` : 'aigw import: missing source (eaigw)', COMMANDS['import eaigw'].usage);
+    return run('import eaigw', rest.slice(1));
+  }
   if (first.startsWith('-')) throw new UsageError(`aigw: unknown option ${first}`, USAGE);
-  if (first === 'audit verify' || !isCommand(first)) throw new UsageError(`aigw: unknown command ${first}`, USAGE);
+  if (first === 'audit verify' || first === 'import eaigw' || !isCommand(first)) throw new UsageError(`aigw: unknown command ${first}`, USAGE);
   return run(first, rest);
 }
 

@@ -49,6 +49,13 @@ export const COMMANDS = {
     usage: "aigw audit verify FILE\n  Checks an audit log's hash chain (exit 1 on the first broken line).",
     positionals: { min: 1, max: 1, names: 'FILE' },
   },
+  'import eaigw': {
+    name: 'import eaigw',
+    usage:
+      'aigw import eaigw FILE... [--out PATH] [--secret-dir DIR]\n  Writes an aigw config from Envoy AI Gateway v1beta1 resources (AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy, GatewayConfig,\n  Backend, BackendTLSPolicy, BackendTrafficPolicy rate limits; multi-document YAML); names every field not carried over (stderr and comments). API keys are read from\n  environment variables, credential files and CA bundles from DIR/<secret>/<key> (default /etc/aigw/secrets). See docs/from-envoy-ai-gateway.md.',
+    options: { out: { type: 'string', short: 'o' }, 'secret-dir': { type: 'string' } },
+    positionals: { min: 1, max: 1000, names: 'FILE...' },
+  },
   spend: {
     name: 'spend',
     usage: 'aigw spend --log FILE [--by team|project|key|model] [--since TIME] [--until TIME] [--json]\n  Spend and tokens per group from an audit log.',
