@@ -4,6 +4,7 @@ import { EXTPROC_CLUSTER, extprocCluster, modelCluster, modelClusterName, router
 import { conditionalClientHeaders } from '../extproc/client-headers';
 import { luaRequestFilter, luaResponseFilter } from './render-envoy-lua';
 import { mcpClusters } from './render-envoy-mcp';
+import { readyListener } from './render-envoy-ready';
 import { renderRoutes } from './render-envoy-routes';
 import { rateLimitFilter } from './render-envoy-ratelimit';
 import { accessLog, envoyAnswersLog, localReplyConfig } from './render-envoy-replies';
@@ -38,6 +39,8 @@ export interface RenderOptions {
   accessLogPath?: string;
   /** Overrides config.server.mcp as the MCP cluster's endpoint. */
   mcpTarget?: string;
+  /** HOST:PORT of a listener answering only `/ready` with Envoy's health (render-envoy-ready.ts): for Kubernetes probes. */
+  readyAddress?: string;
 }
 
 /** The most Envoy buffers of one body: a whole request (aigw's limit) or a non-streamed response. */
@@ -120,6 +123,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
           per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: connectionManager }] }],
         },
+        ...(options.readyAddress ? [readyListener(options.readyAddress)] : []),
       ],
       clusters: aigwClusters(config, options),
     },

@@ -1,0 +1,58 @@
+import type { Json } from './render-envoy-clusters';
+import { socketAddress, typed } from './render-envoy-clusters';
+
+/** The ready listener's HTTP stats are `http.aigw_ready.*`, apart from the traffic counted in `http.aigw.*`. */
+export const READY_STAT_PREFIX = 'aigw_ready';
+
+/** The path the ready listener answers on. */
+export const READY_PATH = '/ready';
+
+/** "host:port" → [host, port]; IPv6 literals in brackets. */
+function hostPort(address: string): [string, number] {
+  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`--ready must be HOST:PORT, not ${address}`);
+  return [match[1], Number(match[2])];
+}
+
+/**
+ * A listener that answers only `GET /ready`, with Envoy's own health-check filter: 200 while
+ * Envoy is healthy, 503 once its admin's `POST /healthcheck/fail` was called (the first step
+ * of a drain). Orchestrators probe this instead of the admin port, which must stay on loopback:
+ * whoever reaches the admin can stop Envoy. Every other path is a 404.
+ * (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/health_check_filter)
+ */
+export function readyListener(address: string): Json {
+  const [host, port] = hostPort(address);
+  return {
+    name: 'aigw_ready',
+    address: socketAddress(host, port),
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
+              stat_prefix: READY_STAT_PREFIX,
+              codec_type: 'AUTO',
+              route_config: {
+                name: 'aigw_ready',
+                virtual_hosts: [{ name: 'aigw_ready', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 404 } }] }],
+              },
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.health_check',
+                  typed_config: typed('envoy.extensions.filters.http.health_check.v3.HealthCheck', {
+                    // Answered here, never forwarded: the answer is Envoy's own health.
+                    pass_through_mode: false,
+                    headers: [{ name: ':path', string_match: { exact: READY_PATH } }],
+                  }),
+                },
+                { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') },
+              ],
+            }),
+          },
+        ],
+      },
+    ],
+  };
+}
