@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -69,10 +71,20 @@ func validateDocument(document []byte) (string, error) {
 	if !known {
 		return "", fmt.Errorf("unknown kind %q (apiVersion %q): add it to kinds only with its API type", meta.Kind, meta.APIVersion)
 	}
-	object := construct()
-	// UnmarshalStrict refuses unknown and duplicate fields: a misspelt key fails here.
-	if err := yaml.UnmarshalStrict(document, object); err != nil {
+	// YAMLToJSONStrict refuses duplicate keys; the API server's own strict decoder
+	// (sigs.k8s.io/json) then refuses unknown fields and matches names case-sensitively,
+	// naming each problem by its path (spec.template.spec.…).
+	data, err := yaml.YAMLToJSONStrict(document)
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", meta.Kind, err)
+	}
+	object := construct()
+	strict, err := kjson.UnmarshalStrict(data, object)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", meta.Kind, err)
+	}
+	if len(strict) > 0 {
+		return "", fmt.Errorf("%s: %v", meta.Kind, errors.Join(strict...))
 	}
 	name, err := objectName(document)
 	if err != nil {
