@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { findEnvoy } from '../src/envoy-binary';
-import { ALL_FEATURES_VALUES, CHART_DIR, LocalPod, VALIDATOR_DIR, configMapText, findObject, helm, parseObjects, podSpecOf, templateChart } from '../e2e/helm-pod';
+import { ALL_FEATURES_VALUES, CHART_DIR, LocalPod, VALIDATOR_DIR, configMapText, findObject, helm, helmBin, parseObjects, podSpecOf, templateChart } from '../e2e/helm-pod';
 import type { K8sObject } from '../e2e/helm-pod';
+import { docBlocks } from '../e2e/doc-blocks';
 
 /**
  * The Helm chart (deploy/helm/aigw): helm lint and template, every object strictly decoded
@@ -189,4 +190,18 @@ describe('the rendered configs pass aigw check-config and envoy --mode validate'
     expect(envoy.status).toBe(0);
     writeFileSync(join(root, 'done'), '');
   }, 60_000);
+});
+
+test('docs/kubernetes.md: its helm lint and helm template commands, as printed, from the repository root', () => {
+  const block = docBlocks('docs/kubernetes.md').filter((candidate) => candidate.lang === 'sh' && candidate.text.includes('helm template'));
+  expect(block).toHaveLength(1);
+  const lines = block[0].text.trim().split('\n');
+  expect(lines.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['helm lint', 'helm template']);
+  const env = { ...process.env, PATH: `${dirname(helmBin())}:${process.env.PATH ?? ''}` };
+  const [lint, template] = lines.map((line) => spawnSync('bash', ['-euo', 'pipefail', '-c', line], { cwd: join(__dirname, '..'), env, encoding: 'utf8' }));
+  expect(lint.status).toBe(0);
+  expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  expect(template.status).toBe(0);
+  expect(names(parseObjects(template.stdout))).toHaveLength(13);
+  expect(findObject(parseObjects(template.stdout), 'NetworkPolicy', 'aigw-agents-egress').metadata.namespace).toBe('agents');
 });
