@@ -8,6 +8,7 @@ import { ConfigWatcher } from './config/config-watcher';
 import { configJsonSchema } from './config/json-schema';
 import { renderEnvoyYaml } from './config/render-envoy';
 import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
+import { readyHostPort } from './config/render-envoy-ready';
 import { compileConfig } from './config/runtime';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
@@ -138,7 +139,13 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       if (values.domain !== undefined) throw new UsageError('aigw render-envoy: --domain applies to --fragment only', COMMANDS['render-envoy'].usage);
       const listenerAddress = stringValue(values, 'listen');
       const readyAddress = stringValue(values, 'ready');
-      if (readyAddress !== undefined && !/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/.test(readyAddress)) throw new UsageError(`aigw render-envoy: --ready must be HOST:PORT, not ${readyAddress}`, COMMANDS['render-envoy'].usage);
+      if (readyAddress !== undefined) {
+        try {
+          readyHostPort(readyAddress);
+        } catch (error) {
+          throw new UsageError(`aigw render-envoy: ${(error as Error).message}`, COMMANDS['render-envoy'].usage);
+        }
+      }
       const source = [positionals[0], ...(listenerAddress ? ['--listen', listenerAddress] : []), ...(readyAddress ? ['--ready', readyAddress] : [])].join(' ');
       return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress, readyAddress }, source));
     }

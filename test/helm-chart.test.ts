@@ -153,6 +153,15 @@ describe('the pod the chart describes', () => {
     for (const values of Object.values(SECRETS)) for (const value of Object.values(values)) expect(JSON.stringify(objects)).not.toContain(value);
   });
 
+  test.each([
+    [[], { maxUnavailable: 1 }],
+    [['podDisruptionBudget.maxUnavailable=0'], { maxUnavailable: 0 }],
+    [['podDisruptionBudget.maxUnavailable=null', 'podDisruptionBudget.minAvailable=50%'], { minAvailable: '50%' }],
+  ])('PodDisruptionBudget with %j', (set, budget) => {
+    const pdb = findObject(parseObjects(templateChart({ set })), 'PodDisruptionBudget', 'aigw') as unknown as { spec: Record<string, unknown> };
+    expect(pdb.spec).toEqual({ ...budget, selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw', 'app.kubernetes.io/instance': 'aigw', 'app.kubernetes.io/component': 'gateway' } } });
+  });
+
   test('Redis: bundled, or an external Redis Cluster URL, becomes rateLimits.store', () => {
     const bundled = parse(configMapText(parseObjects(templateChart({ values: [ALL_FEATURES_VALUES] })), 'aigw')) as { rateLimits: { store: unknown } };
     expect(bundled.rateLimits.store).toEqual({ redis: { url: 'redis://aigw-redis:6379', cluster: false } });

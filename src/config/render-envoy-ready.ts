@@ -7,8 +7,8 @@ export const READY_STAT_PREFIX = 'aigw_ready';
 /** The path the ready listener answers on. */
 export const READY_PATH = '/ready';
 
-/** "host:port" → [host, port]; IPv6 literals in brackets. */
-function hostPort(address: string): [string, number] {
+/** The ready listener's HOST:PORT → [host, port] (IPv6 literals in brackets); throws on anything else. */
+export function readyHostPort(address: string): [string, number] {
   const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`--ready must be HOST:PORT, not ${address}`);
   return [match[1], Number(match[2])];
@@ -22,7 +22,7 @@ function hostPort(address: string): [string, number] {
  * (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/health_check_filter)
  */
 export function readyListener(address: string): Json {
-  const [host, port] = hostPort(address);
+  const [host, port] = readyHostPort(address);
   return {
     name: 'aigw_ready',
     address: socketAddress(host, port),
