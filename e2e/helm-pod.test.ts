@@ -163,8 +163,11 @@ describeE2E('Helm chart: the pod as local processes', () => {
       });
     const hooks = Promise.all([terminate('envoy', envoyProcess), terminate('aigw', aigwProcess)]);
 
-    // Envoy's readiness fails first (the pod leaves the Service), then its listener closes.
-    await waitFor(async () => (await httpStatus(pod.probeUrl('envoy', 'readinessProbe'))) !== 200, 3000);
+    // Envoy's readiness fails first, with the health-check filter's 503 (the pod leaves the
+    // Service), while its listeners still accept; then they close.
+    let readiness: number | string = 200;
+    await waitFor(async () => (readiness = await httpStatus(pod.probeUrl('envoy', 'readinessProbe'))) !== 200, 3000);
+    expect(readiness).toBe(503);
     await waitFor(async () => (await tcpConnect(listenerPort)) === 'refused', 5000);
     const refusedAt = Date.now();
 
