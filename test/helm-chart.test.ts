@@ -162,6 +162,36 @@ describe('the pod the chart describes', () => {
     expect(pdb.spec).toEqual({ ...budget, selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw', 'app.kubernetes.io/instance': 'aigw', 'app.kubernetes.io/component': 'gateway' } } });
   });
 
+  test('the NetworkPolicy pair: agents reach only the gateway; the gateway reaches only DNS, Redis, the providers and MCP servers listed', () => {
+    const objects = parseObjects(templateChart({ values: [ALL_FEATURES_VALUES] }));
+    const gatewayPods = { matchLabels: { 'app.kubernetes.io/name': 'aigw', 'app.kubernetes.io/instance': 'aigw', 'app.kubernetes.io/component': 'gateway' } };
+    const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+    const gateway = findObject(objects, 'NetworkPolicy', 'aigw') as unknown as { spec: unknown };
+    expect(gateway.spec).toEqual({
+      podSelector: gatewayPods,
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'agents' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 10000 }] },
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+      ],
+      egress: [
+        dns,
+        { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'aigw', 'app.kubernetes.io/instance': 'aigw', 'app.kubernetes.io/component': 'redis' } } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+        { to: [{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+        { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tools' } }, podSelector: { matchLabels: { app: 'docs-mcp' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4318 }] },
+      ],
+    });
+    const agents = findObject(objects, 'NetworkPolicy', 'aigw-agents-egress') as unknown as { metadata: { namespace: string }; spec: unknown };
+    expect(agents.metadata.namespace).toBe('agents');
+    expect(agents.spec).toEqual({
+      podSelector: { matchLabels: { role: 'agent' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } }, podSelector: gatewayPods }], ports: [{ protocol: 'TCP', port: 10000 }] }, dns],
+    });
+  });
+
   test('Redis: bundled, or an external Redis Cluster URL, becomes rateLimits.store', () => {
     const bundled = parse(configMapText(parseObjects(templateChart({ values: [ALL_FEATURES_VALUES] })), 'aigw')) as { rateLimits: { store: unknown } };
     expect(bundled.rateLimits.store).toEqual({ redis: { url: 'redis://aigw-redis:6379', cluster: false } });
