@@ -116,6 +116,14 @@ describeE2E('Helm chart: the pod as local processes', () => {
     await waitFor(async () => (await Promise.all(probes.map(httpStatus))).every((status) => status === 200), 20_000).catch(() => {
       throw new Error(`probes never passed\nenvoy: ${envoy?.output()}\naigw: ${aigw?.output()}`);
     });
+    // The ready listener relays Envoy's metrics (the ServiceMonitor's second endpoint), and nothing else of its admin.
+    const readyBase = pod.probeUrl('envoy', 'readinessProbe').replace(/\/ready$/, '');
+    const metrics = await fetch(`${readyBase}/stats/prometheus`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^envoy_http_downstream_rq_total\{envoy_http_conn_manager_prefix="aigw"\} \d+$/m);
+    for (const [path, method] of [['/quitquitquit', 'POST'], ['/stats/prometheus', 'POST'], ['/config_dump', 'GET'], ['/healthcheck/fail', 'POST']]) {
+      expect([path, method, (await fetch(`${readyBase}${path}`, { method })).status]).toEqual([path, method, 404]);
+    }
     // The socket is in the shared emptyDir, owner-only.
     expect(existsSync(pod.mapPaths('/var/run/aigw/extproc.sock'))).toBe(true);
 

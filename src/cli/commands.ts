@@ -24,7 +24,7 @@ export const COMMANDS = {
   'render-envoy': {
     name: 'render-envoy',
     usage:
-      'aigw render-envoy FILE [--out PATH] [--listen ADDRESS] [--ready HOST:PORT]\n  Writes the Envoy bootstrap for a config (to stdout without --out); --listen overrides listener.address (e.g. 0.0.0.0 inside a container);\n  --ready adds a listener answering GET /ready with Envoy\'s health (for Kubernetes probes).\n' +
+      'aigw render-envoy FILE [--out PATH] [--listen ADDRESS] [--ready HOST:PORT]\n  Writes the Envoy bootstrap for a config (to stdout without --out); --listen overrides listener.address (e.g. 0.0.0.0 inside a container);\n  --ready adds a listener answering GET /ready with Envoy\'s health and GET /stats/prometheus from its admin (for Kubernetes probes and scrapers).\n' +
       'aigw render-envoy FILE --fragment [--domain HOST[,HOST…]] [--out PATH]\n  Writes only what to add to your own Envoy: http_filters (before your router), virtual_host or merge_routes, clusters, local_reply_config, access_log,\n  listener, connection-manager, router and bootstrap settings, and notes; --domain sets virtual_host.domains (default *). Merge procedure: docs/envoy-fragment.md.',
     options: { out: { type: 'string', short: 'o' }, listen: { type: 'string' }, ready: { type: 'string' }, fragment: { type: 'boolean' }, domain: { type: 'string' } },
     positionals: { min: 1, max: 1, names: 'FILE' },
