@@ -8,12 +8,14 @@ import { ConfigWatcher } from './config/config-watcher';
 import { configJsonSchema } from './config/json-schema';
 import { renderEnvoyYaml } from './config/render-envoy';
 import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
+import { readyHostPort } from './config/render-envoy-ready';
 import { compileConfig } from './config/runtime';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
 import { UsageError, parseCommand, stringValue } from './cli/args';
 import { COMMANDS, USAGE, isCommand } from './cli/commands';
 import type { CommandName } from './cli/commands';
+import { drainEnvoy } from './cli/drain-envoy';
 import { onSignals } from './cli/signals';
 import { up } from './cli/up';
 import { ImportError, importEaigw } from './import/eaigw/import-eaigw';
@@ -159,8 +161,28 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       if (values.fragment === true) return renderFragment(values, positionals[0]);
       if (values.domain !== undefined) throw new UsageError('aigw render-envoy: --domain applies to --fragment only', COMMANDS['render-envoy'].usage);
       const listenerAddress = stringValue(values, 'listen');
-      const source = listenerAddress ? `${positionals[0]} --listen ${listenerAddress}` : positionals[0];
-      return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress }, source));
+      const readyAddress = stringValue(values, 'ready');
+      if (readyAddress !== undefined) {
+        try {
+          readyHostPort(readyAddress);
+        } catch (error) {
+          throw new UsageError(`aigw render-envoy: ${(error as Error).message}`, COMMANDS['render-envoy'].usage);
+        }
+      }
+      const source = [positionals[0], ...(listenerAddress ? ['--listen', listenerAddress] : []), ...(readyAddress ? ['--ready', readyAddress] : [])].join(' ');
+      return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress, readyAddress }, source));
+    }
+    case 'drain-envoy': {
+      const seconds = (name: string, fallback: number): number => {
+        const text = stringValue(values, name);
+        if (text === undefined) return fallback;
+        if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`aigw drain-envoy: --${name} must be a number of seconds, not ${text}`, COMMANDS[command].usage);
+        return Number(text);
+      };
+      const options = { acceptSeconds: seconds('accept-seconds', 5), drainSeconds: seconds('drain-seconds', 30) };
+      const left = await drainEnvoy({ admin: stringValue(values, 'admin') ?? '127.0.0.1:9901', ...options, doneFile: stringValue(values, 'done-file'), log: (line) => process.stderr.write(`${line}\n`) });
+      if (left > 0) process.exitCode = 1;
+      return;
     }
     case 'schema':
       return output(values, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
