@@ -3,7 +3,7 @@ import type OpenAI from 'openai';
 import type { Behaviour } from '../../src/fake-provider/fake-provider';
 
 /** The client APIs the table drives, each through its official SDK. */
-export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
+export type ClientApi = 'openai-chat' | 'openai-completions' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
 
 /** What the client got, reduced to what every pair must agree on (streamed or not). */
 export interface Answer {
@@ -165,6 +165,24 @@ async function openaiResponses(clients: Clients, model: string, request: Record<
   };
 }
 
+async function openaiCompletions(clients: Clients, model: string, request: Record<string, unknown>, stream: boolean): Promise<Answer> {
+  const params = { ...request, model } as unknown as OpenAI.CompletionCreateParamsNonStreaming;
+  if (!stream) {
+    const completion = await clients.openai.completions.create(params);
+    const usage = completion.usage;
+    return { text: completion.choices.map((choice) => choice.text).join(''), finish: completion.choices[0].finish_reason, usage: { input: usage?.prompt_tokens ?? -1, output: usage?.completion_tokens ?? -1, total: usage?.total_tokens ?? -1 } };
+  }
+  let text = '';
+  let finish: string | null = null;
+  let usage: Answer['usage'] = { input: -1 };
+  for await (const chunk of await clients.openai.completions.create({ ...params, stream: true, stream_options: { include_usage: true } })) {
+    text += chunk.choices.map((choice) => choice.text).join('');
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    if (chunk.usage) usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens, total: chunk.usage.total_tokens };
+  }
+  return { text, finish, usage };
+}
+
 /** Drops undefined fields so expected answers need not list them. */
 function clean(answer: Answer): Answer {
   return Object.fromEntries(Object.entries(answer).filter(([, value]) => value !== undefined)) as unknown as Answer;
@@ -177,6 +195,8 @@ export function ask(clients: Clients, client: ClientApi, model: string, request:
       return openaiChat(clients, model, request, stream);
     case 'anthropic-messages':
       return anthropicMessages(clients, model, request, stream);
+    case 'openai-completions':
+      return openaiCompletions(clients, model, request, stream);
     case 'openai-embeddings':
       return openaiEmbeddings(clients, model, request);
     case 'openai-responses':
