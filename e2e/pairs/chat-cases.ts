@@ -123,6 +123,23 @@ export const CHAT_CASES: PairCase[] = [
     expected: { text: 'Hello from bedrock', finish: 'stop', usage: { input: 7, output: 4, total: 11 } },
   },
   {
+    pair: 'OpenAI chat with a JSON schema → AWS Bedrock Converse structured output',
+    client: 'openai-chat',
+    provider: 'bedrock',
+    backend: 'bedrock',
+    upstreamModel: 'amazon.nova-pro-v1:0',
+    request: { messages: [{ role: 'user', content: 'hello there' }], response_format: { type: 'json_schema', json_schema: { name: 'reply', schema: { type: 'object', properties: { text: { type: 'string' } } } } } },
+    upstream: (stream) => ({
+      path: `/model/amazon.nova-pro-v1%3A0/${stream ? 'converse-stream' : 'converse'}`,
+      headers: { 'content-type': 'application/json' },
+      json: {
+        messages: [{ role: 'user', content: [{ text: 'hello there' }] }],
+        outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: '{"type":"object","properties":{"text":{"type":"string"}}}', name: 'reply' } } } },
+      },
+    }),
+    expected: { text: 'Hello from bedrock', finish: 'stop', usage: { input: 5, output: 4, total: 9 } },
+  },
+  {
     pair: 'OpenAI chat → Claude on AWS Bedrock InvokeModel',
     client: 'openai-chat',
     provider: 'bedrock',

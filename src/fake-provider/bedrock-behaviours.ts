@@ -53,6 +53,8 @@ export function bedrockDefaultBehaviour(request: RecordedRequest, context: Defau
   if (!SIGV4_AUTHORIZATION.test(request.headers.authorization ?? '')) return bedrockErrorBehaviour(403, 'AccessDeniedException', 'missing signature');
   const json = request.json;
   if (!isRecord(json) || !Array.isArray(json.messages)) return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: messages is required.');
+  const badFormat = outputConfigViolation(json.outputConfig);
+  if (badFormat !== undefined) return bedrockErrorBehaviour(400, 'ValidationException', badFormat);
   const reply = `Hello from ${context.name}`;
   const inputTokens = bedrockInputTokens(json);
   const usage = { inputTokens, outputTokens: FAKE_COMPLETION_TOKENS, totalTokens: inputTokens + FAKE_COMPLETION_TOKENS };
@@ -70,6 +72,21 @@ export function bedrockDefaultBehaviour(request: RecordedRequest, context: Defau
     eventFrame('metadata', { usage, metrics: { latencyMs: 1 } }),
   ];
   return { kind: 'raw-sse', chunks, contentType: 'application/vnd.amazon.eventstream' };
+}
+
+/** Converse's structured output check (OutputConfig reference): a json_schema textFormat whose schema is a JSON object in a string. */
+function outputConfigViolation(config: unknown): string | undefined {
+  if (config === undefined) return undefined;
+  const format = isRecord(config) && isRecord(config.textFormat) ? config.textFormat : undefined;
+  const definition = format && isRecord(format.structure) && isRecord(format.structure.jsonSchema) ? format.structure.jsonSchema : undefined;
+  if (!format || format.type !== 'json_schema' || !definition) return "1 validation error detected: Value at 'outputConfig.textFormat' failed to satisfy constraint: Member must have type json_schema and a jsonSchema structure";
+  if (typeof definition.schema !== 'string') return "1 validation error detected: Value at 'outputConfig.textFormat.structure.jsonSchema.schema' failed to satisfy constraint: Member must be a string";
+  try {
+    if (isRecord(JSON.parse(definition.schema))) return undefined;
+  } catch {
+    // reported below
+  }
+  return 'The provided JSON schema is invalid.';
 }
 
 /** InvokeModel and InvokeModelWithResponseStream paths (Anthropic models), after any baseUrl prefix. */

@@ -95,7 +95,7 @@ describe('Anthropic Messages → Converse request', () => {
     expect(await refusal(user([{ type: 'image', source: { type: 'base64', media_type: 'image/tiff', data: 'AA' } }]))).toMatchObject({ param: 'messages[0].content[0].source.media_type' });
     expect(await refusal(user([{ type: 'search_result', source: 's', title: 't', content: [] }]))).toMatchObject({ param: 'messages[0].content[0]' });
     expect(await refusal({ ...MESSAGES, tools: [{ type: 'web_search_20250305', name: 'web_search' }] })).toMatchObject({ param: 'tools[0].type' });
-    expect(await refusal({ ...MESSAGES, output_config: { format: { type: 'json_schema', schema: {} } } })).toMatchObject({ param: 'output_config.format', code: 'unsupported_parameter' });
+    expect(await refusal({ ...MESSAGES, output_config: { format: { type: 'json_object' } } })).toMatchObject({ param: 'output_config.format' });
     expect(await refusal({ ...MESSAGES, messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: '' }] }] })).toMatchObject({ param: 'messages' });
   });
 

@@ -93,11 +93,17 @@ export interface BedrockInferenceConfig {
 }
 
 /** A Converse / ConverseStream request body (the model id is in the path). */
+/** Converse structured output (OutputConfig reference): the JSON schema the text must match, as a JSON string. */
+export interface BedrockOutputConfig {
+  textFormat: { type: 'json_schema'; structure: { jsonSchema: { schema: string; name?: string; description?: string } } };
+}
+
 export interface BedrockConverseRequest {
   messages: BedrockMessage[];
   system?: BedrockSystemBlock[];
   inferenceConfig?: BedrockInferenceConfig;
   toolConfig?: BedrockToolConfig;
+  outputConfig?: BedrockOutputConfig;
   /** Model-specific fields, passed to the model as they are (e.g. Anthropic's `thinking`). */
   additionalModelRequestFields?: Record<string, unknown>;
 }

@@ -2,8 +2,9 @@ import { invalidRequest } from '../../errors';
 import { withoutUnsignedThinking } from '../anthropic/anthropic-to-anthropic';
 import { isRecord, isSet } from '../anthropic/json-guards';
 import { THINKING_NEEDS_SIGNED_TURN_WARNING, asksForThinking, thinkingCannotContinue } from '../anthropic/thinking-continuation';
-import type { BedrockCachePointBlock, BedrockConverseRequest, BedrockInferenceConfig, BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
+import type { BedrockCachePointBlock, BedrockConverseRequest, BedrockOutputConfig, BedrockInferenceConfig, BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
 import { withBedrockToolIds } from '../history-ids';
+import { outputConfigFromAnthropicFormat } from './converse-output-format';
 import { convertAnthropicMessagesToBedrock, convertAnthropicSystem } from './convert-anthropic-messages-to-bedrock';
 import type { BedrockMessageContext } from './convert-anthropic-messages-to-bedrock';
 import { CACHE_POINT, marksCache } from './convert-openai-messages-to-bedrock';
@@ -128,14 +129,12 @@ function additionalFields(body: Readonly<Record<string, unknown>>, context: Anth
   return fields;
 }
 
-/** `output_config`: a JSON schema the answer must match cannot be enforced through Converse, so it is refused; effort is dropped. */
-function readOutputConfig(config: unknown, context: AnthropicToBedrockContext, warnings: Set<string>): void {
-  if (!isSet(config)) return;
+/** `output_config`: its JSON schema becomes Converse structured output; effort is dropped. */
+function readOutputConfig(config: unknown, warnings: Set<string>): BedrockOutputConfig | undefined {
+  if (!isSet(config)) return undefined;
   if (!isRecord(config)) throw invalidRequest('output_config must be an object.', 'output_config');
-  if (isSet(config.format)) {
-    throw invalidRequest(`output_config.format cannot be enforced by backend "${context.backendName}" (bedrock converse).`, 'output_config.format', 'unsupported_parameter');
-  }
   if (isSet(config.effort)) warnings.add('dropped output_config.effort: not supported by bedrock converse');
+  return outputConfigFromAnthropicFormat(config.format);
 }
 
 /**
@@ -161,13 +160,14 @@ export function convertAnthropicRequestToBedrock(body: Readonly<Record<string, u
   }
   const toolConfig = convertTools(body, messageContext);
   const fields = additionalFields(body, context, warnings);
-  readOutputConfig(body.output_config, context, warnings);
+  const outputConfig = readOutputConfig(body.output_config, warnings);
   // Key order follows the Converse request syntax, which keeps logged bodies easy to read.
   const request: BedrockConverseRequest = {
     messages,
     ...(system.length > 0 ? { system } : {}),
     inferenceConfig,
     ...(toolConfig ? { toolConfig } : {}),
+    ...(outputConfig ? { outputConfig } : {}),
     ...(Object.keys(fields).length > 0 ? { additionalModelRequestFields: fields } : {}),
   };
   for (const [key, value] of Object.entries(body)) {

@@ -5,6 +5,7 @@ import type { BedrockConverseRequest, BedrockInferenceConfig, BedrockMessage } f
 import { withBedrockToolIds } from '../history-ids';
 import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
 import { convertOpenAIToolsToBedrock } from './convert-openai-tools-to-bedrock';
+import { outputConfigFromResponseFormat } from './converse-output-format';
 
 /** Request keys this translation reads; every other key the client set is dropped with a warning. */
 const TRANSLATED = new Set([
@@ -51,10 +52,6 @@ function readStop(stop: unknown): string[] {
 
 /** Options whose loss would change the answer: refused with 400 rather than dropped. */
 function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendName: string): void {
-  const format = body.response_format;
-  if (isRecord(format) && format.type !== 'text') {
-    throw invalidRequest(`response_format ${String(format.type)} cannot be enforced by backend "${backendName}" (bedrock): Converse has no equivalent.`, 'response_format', 'unsupported_parameter');
-  }
   if (isSet(body.n) && body.n !== 1) throw invalidRequest(`n must be 1: backend "${backendName}" (bedrock) returns one choice per request.`, 'n', 'unsupported_value');
 }
 
@@ -135,6 +132,7 @@ export function convertToBedrockRequest(body: Readonly<Record<string, unknown>>,
     throw invalidRequest(`backend "${context.backendName}" (bedrock) needs at least one user or assistant message with content.`, 'messages');
   }
   const toolConfig = convertOpenAIToolsToBedrock(body, warnings);
+  const outputConfig = outputConfigFromResponseFormat(body.response_format, context.backendName);
   const budget = readThinkingBudget(body.reasoning_effort, context.modelId, messages, warnings);
   const inferenceConfig = readInferenceConfig(body, budget, warnings);
   // Key order follows the Converse request syntax, which keeps logged bodies easy to read.
@@ -143,6 +141,7 @@ export function convertToBedrockRequest(body: Readonly<Record<string, unknown>>,
     ...(system.length > 0 ? { system } : {}),
     ...(Object.keys(inferenceConfig).length > 0 ? { inferenceConfig } : {}),
     ...(toolConfig ? { toolConfig } : {}),
+    ...(outputConfig ? { outputConfig } : {}),
     ...(budget !== undefined ? { additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: budget } } } : {}),
   };
   for (const [key, value] of Object.entries(body)) {
