@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../errors';
 import { claudeThinkingBudget } from '../anthropic/convert-reasoning-effort';
-import { isRecord, isSet } from '../anthropic/json-guards';
+import { isSet } from '../anthropic/json-guards';
 import type { BedrockConverseRequest, BedrockInferenceConfig, BedrockMessage } from './bedrock-types';
 import { withBedrockToolIds } from '../history-ids';
 import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
