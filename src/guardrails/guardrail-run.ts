@@ -10,6 +10,7 @@ import type { Direction, Finding, GuardrailAction, RuleSet } from './scanner';
 import { StreamGuard } from './stream-guard';
 import { TextChannel } from './text-channel';
 import { logprobsRefusal } from './logprobs';
+import { tokenIdRefusal } from './token-id-input';
 import { mapRequestTexts } from './request-texts';
 import { mapDecoded, mapText } from './json-text';
 import { mapResponseTexts } from './response-texts';
@@ -40,8 +41,8 @@ export class GuardrailRun {
 
   /** The request with its texts checked (and redacted); throws a GatewayError when blocked. */
   async checkRequest(request: ClientRequest): Promise<ClientRequest> {
-    const logprobs = logprobsRefusal(this.policy, request);
-    if (logprobs) throw logprobs;
+    const refused = logprobsRefusal(this.policy, request) ?? tokenIdRefusal(this.policy, request);
+    if (refused) throw refused;
     let body = request.body as Record<string, unknown>;
     const rules = this.policy.rules.request;
     if (rules) {
