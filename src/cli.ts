@@ -9,6 +9,7 @@ import { configJsonSchema } from './config/json-schema';
 import { renderEnvoyYaml } from './config/render-envoy';
 import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
 import { compileConfig } from './config/runtime';
+import { renderK8sCommand } from './cli/render-k8s';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
 import { UsageError, parseCommand, stringValue } from './cli/args';
@@ -139,6 +140,8 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       const source = listenerAddress ? `${positionals[0]} --listen ${listenerAddress}` : positionals[0];
       return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress }, source));
     }
+    case 'render-k8s':
+      return output(values, renderK8sCommand(values, positionals[0], loadRuntime));
     case 'schema':
       return output(values, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     case 'audit verify':
