@@ -106,7 +106,8 @@ function routePatches(config: RuntimeConfig, fragment: Json, names: GatewayNames
   });
   const aigwRoutes = (fragment.virtual_host as Json).routes as Json[];
   const modelRoutes = aigwRoutes.filter((route) => (route.match as Json).dynamic_metadata !== undefined);
-  const emptyBody = aigwRoutes.filter((route) => route.direct_response !== undefined && aigwOn(route));
+  // The route model calls start on: aigw's filters on, and a 400 for a call without a body.
+  const emptyBody = aigwRoutes.filter((route) => (route.direct_response as Json | undefined)?.status === 400 && aigwOn(route));
   const bufferPerRoute = (emptyBody[0].typed_per_filter_config as Json)['aigw.buffer'];
   const patches: EnvoyJsonPatch[] = [];
   [...config.models.values()].forEach((_model, index) => {
