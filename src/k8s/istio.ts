@@ -73,10 +73,7 @@ function inMesh(host: string): boolean {
 function serviceEntry(backend: RuntimeBackend, namespace: string): K8sObject {
   const ip = isIP(backend.address) !== 0;
   const ports = backend.tls
-    ? [
-        { number: backend.connectPort, name: 'https', protocol: 'HTTPS' },
-        { number: 80, name: 'http-tls-origination', protocol: 'HTTP', targetPort: backend.connectPort },
-      ]
+    ? [{ number: backend.connectPort, name: 'https', protocol: 'HTTPS' }, ...(originates(backend) ? [{ number: 80, name: 'http-tls-origination', protocol: 'HTTP', targetPort: backend.connectPort }] : [])]
     : [{ number: backend.connectPort, name: 'http', protocol: 'HTTP' }];
   return {
     apiVersion: NETWORKING_V1,
@@ -84,12 +81,18 @@ function serviceEntry(backend: RuntimeBackend, namespace: string): K8sObject {
     metadata: objectMetadata(kubernetesName('aigw-backend', backend.name), namespace, { 'aigw.io/backend': backend.name }),
     spec: {
       hosts: [backend.host],
+      ...(ip ? { addresses: [backend.address] } : {}),
       location: 'MESH_EXTERNAL',
       ports,
       resolution: ip ? 'STATIC' : 'DNS',
       ...(ip ? { endpoints: [{ address: backend.address }] } : {}),
     },
   };
+}
+
+/** Whether the ServiceEntry gets a plain HTTP port 80 whose traffic the DestinationRule sends on as TLS. */
+function originates(backend: RuntimeBackend): boolean {
+  return backend.tls && backend.connectPort !== 80;
 }
 
 /** TLS origination for the ServiceEntry's plain HTTP port: the provider's SNI and the system CAs. */
@@ -127,6 +130,6 @@ export function renderIstio(config: RuntimeConfig, options: IstioOptions = {}): 
       spec: { workloadSelector: { labels: selector }, configPatches: istioPatches(config, `${namespace}/aigw`, domains) },
     },
     ...backends.map((backend) => serviceEntry(backend, namespace)),
-    ...backends.filter((backend) => backend.tls).map((backend) => destinationRule(backend, namespace)),
+    ...backends.filter(originates).map((backend) => destinationRule(backend, namespace)),
   ];
 }

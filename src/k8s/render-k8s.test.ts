@@ -1,0 +1,240 @@
+import { parseAllDocuments } from 'yaml';
+import { validateConfig } from '../config/load';
+import { renderEnvoyFragment } from '../config/render-envoy-fragment';
+import { compileConfig } from '../config/runtime';
+import { kubernetesName, socketDirectory } from './k8s-objects';
+import { renderK8s, renderK8sYaml } from './render-k8s';
+
+type Json = Record<string, unknown>;
+
+const CONFIG = compileConfig(
+  validateConfig({
+    backends: [
+      { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
+      { name: 'vllm_local', kind: 'openai', baseUrl: 'http://vllm.models.svc.cluster.local:8000/v1' },
+      { name: 'lab', kind: 'openai', baseUrl: 'http://10.1.2.3:8080/v1' },
+    ],
+    models: [
+      { name: 'gpt-4o-mini', retries: 2, backends: [{ backend: 'vllm_local' }, { backend: 'openai', priority: 1 }] },
+      { name: 'lab-model', backends: [{ backend: 'lab' }] },
+    ],
+  }),
+  {},
+);
+const LIMITED = compileConfig(
+  validateConfig({
+    backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' }],
+    models: [{ name: 'gpt', backends: [{ backend: 'openai' }] }],
+    rateLimits: { budgets: [{ per: 'team', usd: 1, window: 'month' }] },
+    mcp: { servers: [{ name: 'docs', url: 'http://docs.internal/mcp' }], sessionSecret: { env: 'S' } },
+  }),
+  { S: 'session-secret-of-the-test-32-bytes-long' },
+);
+
+function byKindAndName(objects: ReturnType<typeof renderK8s>, kind: string, name: string): Json {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found as unknown as Json;
+}
+
+describe('kubernetesName', () => {
+  test('keeps a name that is already a DNS label, and marks one it had to change with a hash', () => {
+    expect(kubernetesName('aigw-backend', 'openai')).toBe('aigw-backend-openai');
+    expect(kubernetesName('aigw-backend', 'vllm_local')).toMatch(/^aigw-backend-vllm-local-[0-9a-f]{6}$/);
+    expect(kubernetesName('aigw-backend', 'a_b')).not.toBe(kubernetesName('aigw-backend', 'a-b'));
+    expect(kubernetesName('aigw-backend', 'x'.repeat(100))).toHaveLength(63);
+  });
+
+  test('socketDirectory is the directory of a unix: target, undefined for TCP', () => {
+    expect(socketDirectory('unix:/tmp/aigw/extproc.sock')).toBe('/tmp/aigw');
+    expect(socketDirectory('127.0.0.1:50051')).toBeUndefined();
+  });
+});
+
+describe('renderK8s envoy-gateway', () => {
+  const objects = renderK8s(CONFIG, 'envoy-gateway', { namespace: 'ai', gateway: 'edge', listener: 'web', image: 'registry.example/aigw:1' });
+
+  test('objects in apply order, without a ConfigMap when no config text is given', () => {
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name as string}`)).toEqual([
+      'EnvoyProxy/aigw',
+      'Backend/aigw-extproc',
+      'Backend/aigw-backend-openai',
+      `Backend/${kubernetesName('aigw-backend', 'vllm_local')}`,
+      'Backend/aigw-backend-lab',
+      'HTTPRoute/aigw',
+      'HTTPRoute/aigw-model-0',
+      'HTTPRoute/aigw-model-1',
+      'EnvoyExtensionPolicy/aigw',
+      'BackendTrafficPolicy/aigw-model-0',
+      'BackendTrafficPolicy/aigw-model-1',
+      'ClientTrafficPolicy/aigw',
+      'EnvoyPatchPolicy/aigw',
+    ]);
+    expect(new Set(objects.map((object) => object.metadata.namespace))).toEqual(new Set(['ai']));
+  });
+
+  test('Backends: an https host with its SNI and the system CAs, an IP without TLS, aigw\'s socket', () => {
+    expect(byKindAndName(objects, 'Backend', 'aigw-backend-openai').spec).toEqual({
+      endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }],
+      tls: { sni: 'api.openai.com', wellKnownCACertificates: 'System' },
+    });
+    expect(byKindAndName(objects, 'Backend', 'aigw-backend-lab').spec).toEqual({ endpoints: [{ ip: { address: '10.1.2.3', port: 8080 } }] });
+    expect(byKindAndName(objects, 'Backend', 'aigw-extproc').spec).toEqual({ endpoints: [{ unix: { path: '/tmp/aigw/extproc.sock' } }] });
+  });
+
+  test('a model\'s HTTPRoute: a placeholder match, its backends, the request timeout; its retries in a BackendTrafficPolicy', () => {
+    expect(byKindAndName(objects, 'HTTPRoute', 'aigw-model-0').spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', sectionName: 'web' }],
+      rules: [
+        {
+          matches: [{ path: { type: 'Exact', value: '/aigw-model/0' }, method: 'POST' }],
+          backendRefs: [
+            { group: 'gateway.envoyproxy.io', kind: 'Backend', name: kubernetesName('aigw-backend', 'vllm_local'), port: 8000 },
+            { group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'aigw-backend-openai', port: 443 },
+          ],
+          timeouts: { request: `${CONFIG.limits.requestTimeoutSeconds}s` },
+        },
+      ],
+    });
+    expect(byKindAndName(objects, 'BackendTrafficPolicy', 'aigw-model-0').spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'aigw-model-0' }],
+      retry: { numRetries: 2, retryOn: { triggers: ['5xx', 'reset', 'connect-failure', 'retriable-status-codes'], httpStatusCodes: [429, 529] } },
+    });
+  });
+
+  test('the EnvoyExtensionPolicy says what aigw\'s ext_proc filter says, where a resource can say it', () => {
+    const fragment = renderEnvoyFragment(CONFIG);
+    const own = (fragment.http_filters as Array<{ filter: Json }>).find((entry) => entry.filter.name === 'aigw.ext_proc')?.filter.typed_config as Json;
+    const spec = byKindAndName(objects, 'EnvoyExtensionPolicy', 'aigw').spec as Json;
+    expect((spec.targetRefs as Json[]).map((ref) => ref.name)).toEqual(['aigw', 'aigw-model-0', 'aigw-model-1']);
+    expect(spec.extProc).toEqual([
+      {
+        backendRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'aigw-extproc' }],
+        messageTimeout: '5s',
+        failOpen: false,
+        processingMode: { request: { body: 'Buffered', attributes: own.request_attributes }, response: { body: 'Streamed', attributes: ['response.code'] } },
+        metadata: { accessibleNamespaces: ['io.aigw.response'], writableNamespaces: ['io.aigw', 'io.aigw.lua', 'io.aigw.upstream'] },
+      },
+    ]);
+  });
+
+  test('EnvoyProxy runs aigw beside Envoy, sharing the socket directory, as Envoy\'s user', () => {
+    const kubernetes = ((byKindAndName(objects, 'EnvoyProxy', 'aigw').spec as Json).provider as Json).kubernetes as Json;
+    const deployment = kubernetes.envoyDeployment as Json;
+    expect(deployment.container).toEqual({ volumeMounts: [{ name: 'aigw-socket', mountPath: '/tmp/aigw' }] });
+    expect(deployment.pod).toEqual({ volumes: [{ name: 'aigw-socket', emptyDir: {} }, { name: 'aigw-config', configMap: { name: 'aigw-config' } }] });
+    const container = ((((deployment.patch as Json).value as Json).spec as Json).template as Json).spec as Json;
+    expect(container.containers).toEqual([
+      {
+        name: 'aigw',
+        image: 'registry.example/aigw:1',
+        args: ['serve', '--config', '/etc/aigw/aigw.yaml'],
+        envFrom: [{ secretRef: { name: 'aigw-credentials', optional: true } }],
+        volumeMounts: [
+          { name: 'aigw-socket', mountPath: '/tmp/aigw' },
+          { name: 'aigw-config', mountPath: '/etc/aigw', readOnly: true },
+        ],
+        securityContext: { runAsUser: 65532, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+      },
+    ]);
+  });
+
+  test('the EnvoyPatchPolicy targets the Gateway and adds aigw\'s clusters first', () => {
+    const spec = byKindAndName(objects, 'EnvoyPatchPolicy', 'aigw').spec as Json;
+    expect(spec.targetRef).toEqual({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge' });
+    const patches = spec.jsonPatches as Array<{ type: string; name: string; operation: Json }>;
+    expect(patches.slice(0, 3).map((patch) => [patch.name, patch.operation.op, patch.operation.path])).toEqual([
+      ['aigw_extproc', 'add', ''],
+      ['model_0_gpt-4o-mini', 'add', ''],
+      ['model_1_lab-model', 'add', ''],
+    ]);
+    expect(new Set(patches.slice(3).map((patch) => patch.name))).toEqual(new Set(['ai/edge/web']));
+    // No rate limits configured: no aigw.ratelimit filter.
+    expect(JSON.stringify(patches)).not.toContain('aigw.ratelimit');
+  });
+
+  test('with rate limits and MCP: the ratelimit filter is inserted, MCP gets its own HTTPRoute and Backend', () => {
+    const limited = renderK8s(LIMITED, 'envoy-gateway', {});
+    const patches = (byKindAndName(limited, 'EnvoyPatchPolicy', 'aigw').spec as Json).jsonPatches as Array<{ operation: Json }>;
+    expect(patches.filter((patch) => (patch.operation.value as Json | undefined)?.name === 'aigw.ratelimit')).toHaveLength(1);
+    expect(byKindAndName(limited, 'Backend', 'aigw-mcp').spec).toEqual({ endpoints: [{ ip: { address: '127.0.0.1', port: 9092 } }] });
+    expect(((byKindAndName(limited, 'HTTPRoute', 'aigw-mcp').spec as Json).rules as Json[]).map((rule) => rule.matches)).toEqual([
+      [{ path: { type: 'Exact', value: '/mcp' } }],
+      [{ path: { type: 'PathPrefix', value: '/.well-known/oauth-protected-resource' } }],
+    ]);
+  });
+});
+
+describe('renderK8s istio', () => {
+  const objects = renderK8s(CONFIG, 'istio', { namespace: 'ai', domains: ['ai.example.com'] });
+
+  test('a Gateway, one EnvoyFilter, and a ServiceEntry per provider host outside the cluster (a DestinationRule for https ones)', () => {
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name as string}`)).toEqual([
+      'Gateway/aigw',
+      'EnvoyFilter/aigw',
+      'ServiceEntry/aigw-backend-openai',
+      'ServiceEntry/aigw-backend-lab',
+      'DestinationRule/aigw-backend-openai',
+    ]);
+    expect(byKindAndName(objects, 'Gateway', 'aigw').spec).toEqual({
+      selector: { istio: 'ingressgateway' },
+      servers: [{ port: { number: 80, name: 'http-aigw', protocol: 'HTTP' }, hosts: ['ai.example.com'] }],
+    });
+  });
+
+  test('the EnvoyFilter: aigw\'s filters before the router, the router setting, local replies and logs, the buffer, the virtual host, the clusters', () => {
+    const spec = byKindAndName(objects, 'EnvoyFilter', 'aigw').spec as Json;
+    expect(spec.workloadSelector).toEqual({ labels: { istio: 'ingressgateway' } });
+    const patches = spec.configPatches as Array<{ applyTo: string; match: Json; patch: { operation: string; value: Json } }>;
+    expect(patches.map((patch) => `${patch.applyTo} ${patch.patch.operation} ${(patch.patch.value.name as string | undefined) ?? ''}`.trim())).toEqual([
+      'HTTP_FILTER INSERT_BEFORE aigw.lua.response',
+      'HTTP_FILTER INSERT_BEFORE aigw.ext_proc',
+      'HTTP_FILTER INSERT_BEFORE aigw.buffer',
+      'HTTP_FILTER INSERT_BEFORE aigw.lua.request',
+      'HTTP_FILTER MERGE',
+      'NETWORK_FILTER MERGE',
+      'LISTENER MERGE',
+      'VIRTUAL_HOST ADD aigw',
+      'CLUSTER ADD aigw_extproc',
+      'CLUSTER ADD model_0_gpt-4o-mini',
+      'CLUSTER ADD model_1_lab-model',
+    ]);
+    expect(patches[0].match).toEqual({
+      context: 'GATEWAY',
+      listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } },
+    });
+    expect(patches[7].match).toEqual({ context: 'GATEWAY', routeConfiguration: { gateway: 'ai/aigw' } });
+    expect(patches[7].patch.value.domains).toEqual(['ai.example.com', 'ai.example.com:*']);
+  });
+
+  test('ServiceEntry and DestinationRule: TLS origination for in-mesh HTTP, the provider\'s own TLS port, an IP as a static endpoint', () => {
+    expect(byKindAndName(objects, 'ServiceEntry', 'aigw-backend-openai').spec).toEqual({
+      hosts: ['api.openai.com'],
+      location: 'MESH_EXTERNAL',
+      ports: [
+        { number: 443, name: 'https', protocol: 'HTTPS' },
+        { number: 80, name: 'http-tls-origination', protocol: 'HTTP', targetPort: 443 },
+      ],
+      resolution: 'DNS',
+    });
+    expect(byKindAndName(objects, 'DestinationRule', 'aigw-backend-openai').spec).toEqual({
+      host: 'api.openai.com',
+      trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'api.openai.com' } }] },
+    });
+    expect(byKindAndName(objects, 'ServiceEntry', 'aigw-backend-lab').spec).toEqual({
+      hosts: ['10.1.2.3'],
+      addresses: ['10.1.2.3'],
+      location: 'MESH_EXTERNAL',
+      ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }],
+      resolution: 'STATIC',
+      endpoints: [{ address: '10.1.2.3' }],
+    });
+  });
+
+  test('renderK8sYaml: a header, then one document per object', () => {
+    const text = renderK8sYaml(CONFIG, 'istio', { domains: ['ai.example.com'] }, 'aigw render-k8s aigw.yaml --target istio');
+    expect(text.split('\n')[0]).toBe('# Rendered by `aigw render-k8s aigw.yaml --target istio` (docs/kubernetes-gateways.md). Do not edit: change the aigw config and render again.');
+    const documents = parseAllDocuments(text).map((document) => document.toJS() as Json | null);
+    expect(documents.filter((document) => document !== null).map((document) => document?.kind)).toEqual(['Gateway', 'EnvoyFilter', 'ServiceEntry', 'ServiceEntry', 'DestinationRule']);
+  });
+});
