@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../src/auth/api-keys';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { BlockRegistry, DOC_FILES, Sandbox, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
 import { Stack, describeE2E } from './harness';
@@ -18,7 +18,9 @@ const FILES = DOC_FILES.filter((file) => file.startsWith('docs/'));
 const registry = new BlockRegistry(FILES);
 
 /** Blocks that cannot run here, by file and a piece of their text, with the reason. */
-const NOT_RUNNABLE: Array<{ file: string; lang: string; marker: string; reason: string }> = [];
+const NOT_RUNNABLE: Array<{ file: string; lang: string; marker: string; reason: string }> = [
+  { file: 'docs/kubernetes-gateways.md', lang: 'sh', marker: 'kubectl apply', reason: 'no Kubernetes cluster here; e2e/k8s-render.test.ts decodes every object into the API types and validates the Envoy config in it' },
+];
 
 /** Inline commands that cannot run here, by file, exactly as printed, with the reason. */
 const INLINE_NOT_RUNNABLE: Array<{ file: string; text: string; reason: string }> = [
@@ -79,6 +81,37 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
       const tableKeys = [...page.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]);
       expect(Object.keys(fragment)).toEqual(tableKeys);
       expect((fragment.virtual_host as { domains: string[] }).domains).toEqual(['ai.example.com']);
+    } finally {
+      sandbox.remove();
+    }
+  }, 60_000);
+
+  test('kubernetes-gateways.md: render-k8s writes both targets\' objects in the namespace given', async () => {
+    const block = registry.claim('docs/kubernetes-gateways.md', 'sh', 'render-k8s', 'executed');
+    const sandbox = await Sandbox.create();
+    try {
+      for (const line of commandLines(block.text)) {
+        const result = await sandbox.run(line);
+        expect([line, result.status, result.stderr]).toEqual([line, 0, expect.any(String)]);
+      }
+      const kinds = (file: string): string[] => {
+        const objects = parseAllDocuments(readFileSync(join(sandbox.dir, file), 'utf8'))
+          .map((document) => document.toJS() as { kind: string; metadata: { namespace: string } } | null)
+          .filter((object) => object !== null);
+        expect(new Set(objects.map((object) => object.metadata.namespace))).toEqual(new Set(['ai']));
+        return [...new Set(objects.map((object) => object.kind))];
+      };
+      expect(kinds('aigw-envoy-gateway.yaml')).toEqual([
+        'ConfigMap',
+        'EnvoyProxy',
+        'Backend',
+        'HTTPRoute',
+        'EnvoyExtensionPolicy',
+        'BackendTrafficPolicy',
+        'ClientTrafficPolicy',
+        'EnvoyPatchPolicy',
+      ]);
+      expect(kinds('aigw-istio.yaml')).toEqual(['ConfigMap', 'Gateway', 'EnvoyFilter', 'ServiceEntry', 'DestinationRule']);
     } finally {
       sandbox.remove();
     }
