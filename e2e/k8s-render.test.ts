@@ -173,8 +173,12 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect(((model.route as Json).retry_policy as Json).retry_on).toBe('5xx,reset,connect-failure,retriable-status-codes');
     expect((((model.route as Json).retry_policy as Json).retry_priority as Json).name).toBe('envoy.retry_priorities.previous_priorities');
     expect(((routes[0].match as Json).dynamic_metadata as Json[])[0]).toEqual({ filter: 'io.aigw', path: [{ key: 'model' }], value: { present_match: true }, invert: true });
-    expect((routes[3].direct_response as Json).status).toBe(400);
-    expect(JSON.parse(((routes[3].direct_response as Json).body as Json).inline_string as string).type).toBe('error');
+    // A model call without a body: aigw's 400, in the path's API shape (OpenAI on chat completions, Anthropic on messages).
+    const body = (route: Json): Json => JSON.parse(((route.direct_response as Json).body as Json).inline_string as string) as Json;
+    expect([(routes[0].direct_response as Json).status, (routes[3].direct_response as Json).status]).toEqual([400, 400]);
+    expect((body(routes[0]).error as Json).type).toBe('invalid_request_error');
+    expect(body(routes[3]).type).toBe('error');
+    expect(routes[0].response_headers_to_add).toEqual([{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
     const clusters = ((bootstrap.static_resources as Json).clusters as Json[]).map((cluster) => cluster.name);
     expect(clusters).toEqual(expect.arrayContaining(['aigw_extproc', 'model_0_gpt-4o-mini', 'model_1_claude-sonnet']));
   });
