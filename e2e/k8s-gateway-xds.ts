@@ -40,6 +40,22 @@ function cluster(name: string, addresses: Json[], http2 = false): Json {
   };
 }
 
+/** Envoy Gateway's cluster for the ext_proc Backend: HTTP/2, with the extProc's backendSettings (circuit breaker, connect timeout). */
+function extProcCluster(policy: K8sObject, name: string, address: Json): Json {
+  const settings = (((policy.spec as Json).extProc as Json[])[0].backendSettings ?? {}) as { circuitBreaker?: Json; timeout?: { tcp?: { connectTimeout?: string } } };
+  const breaker = settings.circuitBreaker ?? {};
+  const base = cluster(name, [address], true);
+  const options = (base.typed_extension_protocol_options as Json)['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as Json;
+  return {
+    ...base,
+    connect_timeout: settings.timeout?.tcp?.connectTimeout ?? base.connect_timeout,
+    circuit_breakers: { thresholds: [{ max_connections: breaker.maxConnections, max_pending_requests: breaker.maxPendingRequests, max_requests: breaker.maxParallelRequests }] },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { ...options, common_http_protocol_options: { max_requests_per_connection: breaker.maxRequestsPerConnection } },
+    },
+  };
+}
+
 /** The ext_proc filter Envoy Gateway builds from the EnvoyExtensionPolicy's first extProc. */
 export function generatedExtProcFilter(policy: K8sObject, filterName: string, clusterName: string): Json {
   const extproc = ((policy.spec as Json).extProc as Json[])[0];
@@ -77,7 +93,7 @@ export function envoyGatewayBootstrap(objects: readonly K8sObject[], names: { na
   const extprocCluster = `envoyextensionpolicy/${ns}/${policy.metadata.name as string}/0`;
   const targets = ((policy.spec as Json).targetRefs as Json[]).map((ref) => ref.name);
   const backends = new Map(find(objects, 'Backend').map((object) => [object.metadata.name as string, object]));
-  const clusters: Json[] = [cluster(extprocCluster, [backendAddress(backends.get('aigw-extproc') as K8sObject)], true)];
+  const clusters: Json[] = [extProcCluster(policy, extprocCluster, backendAddress(backends.get('aigw-extproc') as K8sObject))];
   const routes: Json[] = [];
   for (const route of find(objects, 'HTTPRoute')) {
     const name = route.metadata.name as string;

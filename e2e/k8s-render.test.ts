@@ -148,12 +148,14 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect(result.status).toBe(0);
     const extproc = 'envoy.filters.http.ext_proc/envoyextensionpolicy/ai/aigw/extproc/0';
     expect(filterNames(bootstrap)).toEqual(['aigw.lua.response', extproc, 'aigw.buffer', 'aigw.lua.request', 'aigw.ratelimit', 'envoy.filters.http.router']);
-    // The EnvoyExtensionPolicy and its two patches give exactly aigw's own ext_proc filter.
+    // The EnvoyExtensionPolicy and its patch give aigw's own ext_proc filter.
     const fragment = renderEnvoyFragment(CONFIG, {});
     const own = (fragment.http_filters as Array<{ filter: Json }>).find((entry) => entry.filter.name === 'aigw.ext_proc')?.filter.typed_config;
     const manager = managerOf(bootstrap);
     const patched = (manager.http_filters as Json[]).find((filter) => filter.name === extproc)?.typed_config as Json;
-    expect(patched).toEqual(own);
+    // The same filter but for the gRPC service: Envoy Gateway's cluster for the aigw-extproc Backend.
+    expect({ ...patched, grpc_service: undefined }).toEqual({ ...(own as Json), grpc_service: undefined });
+    expect(patched.grpc_service).toEqual({ envoy_grpc: { cluster_name: 'envoyextensionpolicy/ai/aigw/0' }, timeout: '10s' });
     const routes = ((manager.route_config as Json).virtual_hosts as Json[])[0].routes as Json[];
     expect(routes.map((route) => route.name)).toEqual([
       'aigw.entry.0',

@@ -71,7 +71,7 @@ function listenerPatches(fragment: Json, names: GatewayNames): EnvoyJsonPatch[] 
   const before = filters.filter((filter) => filter.name === 'aigw.lua.response');
   // Envoy Gateway's ext_proc filter takes the place of aigw.ext_proc; the others keep their order.
   const after = filters.filter((filter) => filter.name !== 'aigw.lua.response' && filter.name !== 'aigw.ext_proc');
-  const router = filters.find((filter) => filter.name === 'aigw.ext_proc')?.typed_config as Json;
+  const ownExtproc = filters.find((filter) => filter.name === 'aigw.ext_proc')?.typed_config as Json;
   const extproc = filterByName(extensionFilterName(names));
   const mappers = (fragment.local_reply_config as Json).mappers as Json[];
   return [
@@ -79,10 +79,7 @@ function listenerPatches(fragment: Json, names: GatewayNames): EnvoyJsonPatch[] 
     ...before.map((value) => patch({ op: 'add', jsonPath: extproc, path: '', value })),
     // Envoy Gateway sends request headers whenever `processingMode.request` is set; aigw wants
     // only the buffered body (the buffer filter holds the headers back meanwhile).
-    patch({ op: 'replace', jsonPath: extproc, path: '/typed_config/processing_mode', value: router.processing_mode }),
-    // aigw_extproc caps streams per connection (aigw's gRPC server drops connections after
-    // many resets) and tells aigw which of its two filters calls.
-    patch({ op: 'replace', jsonPath: extproc, path: '/typed_config/grpc_service', value: router.grpc_service }),
+    patch({ op: 'replace', jsonPath: extproc, path: '/typed_config/processing_mode', value: ownExtproc.processing_mode }),
     ...after.map((value) => patch({ op: 'add', jsonPath: filterByName(ROUTER), path: '', value })),
     patch({ op: 'add', jsonPath: filterByName(ROUTER), path: '/typed_config/suppress_envoy_headers', value: true }),
     patch({ op: 'add', jsonPath: CONNECTION_MANAGER, path: '/typed_config/local_reply_config', value: { mappers } }),

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Json } from '../config/render-envoy-clusters';
+import { EXTPROC_STREAMS_PER_CONNECTION } from '../config/render-envoy-clusters';
 import { bufferLimitBytes, connectionManagerSettings } from '../config/render-envoy';
 import { renderEnvoyFragment } from '../config/render-envoy-fragment';
 import type { RuntimeBackend, RuntimeConfig } from '../config/runtime';
@@ -139,6 +140,13 @@ function extensionPolicy(config: RuntimeConfig, names: GatewayNames, fragment: J
       extProc: [
         {
           backendRefs: [{ group: EG_GROUP, kind: 'Backend', name: 'aigw-extproc' }],
+          // As aigw's own aigw_extproc cluster: a stream or two per request, so no low caps; and a
+          // fresh connection every 500 streams (aigw's gRPC server drops connections that saw
+          // many stream resets).
+          backendSettings: {
+            circuitBreaker: { maxConnections: 100000, maxPendingRequests: 100000, maxParallelRequests: 100000, maxRequestsPerConnection: EXTPROC_STREAMS_PER_CONNECTION },
+            timeout: { tcp: { connectTimeout: '1s' } },
+          },
           messageTimeout: extproc.message_timeout,
           failOpen: extproc.failure_mode_allow,
           processingMode: {

@@ -110,6 +110,10 @@ describe('renderK8s envoy-gateway', () => {
     expect(spec.extProc).toEqual([
       {
         backendRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'aigw-extproc' }],
+        backendSettings: {
+          circuitBreaker: { maxConnections: 100000, maxPendingRequests: 100000, maxParallelRequests: 100000, maxRequestsPerConnection: 500 },
+          timeout: { tcp: { connectTimeout: '1s' } },
+        },
         messageTimeout: '5s',
         failOpen: false,
         processingMode: { request: { body: 'Buffered', attributes: own.request_attributes }, response: { body: 'Streamed', attributes: ['response.code'] } },
