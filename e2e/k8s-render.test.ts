@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
-import { validateConfig } from '../src/config/load';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { loadConfigFile, validateConfig } from '../src/config/load';
 import { renderEnvoyFragment } from '../src/config/render-envoy-fragment';
 import { compileConfig } from '../src/config/runtime';
 import { findEnvoy } from '../src/envoy-binary';
 import { gatewayNames } from '../src/k8s/envoy-gateway';
 import { renderK8s, renderK8sYaml } from '../src/k8s/render-k8s';
 import { describeE2E } from './harness';
+import { bootstrapFromDump } from './k8s-egctl-dump';
 import { envoyGatewayBootstrap } from './k8s-gateway-xds';
 import { istioGatewayBootstrap } from './k8s-istio-xds';
 
@@ -45,8 +46,15 @@ const ISTIO_OBJECTS = renderK8s(CONFIG, 'istio', { namespace: 'ai', domains: ['a
 function envoyValidate(dir: string, name: string, bootstrap: Json): { status: number | null; output: string } {
   const path = join(dir, name);
   writeFileSync(path, stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false }));
-  const result = spawnSync(findEnvoy(), ['--mode', 'validate', '-c', path], { encoding: 'utf8' });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  // A file, not a pipe: Node's pipes are sockets, and Envoy Gateway's access log opens /dev/stdout.
+  const log = join(dir, `${name}.log`);
+  const fd = openSync(log, 'w');
+  try {
+    const result = spawnSync(findEnvoy(), ['--mode', 'validate', '-c', path], { stdio: ['ignore', fd, fd] });
+    return { status: result.status, output: readFileSync(log, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function filterNames(bootstrap: Json): string[] {
@@ -86,23 +94,23 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
   test('envoy-gateway: every object decodes strictly into Envoy Gateway v1.6.3 and Gateway API v1.4.1 types', () => {
     const result = decode(renderK8sYaml(CONFIG, 'envoy-gateway', { namespace: 'ai', configText: 'models: []\n' }));
     expect(result.lines).toEqual([
-      'document 2 (v1 ConfigMap): ok',
-      'document 3 (gateway.envoyproxy.io/v1alpha1 EnvoyProxy): ok',
+      'document 1 (v1 ConfigMap): ok',
+      'document 2 (gateway.envoyproxy.io/v1alpha1 EnvoyProxy): ok',
+      'document 3 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
       'document 4 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
       'document 5 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
       'document 6 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
       'document 7 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
-      'document 8 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
+      'document 8 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
       'document 9 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
       'document 10 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
-      'document 11 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
-      'document 12 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
-      'document 13 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
-      'document 14 (gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy): ok',
+      'document 11 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
+      'document 12 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
+      'document 13 (gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy): ok',
+      'document 14 (gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy): ok',
       'document 15 (gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy): ok',
-      'document 16 (gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy): ok',
-      'document 17 (gateway.envoyproxy.io/v1alpha1 ClientTrafficPolicy): ok',
-      'document 18 (gateway.envoyproxy.io/v1alpha1 EnvoyPatchPolicy): ok',
+      'document 16 (gateway.envoyproxy.io/v1alpha1 ClientTrafficPolicy): ok',
+      'document 17 (gateway.envoyproxy.io/v1alpha1 EnvoyPatchPolicy): ok',
     ]);
     expect(result.status).toBe(0);
   });
@@ -110,14 +118,14 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
   test('istio: every object decodes strictly into Istio 1.30 networking types (protojson, unknown fields refused)', () => {
     const result = decode(renderK8sYaml(CONFIG, 'istio', { namespace: 'ai', domains: ['ai.example.com'], configText: 'models: []\n' }));
     expect(result.lines).toEqual([
-      'document 2 (v1 ConfigMap): ok',
-      'document 3 (networking.istio.io/v1 Gateway): ok',
-      'document 4 (networking.istio.io/v1alpha3 EnvoyFilter): ok',
+      'document 1 (v1 ConfigMap): ok',
+      'document 2 (networking.istio.io/v1 Gateway): ok',
+      'document 3 (networking.istio.io/v1alpha3 EnvoyFilter): ok',
+      'document 4 (networking.istio.io/v1 ServiceEntry): ok',
       'document 5 (networking.istio.io/v1 ServiceEntry): ok',
       'document 6 (networking.istio.io/v1 ServiceEntry): ok',
-      'document 7 (networking.istio.io/v1 ServiceEntry): ok',
+      'document 7 (networking.istio.io/v1 DestinationRule): ok',
       'document 8 (networking.istio.io/v1 DestinationRule): ok',
-      'document 9 (networking.istio.io/v1 DestinationRule): ok',
     ]);
     expect(result.status).toBe(0);
   });
@@ -183,6 +191,42 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect(routes[0].response_headers_to_add).toEqual([{ header: { key: 'content-type', value: 'application/json' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
     const clusters = ((bootstrap.static_resources as Json).clusters as Json[]).map((cluster) => cluster.name);
     expect(clusters).toEqual(expect.arrayContaining(['aigw_extproc', 'model_0_gpt-4o-mini', 'model_1_claude-sonnet']));
+  });
+
+  test('Envoy Gateway v1.6.3\'s own translator (egctl x translate, recorded) applied every patch, and its xDS passes envoy --mode validate', () => {
+    const data = join(VALIDATOR_MODULE, 'testdata');
+    const configPath = join(data, 'aigw.yaml');
+    const config = compileConfig(loadConfigFile(configPath), { AIGW_MCP_SESSION_SECRET: 'session-secret-of-the-test-32-bytes-long' });
+    const current = JSON.parse(JSON.stringify(renderK8s(config, 'envoy-gateway', { namespace: 'ai', configText: readFileSync(configPath, 'utf8') }))) as Json[];
+    const recorded = parseAllDocuments(readFileSync(join(data, 'envoy-gateway-objects.yaml'), 'utf8')).map((document) => document.toJS() as Json | null).filter((object) => object !== null);
+    // When this fails, the renderer changed: run deploy/k8s-validate/record-envoy-gateway-xds.sh again.
+    expect(current).toEqual(recorded);
+    const dump = parse(readFileSync(join(data, 'envoy-gateway-xds.yaml'), 'utf8')) as { xds: Record<string, { configs: Json[] }> };
+    const bootstrap = bootstrapFromDump(dump.xds['ai/eg'].configs, 19904);
+    const result = envoyValidate(dir, 'envoy-gateway-recorded.yaml', bootstrap);
+    expect(result.output).toMatch(/configuration '.*' OK/);
+    expect(result.status).toBe(0);
+    // What Envoy Gateway generated, with every patch in place.
+    const listener = ((bootstrap.staticResources as Json).listeners as Json[]).find((entry) => entry.name === 'ai/eg/http') as Json;
+    const manager = (((listener.defaultFilterChain as Json).filters as Json[])[0].typedConfig as Json);
+    const extproc = 'envoy.filters.http.ext_proc/envoyextensionpolicy/ai/aigw/extproc/0';
+    expect((manager.httpFilters as Json[]).map((filter) => filter.name)).toEqual(['aigw.lua.response', extproc, 'aigw.buffer', 'aigw.lua.request', 'aigw.ratelimit', 'envoy.filters.http.router']);
+    const filter = (manager.httpFilters as Json[]).find((entry) => entry.name === extproc)?.typedConfig as Json;
+    expect(filter.processingMode).toEqual({ requestHeaderMode: 'SKIP', requestBodyMode: 'BUFFERED', responseHeaderMode: 'SKIP', responseBodyMode: 'STREAMED', requestTrailerMode: 'SKIP', responseTrailerMode: 'SKIP' });
+    expect(filter.requestAttributes).toEqual(expect.arrayContaining(["request.headers['authorization']", "request.headers['x-api-key']"]));
+    expect(listener.perConnectionBufferLimitBytes).toBe(33554432);
+    expect((manager.localReplyConfig as Json).mappers).toHaveLength(((renderEnvoyFragment(config).local_reply_config as Json).mappers as Json[]).length);
+    const routes = ((manager.routeConfig as Json).virtualHosts as Json[]).flatMap((host) => host.routes as Json[]);
+    expect(routes.map((route) => route.name).sort()).toEqual(
+      ['aigw.entry.0', 'aigw.entry.1', 'aigw.entry.2', 'aigw.entry.3', 'aigw.entry.4', 'aigw.model.0', 'aigw.model.1', 'aigw.models', 'httproute/ai/aigw-mcp/rule/0/match/0/*', 'httproute/ai/aigw-mcp/rule/1/match/0/*'].sort(),
+    );
+    const model = routes.find((route) => route.name === 'aigw.model.0') as Json;
+    expect((model.match as Json).dynamicMetadata ?? (model.match as Json).dynamic_metadata).toEqual([{ filter: 'io.aigw', path: [{ key: 'model' }], value: { stringMatch: { exact: 'gpt-4o-mini' } } }]);
+    expect((model.route as Json).cluster).toBe('model_0_gpt-4o-mini');
+    expect(((model.route as Json).retryPolicy as Json).numRetries).toBe(config.models.get('gpt-4o-mini')?.retries);
+    const clusters = ((bootstrap.staticResources as Json).clusters as Json[]).map((cluster) => cluster.name);
+    expect(clusters).toEqual(expect.arrayContaining(['aigw_extproc', 'model_0_gpt-4o-mini', 'model_1_claude-sonnet', 'envoyextensionpolicy/ai/aigw/extproc/0']));
+    expect((bootstrap.layeredRuntime as { layers: Array<{ staticLayer: Json }> }).layers[0].staticLayer['envoy.reloadable_features.ext_proc_graceful_grpc_close']).toBe(true);
   });
 
   test('istio: the gateway\'s config with the EnvoyFilter applied passes envoy --mode validate, aigw\'s filters right before the router', () => {

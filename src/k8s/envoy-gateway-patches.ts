@@ -80,6 +80,9 @@ function listenerPatches(fragment: Json, names: GatewayNames): EnvoyJsonPatch[] 
     // Envoy Gateway sends request headers whenever `processingMode.request` is set; aigw wants
     // only the buffered body (the buffer filter holds the headers back meanwhile).
     patch({ op: 'replace', jsonPath: extproc, path: '/typed_config/processing_mode', value: ownExtproc.processing_mode }),
+    // The headers aigw reads come as attributes (it gets no headers message); an
+    // EnvoyExtensionPolicy's attributes cannot index request.headers.
+    patch({ op: 'replace', jsonPath: extproc, path: '/typed_config/request_attributes', value: ownExtproc.request_attributes }),
     ...after.map((value) => patch({ op: 'add', jsonPath: filterByName(ROUTER), path: '', value })),
     patch({ op: 'add', jsonPath: filterByName(ROUTER), path: '/typed_config/suppress_envoy_headers', value: true }),
     patch({ op: 'add', jsonPath: CONNECTION_MANAGER, path: '/typed_config/local_reply_config', value: { mappers } }),

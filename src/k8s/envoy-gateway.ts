@@ -88,6 +88,16 @@ function entryRoute(names: GatewayNames, options: EnvoyGatewayOptions): K8sObjec
 }
 
 /**
+ * The backends whose Backend has the same kind of endpoint (host name or IP) as the first:
+ * Envoy Gateway splits a rule whose Backends mix the two into weighted clusters, and the patch
+ * sends the route to aigw's own cluster for the model (all its backends, by priority) anyway.
+ */
+function sameEndpointKind(backends: readonly RuntimeBackend[]): RuntimeBackend[] {
+  const kind = (backend: RuntimeBackend): boolean => isIP(backend.address) !== 0;
+  return backends.filter((backend) => kind(backend) === kind(backends[0]));
+}
+
+/**
  * One model's route. Its match is a placeholder (a path no client uses: aigw answers 404 to
  * it) that the EnvoyPatchPolicy replaces with the model aigw names in dynamic metadata once
  * it has read the body, which no HTTPRoute match can express.
@@ -104,7 +114,7 @@ function modelRoute(config: RuntimeConfig, index: number, names: GatewayNames, o
       rules: [
         {
           matches: [{ path: { type: 'Exact', value: `/aigw-model/${index}` }, method: 'POST' }],
-          backendRefs: model.backends.map((entry) => ({ group: EG_GROUP, kind: 'Backend', name: kubernetesName('aigw-backend', entry.backend.name), port: entry.backend.connectPort })),
+          backendRefs: sameEndpointKind(model.backends.map((entry) => entry.backend)).map((backend) => ({ group: EG_GROUP, kind: 'Backend', name: kubernetesName('aigw-backend', backend.name), port: backend.connectPort })),
           timeouts: { request: `${config.limits.requestTimeoutSeconds}s` },
         },
       ],
@@ -124,6 +134,16 @@ function retryPolicy(config: RuntimeConfig, index: number, names: GatewayNames):
       retry: { numRetries: model.retries, retryOn: { triggers: ['5xx', 'reset', 'connect-failure', 'retriable-status-codes'], httpStatusCodes: [429, 529] } },
     },
   };
+}
+
+/**
+ * The attributes an EnvoyExtensionPolicy accepts (its CRD's pattern: a name, no index), so not
+ * `request.headers['authorization']`; the patch sets the whole list.
+ */
+export const EXTENSION_POLICY_ATTRIBUTE = /^(connection\.|source\.|destination\.|request\.|response\.|upstream\.|xds\.route_)[a-z_1-9]*$/;
+
+function resourceAttributes(attributes: readonly string[]): string[] {
+  return attributes.filter((attribute) => EXTENSION_POLICY_ATTRIBUTE.test(attribute));
 }
 
 /** aigw's router-level ext_proc, on the entry and model routes: what EnvoyExtensionPolicy can say of it. */
@@ -150,8 +170,8 @@ function extensionPolicy(config: RuntimeConfig, names: GatewayNames, fragment: J
           messageTimeout: extproc.message_timeout,
           failOpen: extproc.failure_mode_allow,
           processingMode: {
-            request: { body: 'Buffered', attributes: extproc.request_attributes },
-            response: { body: 'Streamed', attributes: extproc.response_attributes },
+            request: { body: 'Buffered', attributes: resourceAttributes(extproc.request_attributes as string[]) },
+            response: { body: 'Streamed', attributes: resourceAttributes(extproc.response_attributes as string[]) },
           },
           metadata: { accessibleNamespaces: metadata.forwarding_namespaces.untyped, writableNamespaces: metadata.receiving_namespaces.untyped },
         },

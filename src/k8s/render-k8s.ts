@@ -17,5 +17,5 @@ export function renderK8s(config: RuntimeConfig, target: K8sTarget, options: Ren
 /** The objects as one multi-document YAML file for `kubectl apply -f`, with a header saying where it came from. */
 export function renderK8sYaml(config: RuntimeConfig, target: K8sTarget, options: RenderK8sOptions = {}, command = 'aigw render-k8s'): string {
   const documents = renderK8s(config, target, options).map((object) => stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }));
-  return `# Rendered by \`${command}\` (docs/kubernetes-gateways.md). Do not edit: change the aigw config and render again.\n---\n${documents.join('---\n')}`;
+  return `# Rendered by \`${command}\` (docs/kubernetes-gateways.md). Do not edit: change the aigw config and render again.\n${documents.join('---\n')}`;
 }
