@@ -10,8 +10,9 @@ type Json = Record<string, unknown>;
 
 /** A dumped resource without the `@type` of the Any it was dumped as. */
 function resource(value: unknown): Json {
-  const { ['@type']: _type, ...rest } = structuredClone(value as Json);
-  return rest;
+  const copy = structuredClone(value as Json);
+  delete copy['@type'];
+  return copy;
 }
 
 function configOf(configs: Json[], type: string): Json {
