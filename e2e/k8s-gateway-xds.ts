@@ -66,7 +66,7 @@ export function generatedExtProcFilter(policy: K8sObject, filterName: string, cl
     disabled: true,
     typed_config: {
       '@type': `${ANY}envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor`,
-      grpc_service: { envoy_grpc: { cluster_name: clusterName }, timeout: '10s' },
+      grpc_service: { envoy_grpc: { cluster_name: clusterName, authority: `${((extproc.backendRefs as Json[])[0].name as string)}.${policy.metadata.namespace as string}` }, timeout: '10s' },
       processing_mode: {
         request_header_mode: 'SEND',
         response_header_mode: 'SEND',
@@ -90,7 +90,7 @@ export function envoyGatewayBootstrap(objects: readonly K8sObject[], names: { na
   const resourceName = `${ns}/${names.gateway}/${names.listener}`;
   const [policy] = find(objects, 'EnvoyExtensionPolicy');
   const filterName = `envoy.filters.http.ext_proc/envoyextensionpolicy/${ns}/${policy.metadata.name as string}/extproc/0`;
-  const extprocCluster = `envoyextensionpolicy/${ns}/${policy.metadata.name as string}/0`;
+  const extprocCluster = `envoyextensionpolicy/${ns}/${policy.metadata.name as string}/extproc/0`;
   const targets = ((policy.spec as Json).targetRefs as Json[]).map((ref) => ref.name);
   const backends = new Map(find(objects, 'Backend').map((object) => [object.metadata.name as string, object]));
   const clusters: Json[] = [extProcCluster(policy, extprocCluster, backendAddress(backends.get('aigw-extproc') as K8sObject))];

@@ -163,7 +163,7 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     const patched = (manager.http_filters as Json[]).find((filter) => filter.name === extproc)?.typed_config as Json;
     // The same filter but for the gRPC service: Envoy Gateway's cluster for the aigw-extproc Backend.
     expect({ ...patched, grpc_service: undefined }).toEqual({ ...(own as Json), grpc_service: undefined });
-    expect(patched.grpc_service).toEqual({ envoy_grpc: { cluster_name: 'envoyextensionpolicy/ai/aigw/0' }, timeout: '10s' });
+    expect(patched.grpc_service).toEqual({ envoy_grpc: { cluster_name: 'envoyextensionpolicy/ai/aigw/extproc/0', authority: 'aigw-extproc.ai' }, timeout: '10s' });
     const routes = ((manager.route_config as Json).virtual_hosts as Json[])[0].routes as Json[];
     expect(routes.map((route) => route.name)).toEqual([
       'aigw.entry.0',
