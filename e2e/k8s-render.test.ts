@@ -297,6 +297,14 @@ describe('aigw render-k8s (the command)', () => {
     expect(missing.stderr.split('\n')[0]).toBe('aigw render-k8s: missing --target (envoy-gateway or istio)');
   });
 
+  test('--help prints the usage and exits 0; aigw --help lists the command', () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout.startsWith('aigw render-k8s FILE --target envoy-gateway|istio [--namespace NS] [--domain HOST[,HOST…]] [--gateway NAME] [--listener NAME] [--image IMAGE] [--out PATH]\n')).toBe(true);
+    const all = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect(all.stdout).toContain('\n  aigw render-k8s FILE --target envoy-gateway|istio');
+  });
+
   test('options that do not fit are usage errors too', () => {
     const namespace = run(['examples/aigw.yaml', '--target', 'istio', '--namespace', 'AI_Gateway']);
     expect(namespace.status).toBe(2);
