@@ -130,7 +130,7 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect(result.status).toBe(0);
   });
 
-  test('the validator refuses an unknown field, a field in the wrong case, a misspelt Istio field and an unknown kind', () => {
+  test('the validator refuses an unknown field, a field in the wrong case, a misspelt Istio field, an unknown kind and a bad Deployment patch', () => {
     const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { parentRefs: [{ name: 'eg' }] } };
     const documents = [
       { ...route, spec: { ...route.spec, retries: 3 } },
@@ -138,15 +138,23 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
       { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 's' }, spec: { hosts: ['a.example.com'], resolutions: 'DNS' } },
       { apiVersion: 'gateway.envoyproxy.io/v1alpha1', kind: 'AIGatewayRoute', metadata: { name: 'x' }, spec: {} },
       route,
+      // The Deployment patch an EnvoyProxy holds as free JSON is checked as a Deployment.
+      {
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'EnvoyProxy',
+        metadata: { name: 'p' },
+        spec: { provider: { type: 'Kubernetes', kubernetes: { envoyDeployment: { patch: { type: 'StrategicMerge', value: { spec: { template: { spec: { containers: [{ name: 'aigw', imagePullPolicyy: 'Always' }] } } } } } } } } },
+      },
     ];
     const result = decode(documents.map((document) => stringify(document)).join('---\n'));
     expect(result.status).toBe(1);
-    expect(result.lines).toHaveLength(5);
+    expect(result.lines).toHaveLength(6);
     expect(result.lines[0]).toBe('document 1 (gateway.networking.k8s.io/v1 HTTPRoute): json: unknown field "retries"');
     expect(result.lines[1]).toBe('document 2 (gateway.networking.k8s.io/v1 HTTPRoute): .spec.ParentRefs: list not kept');
     expect(result.lines[2]).toMatch(/^document 3 \(networking\.istio\.io\/v1 ServiceEntry\): .*unknown field "resolutions"/);
     expect(result.lines[3]).toBe('document 4 (gateway.envoyproxy.io/v1alpha1 AIGatewayRoute): unknown kind "gateway.envoyproxy.io/v1alpha1 AIGatewayRoute"');
     expect(result.lines[4]).toBe('document 5 (gateway.networking.k8s.io/v1 HTTPRoute): ok');
+    expect(result.lines[5]).toBe('document 6 (gateway.envoyproxy.io/v1alpha1 EnvoyProxy): spec.provider.kubernetes.envoyDeployment.patch.value: json: unknown field "imagePullPolicyy"');
   });
 
   test('envoy-gateway: the generated xDS with the EnvoyPatchPolicy applied passes envoy --mode validate, with aigw\'s filters, ext_proc and routes', () => {

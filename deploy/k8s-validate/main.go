@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	istiov1 "istio.io/api/networking/v1"
 	istiov1alpha3 "istio.io/api/networking/v1alpha3"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -90,6 +91,41 @@ func contained(input, output any, path string) error {
 	return nil
 }
 
+// checkDeploymentPatch decodes an EnvoyProxy's strategic-merge patch of the Envoy Deployment
+// (aigw's container and volumes) into the Deployment type: the EnvoyProxy type holds it as
+// free JSON, so its fields are checked here.
+func checkDeploymentPatch(object any) error {
+	proxy, ok := object.(*egv1a1.EnvoyProxy)
+	if !ok || proxy.Spec.Provider == nil || proxy.Spec.Provider.Kubernetes == nil || proxy.Spec.Provider.Kubernetes.EnvoyDeployment == nil {
+		return nil
+	}
+	patch := proxy.Spec.Provider.Kubernetes.EnvoyDeployment.Patch
+	if patch == nil {
+		return nil
+	}
+	var deployment appsv1.Deployment
+	if err := decodeStrict(patch.Value.Raw, &deployment); err != nil {
+		return fmt.Errorf("spec.provider.kubernetes.envoyDeployment.patch.value: %w", err)
+	}
+	return roundTrip(patch.Value.Raw, &deployment, ".spec.provider.kubernetes.envoyDeployment.patch.value")
+}
+
+// roundTrip checks that everything in data survives decoding into object and encoding again.
+func roundTrip(data []byte, object any, path string) error {
+	again, err := json.Marshal(object)
+	if err != nil {
+		return err
+	}
+	var input, output any
+	if err := json.Unmarshal(data, &input); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(again, &output); err != nil {
+		return err
+	}
+	return contained(input, output, path)
+}
+
 func validate(document []byte) (string, error) {
 	data, err := yaml.YAMLToJSONStrict(document)
 	if err != nil {
@@ -105,14 +141,10 @@ func validate(document []byte) (string, error) {
 		if err := decodeStrict(data, object); err != nil {
 			return kind, err
 		}
-		var input, output any
-		again, err := json.Marshal(object)
-		if err != nil {
+		if err := roundTrip(data, object, ""); err != nil {
 			return kind, err
 		}
-		_ = json.Unmarshal(data, &input)
-		_ = json.Unmarshal(again, &output)
-		return kind, contained(input, output, "")
+		return kind, checkDeploymentPatch(object)
 	}
 	if build, ok := istioKinds[kind]; ok {
 		var envelope istioObject
