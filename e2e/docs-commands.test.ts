@@ -7,6 +7,7 @@ import { FakeProvider } from '../src/fake-provider/fake-provider';
 import { parse, parseAllDocuments } from 'yaml';
 import { BlockRegistry, DOC_FILES, Sandbox, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
+import { runImportBlock } from './eaigw-doc-command';
 import { Stack, describeE2E } from './harness';
 
 /**
@@ -19,6 +20,8 @@ const registry = new BlockRegistry(FILES);
 
 /** Blocks that cannot run here, by file and a piece of their text, with the reason. */
 const NOT_RUNNABLE: Array<{ file: string; lang: string; marker: string; reason: string }> = [
+  { file: 'docs/kubernetes.md', lang: 'sh', marker: 'helm install', reason: 'needs Docker, a registry and a Kubernetes cluster; e2e/helm-pod.test.ts runs the pod the chart renders' },
+  { file: 'docs/kubernetes.md', lang: 'sh', marker: 'helm template', reason: 'run as printed by test/helm-chart.test.ts, with the helm .ci/run installs' },
   { file: 'docs/kubernetes-gateways.md', lang: 'sh', marker: 'kubectl apply', reason: 'no Kubernetes cluster here; e2e/k8s-render.test.ts decodes every object into the API types and validates the Envoy config in it' },
 ];
 
@@ -166,6 +169,10 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
       expect(received).toEqual([shown]);
     });
   });
+
+  test('from-envoy-ai-gateway.md: import eaigw writes the config the test manifests describe', async () => {
+    await runImportBlock(registry.claim('docs/from-envoy-ai-gateway.md', 'sh', 'import eaigw', 'executed'));
+  }, 60_000);
 
   test('every docs block is run, validated or listed with the reason it cannot run', () => {
     for (const { file, lang, marker, reason } of NOT_RUNNABLE) registry.claim(file, lang, marker, `not runnable: ${reason}`);

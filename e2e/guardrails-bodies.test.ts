@@ -1,3 +1,4 @@
+import { fakeThinkingSignature } from '../src/fake-provider/signatures';
 import Anthropic from '@anthropic-ai/sdk';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -138,13 +139,13 @@ describeE2E('guardrails: every text of a body', () => {
       max_tokens: 10,
       messages: [
         { role: 'user', content: 'hi' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'They are jane.doe@example.com', signature: 'EqQBCgIYAhIM' }, { type: 'thinking', thinking: 'Be brief.', signature: 'EqQBCgIYAhIN' }, { type: 'text', text: 'Hello' }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'They are jane.doe@example.com', signature: fakeThinkingSignature('They are jane.doe@example.com') }, { type: 'thinking', thinking: 'Be brief.', signature: fakeThinkingSignature('Be brief.') }, { type: 'text', text: 'Hello' }] },
         { role: 'user', content: 'go on' },
       ],
     });
     expect((claude.received[1].json as Record<string, unknown>).messages).toEqual([
       { role: 'user', content: 'hi' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Be brief.', signature: 'EqQBCgIYAhIN' }, { type: 'text', text: 'Hello' }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Be brief.', signature: fakeThinkingSignature('Be brief.') }, { type: 'text', text: 'Hello' }] },
       { role: 'user', content: 'go on' },
     ]);
     const blocked = await anthropic.messages

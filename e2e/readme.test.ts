@@ -7,6 +7,7 @@ import { hashApiKey } from '../src/auth/api-keys';
 import { TestMcpServer } from '../src/mcp/test-server';
 import { BlockRegistry, PACKAGE, ROOT, Sandbox, commandLines, jsonValues, printedByComments, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
+import { runImportBlock } from './eaigw-doc-command';
 import { describeE2E } from './harness';
 
 /**
@@ -159,6 +160,10 @@ describeE2E('README commands and examples, as printed, on free ports', () => {
       sandbox.remove();
     }
   }, 90_000);
+
+  test('Deploying, From Envoy AI Gateway: import eaigw writes the config the test manifests describe', async () => {
+    await runImportBlock(registry.claim(FILE, 'sh', 'import eaigw', 'executed'));
+  }, 60_000);
 
   describe('with the admin API and the audit log (the README snippets that configure them)', () => {
     let admin: { sandbox: Sandbox; gateway: Running };

@@ -8,6 +8,7 @@ import { ConfigWatcher } from './config/config-watcher';
 import { configJsonSchema } from './config/json-schema';
 import { renderEnvoyYaml } from './config/render-envoy';
 import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
+import { readyHostPort } from './config/render-envoy-ready';
 import { compileConfig } from './config/runtime';
 import { renderK8sCommand } from './cli/render-k8s';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
@@ -15,8 +16,13 @@ import { Gateway } from './gateway';
 import { UsageError, parseCommand, stringValue } from './cli/args';
 import { COMMANDS, USAGE, isCommand } from './cli/commands';
 import type { CommandName } from './cli/commands';
+import { drainEnvoy } from './cli/drain-envoy';
 import { onSignals } from './cli/signals';
 import { up } from './cli/up';
+import { ImportError, importEaigw } from './import/eaigw/import-eaigw';
+import { ManifestError } from './import/eaigw/manifests';
+import { formatNote } from './import/eaigw/resource';
+import { renderImport } from './import/eaigw/render-import';
 import { verifyChain } from './telemetry/audit-chain';
 import type { ChainHead } from './telemetry/audit-chain';
 import { headPath } from './telemetry/audit-log';
@@ -105,6 +111,25 @@ async function spend(values: Values): Promise<void> {
   process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${renderSpend(report)}\n`);
 }
 
+/** `import eaigw`: the config to --out or stdout, each field not carried over as a warning on stderr. */
+function importFromEaigw(values: Values, paths: readonly string[]): void {
+  const files = paths.map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  try {
+    const result = importEaigw(files, { secretDir: stringValue(values, 'secret-dir') });
+    for (const note of result.notes) process.stderr.write(`warning: ${formatNote(note)}\n`);
+    output(values, renderImport(result, paths));
+    const out = stringValue(values, 'out');
+    process.stderr.write(`imported ${result.config.models.length} models and ${result.config.backends.length} backends${out ? ` into ${out}` : ''}; ${result.notes.length} notes\n`);
+  } catch (error) {
+    if (error instanceof ImportError) {
+      for (const note of error.notes) process.stderr.write(`warning: ${formatNote(note)}\n`);
+      throw new Error(`import eaigw: ${error.message}`);
+    }
+    if (error instanceof ManifestError) throw new Error(`import eaigw: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The package version, from the package.json above this file (dist/src or src). */
 function version(): string {
   for (const up of ['..', join('..', '..')]) {
@@ -137,8 +162,28 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       if (values.fragment === true) return renderFragment(values, positionals[0]);
       if (values.domain !== undefined) throw new UsageError('aigw render-envoy: --domain applies to --fragment only', COMMANDS['render-envoy'].usage);
       const listenerAddress = stringValue(values, 'listen');
-      const source = listenerAddress ? `${positionals[0]} --listen ${listenerAddress}` : positionals[0];
-      return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress }, source));
+      const readyAddress = stringValue(values, 'ready');
+      if (readyAddress !== undefined) {
+        try {
+          readyHostPort(readyAddress);
+        } catch (error) {
+          throw new UsageError(`aigw render-envoy: ${(error as Error).message}`, COMMANDS['render-envoy'].usage);
+        }
+      }
+      const source = [positionals[0], ...(listenerAddress ? ['--listen', listenerAddress] : []), ...(readyAddress ? ['--ready', readyAddress] : [])].join(' ');
+      return output(values, renderEnvoyYaml(loadRuntime(positionals[0]), { listenerAddress, readyAddress }, source));
+    }
+    case 'drain-envoy': {
+      const seconds = (name: string, fallback: number): number => {
+        const text = stringValue(values, name);
+        if (text === undefined) return fallback;
+        if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`aigw drain-envoy: --${name} must be a number of seconds, not ${text}`, COMMANDS[command].usage);
+        return Number(text);
+      };
+      const options = { acceptSeconds: seconds('accept-seconds', 5), drainSeconds: seconds('drain-seconds', 30) };
+      const left = await drainEnvoy({ admin: stringValue(values, 'admin') ?? '127.0.0.1:9901', ...options, doneFile: stringValue(values, 'done-file'), log: (line) => process.stderr.write(`${line}\n`) });
+      if (left > 0) process.exitCode = 1;
+      return;
     }
     case 'render-k8s':
       return output(values, renderK8sCommand(values, positionals[0], loadRuntime));
@@ -148,6 +193,8 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       return auditVerify(positionals[0]);
     case 'spend':
       return spend(values);
+    case 'import eaigw':
+      return importFromEaigw(values, positionals);
     case 'hash-key':
       return void process.stdout.write(`${hashApiKey(positionals[0])}\n`);
     case 'fake-provider': {
@@ -171,8 +218,12 @@ async function main(argv: readonly string[]): Promise<void> {
     if (rest[0] !== 'verify') throw new UsageError(rest[0] ? `aigw audit: unknown subcommand ${rest[0]}` : 'aigw audit: missing subcommand', COMMANDS['audit verify'].usage);
     return run('audit verify', rest.slice(1));
   }
+  if (first === 'import') {
+    if (rest[0] !== 'eaigw') throw new UsageError(rest[0] ? `aigw import: unknown source ${rest[0]} (eaigw: Envoy AI Gateway)` : 'aigw import: missing source (eaigw)', COMMANDS['import eaigw'].usage);
+    return run('import eaigw', rest.slice(1));
+  }
   if (first.startsWith('-')) throw new UsageError(`aigw: unknown option ${first}`, USAGE);
-  if (first === 'audit verify' || !isCommand(first)) throw new UsageError(`aigw: unknown command ${first}`, USAGE);
+  if (first === 'audit verify' || first === 'import eaigw' || !isCommand(first)) throw new UsageError(`aigw: unknown command ${first}`, USAGE);
   return run(first, rest);
 }
 

@@ -8,7 +8,7 @@ const CALL_TIMEOUT_MS = 2000;
 const POLL_INTERVAL_MS = 100;
 
 /**
- * The admin endpoint of the Envoy `aigw up` runs, for draining it
+ * The admin endpoint of an Envoy beside aigw (`aigw up`'s, or a pod's for `aigw drain-envoy`), for draining it
  * (https://www.envoyproxy.io/docs/envoy/latest/operations/admin#post--drain_listeners).
  */
 export class EnvoyAdmin {
@@ -32,8 +32,23 @@ export class EnvoyAdmin {
    * sockets at once, so a new connection is refused.
    */
   async stopAccepting(): Promise<void> {
+    await this.startDrain();
+    await this.closeListeners();
+  }
+
+  /** The drain sequence starts: open connections are told to close, new ones are still accepted. */
+  async startDrain(): Promise<void> {
     await this.post('/drain_listeners?graceful');
+  }
+
+  /** The listening sockets close: a new connection is refused; requests in flight go on. */
+  async closeListeners(): Promise<void> {
     await this.post('/drain_listeners');
+  }
+
+  /** Envoy's health-check filter answers 503 from now on (the ready listener of a Kubernetes pod). */
+  async failHealthChecks(): Promise<void> {
+    await this.post('/healthcheck/fail');
   }
 
   /** Requests the listener is serving now (streams included). */

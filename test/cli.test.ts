@@ -141,6 +141,7 @@ describe('aigw CLI', () => {
     ['serve', 'aigw serve --config FILE'],
     ['spend', 'aigw spend --log FILE'],
     ['keys', 'aigw keys create|list|rotate|revoke'],
+    ['drain-envoy', 'aigw drain-envoy [--admin HOST:PORT]'],
   ])('%s --help prints its usage and exits 0 (it is not read as a file)', (command, synopsis) => {
     const result = aigw([command, '--help']);
     expect(result.status).toBe(0);
@@ -159,6 +160,8 @@ describe('aigw CLI', () => {
     [['--verbose'], 'aigw: unknown option --verbose'],
     [['render-envoy', 'examples/aigw.yaml', '--domain', 'ai.example.com'], 'aigw render-envoy: --domain applies to --fragment only'],
     [['render-envoy', 'examples/aigw.yaml', '--fragment', '--listen', '0.0.0.0'], 'aigw render-envoy: --listen applies to the whole bootstrap, not --fragment'],
+    [['render-envoy', 'examples/aigw.yaml', '--ready', '19001'], 'aigw render-envoy: --ready must be HOST:PORT, not 19001'],
+    [['drain-envoy', '--drain-seconds', 'soon'], 'aigw drain-envoy: --drain-seconds must be a number of seconds, not soon'],
   ])('%j is refused with exit 2 and says why', (args, message) => {
     const result = aigw(args);
     expect(result.status).toBe(2);

@@ -24,9 +24,9 @@ export const COMMANDS = {
   'render-envoy': {
     name: 'render-envoy',
     usage:
-      'aigw render-envoy FILE [--out PATH] [--listen ADDRESS]\n  Writes the Envoy bootstrap for a config (to stdout without --out); --listen overrides listener.address (e.g. 0.0.0.0 inside a container).\n' +
+      'aigw render-envoy FILE [--out PATH] [--listen ADDRESS] [--ready HOST:PORT]\n  Writes the Envoy bootstrap for a config (to stdout without --out); --listen overrides listener.address (e.g. 0.0.0.0 inside a container);\n  --ready adds a listener answering GET /ready with Envoy\'s health and GET /stats/prometheus from its admin (for Kubernetes probes and scrapers).\n' +
       'aigw render-envoy FILE --fragment [--domain HOST[,HOST…]] [--out PATH]\n  Writes only what to add to your own Envoy: http_filters (before your router), virtual_host or merge_routes, clusters, local_reply_config, access_log,\n  listener, connection-manager, router and bootstrap settings, and notes; --domain sets virtual_host.domains (default *). Merge procedure: docs/envoy-fragment.md.',
-    options: { out: { type: 'string', short: 'o' }, listen: { type: 'string' }, fragment: { type: 'boolean' }, domain: { type: 'string' } },
+    options: { out: { type: 'string', short: 'o' }, listen: { type: 'string' }, ready: { type: 'string' }, fragment: { type: 'boolean' }, domain: { type: 'string' } },
     positionals: { min: 1, max: 1, names: 'FILE' },
   },
   'render-k8s': {
@@ -61,10 +61,23 @@ export const COMMANDS = {
     usage: 'aigw fake-provider --listen HOST:PORT\n  Runs the bundled fake provider (offline demo, tests).',
     options: { listen: { type: 'string' } },
   },
+  'drain-envoy': {
+    name: 'drain-envoy',
+    usage:
+      'aigw drain-envoy [--admin HOST:PORT] [--accept-seconds N] [--drain-seconds N] [--done-file PATH]\n  A pod\'s preStop hook: fails Envoy\'s health checks, drains it (accepting for --accept-seconds, default 5), closes its listeners and waits up to\n  --drain-seconds (default 30) for requests in flight; then writes --done-file. --admin defaults to 127.0.0.1:9901 (docs/kubernetes.md).',
+    options: { admin: { type: 'string' }, 'accept-seconds': { type: 'string' }, 'drain-seconds': { type: 'string' }, 'done-file': { type: 'string' } },
+  },
   'audit verify': {
     name: 'audit verify',
     usage: "aigw audit verify FILE\n  Checks an audit log's hash chain (exit 1 on the first broken line).",
     positionals: { min: 1, max: 1, names: 'FILE' },
+  },
+  'import eaigw': {
+    name: 'import eaigw',
+    usage:
+      'aigw import eaigw FILE... [--out PATH] [--secret-dir DIR]\n  Writes an aigw config from Envoy AI Gateway v1beta1 resources (AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy, GatewayConfig,\n  Backend, BackendTLSPolicy, BackendTrafficPolicy rate limits; multi-document YAML); names every field not carried over (stderr and comments). API keys are read from\n  environment variables, credential files and CA bundles from DIR/<secret>/<key> (default /etc/aigw/secrets). See docs/from-envoy-ai-gateway.md.',
+    options: { out: { type: 'string', short: 'o' }, 'secret-dir': { type: 'string' } },
+    positionals: { min: 1, max: 1000, names: 'FILE...' },
   },
   spend: {
     name: 'spend',

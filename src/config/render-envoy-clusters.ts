@@ -183,6 +183,8 @@ export function modelCluster(model: RuntimeModel, name: string, config: RuntimeC
           {
             // hostname is what auto_host_rewrite puts in Host: the baseUrl's host[:port].
             endpoint: { address: socketAddress(entry.backend.address, entry.backend.connectPort), hostname: entry.backend.authority },
+            // Weighted round robin among the backends of one priority (default 1: an equal share).
+            ...(entry.weight !== 1 ? { load_balancing_weight: entry.weight } : {}),
             metadata: {
               filter_metadata: {
                 [METADATA_NAMESPACE]: { backend: entry.backend.name },

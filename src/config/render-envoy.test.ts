@@ -305,6 +305,19 @@ describe('model clusters', () => {
     });
   });
 
+  test('a weight becomes the endpoint load_balancing_weight; weight 1 (the default) adds nothing', () => {
+    const weighted = compile({ models: [{ name: 'split', backends: [{ backend: 'openai', weight: 3 }, { backend: 'vllm', priority: 0 }, { backend: 'azure', priority: 1, weight: 1 }] }] });
+    const bootstrap = renderEnvoyBootstrap(weighted);
+    const found = list(bootstrap, 'static_resources', 'clusters').find((entry) => at(entry, 'name') === 'model_0_split');
+    const endpoints = list(found, 'load_assignment', 'endpoints').map((level) => at(level, 'lb_endpoints', 0)) as Array<Record<string, unknown>>;
+    expect(endpoints.map((endpoint) => endpoint.load_balancing_weight)).toEqual([3, undefined, undefined]);
+    expect(weighted.models.get('split')?.backends.map((entry) => [entry.backend.name, entry.priority, entry.weight])).toEqual([
+      ['openai', 0, 3],
+      ['vllm', 0, 1],
+      ['azure', 1, 1],
+    ]);
+  });
+
   test('transport_socket_matches only for https backends, with SNI, CA file and SAN', () => {
     expect(at(cluster('model_0_gpt-4o-mini'), 'transport_socket_matches')).toEqual([
       {

@@ -4,6 +4,7 @@ import { EXTPROC_CLUSTER, extprocCluster, modelCluster, modelClusterName, router
 import { conditionalClientHeaders } from '../extproc/client-headers';
 import { luaRequestFilter, luaResponseFilter } from './render-envoy-lua';
 import { mcpClusters } from './render-envoy-mcp';
+import { adminCluster, readyListener } from './render-envoy-ready';
 import { renderRoutes } from './render-envoy-routes';
 import { rateLimitFilter } from './render-envoy-ratelimit';
 import { accessLog, envoyAnswersLog, localReplyConfig } from './render-envoy-replies';
@@ -38,6 +39,8 @@ export interface RenderOptions {
   accessLogPath?: string;
   /** Overrides config.server.mcp as the MCP cluster's endpoint. */
   mcpTarget?: string;
+  /** HOST:PORT of a listener answering `/ready` with Envoy's health and `/stats/prometheus` from its admin (render-envoy-ready.ts): for Kubernetes probes and scrapers. */
+  readyAddress?: string;
 }
 
 /** The most Envoy buffers of one body: a whole request (aigw's limit) or a non-streamed response. */
@@ -95,6 +98,7 @@ export function aigwClusters(config: RuntimeConfig, options: RenderOptions = {})
 export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptions = {}): Json {
   const source = config.source;
   const bufferLimit = bufferLimitBytes(config);
+  const adminPort = options.adminPort ?? source.envoy.adminPort;
   const connectionManager = typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', {
     stat_prefix: HTTP_STAT_PREFIX,
     ...connectionManagerSettings(config),
@@ -109,7 +113,7 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
   });
   return {
     node: { id: 'aigw', cluster: 'aigw' },
-    admin: { address: socketAddress(source.envoy.adminAddress, options.adminPort ?? source.envoy.adminPort) },
+    admin: { address: socketAddress(source.envoy.adminAddress, adminPort) },
     static_resources: {
       listeners: [
         {
@@ -120,8 +124,9 @@ export function renderEnvoyBootstrap(config: RuntimeConfig, options: RenderOptio
           per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: connectionManager }] }],
         },
+        ...(options.readyAddress ? [readyListener(options.readyAddress, adminPort > 0 ? { host: source.envoy.adminAddress, port: adminPort } : undefined)] : []),
       ],
-      clusters: aigwClusters(config, options),
+      clusters: [...aigwClusters(config, options), ...(options.readyAddress && adminPort > 0 ? [adminCluster(source.envoy.adminAddress, adminPort)] : [])],
     },
     // Half-close ext_proc streams and wait for aigw's trailers instead of resetting them.
     layered_runtime: {

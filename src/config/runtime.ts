@@ -81,6 +81,8 @@ export interface RuntimeCredential {
 export interface RuntimeModelBackend {
   readonly backend: RuntimeBackend;
   readonly priority: number;
+  /** Share of the load within its priority (Envoy's load_balancing_weight). */
+  readonly weight: number;
   /** Model name to send upstream; undefined keeps the requested name. */
   readonly upstreamModel?: string;
 }
@@ -311,7 +313,7 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     const entries: RuntimeModelBackend[] = spec.backends.map((entry, index) => {
       const backend = backends.get(entry.backend);
       if (!backend) throw new Error(`unknown backend ${entry.backend}`); // schema already checked
-      return { backend, priority: levels.indexOf(written[index]), upstreamModel: entry.model ?? backend.model };
+      return { backend, priority: levels.indexOf(written[index]), weight: entry.weight ?? 1, upstreamModel: entry.model ?? backend.model };
     });
     entries.sort((a, b) => a.priority - b.priority);
     models.set(spec.name, {

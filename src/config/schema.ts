@@ -234,6 +234,11 @@ export const ModelBackendSchema = z
     backend: z.string().min(1),
     /** Lower is tried first; backends with the same priority share load. Defaults to list order. */
     priority: z.number().int().min(0).max(100).optional(),
+    /**
+     * Share of the load among backends of the same priority (Envoy's load_balancing_weight on
+     * this backend's endpoint; weighted round robin). Default 1.
+     */
+    weight: z.number().int().min(1).max(1_000_000).optional(),
     /** Model name sent upstream for this model on this backend. */
     model: z.string().min(1).optional(),
   })

@@ -23,13 +23,15 @@ export interface FailedAttempt {
 }
 
 /**
- * The backend the first attempt goes to when every backend is healthy: the first of the
- * lowest priority. Envoy may still pick another (an ejected host, several backends at one
- * priority); that attempt then runs the per-attempt processor, so a wrong guess costs one
- * crossing, never a wrong request.
+ * The backend the first attempt most likely goes to when every backend is healthy: the
+ * heaviest (then the first) of the lowest priority. Envoy may still pick another (an ejected
+ * host, another backend of that priority by weight); that attempt then runs the per-attempt
+ * processor, so a wrong guess costs one crossing, never a wrong request.
  */
 export function predictedBackend(model: RuntimeModel): RuntimeModelBackend | undefined {
-  return model.backends[0];
+  const first = model.backends[0];
+  if (!first) return undefined;
+  return model.backends.reduce((best, entry) => (entry.priority === first.priority && entry.weight > best.weight ? entry : best), first);
 }
 
 /**

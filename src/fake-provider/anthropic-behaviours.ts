@@ -5,7 +5,6 @@
  * fixed and input tokens are derived from word counts, so tests can assert exact bodies.
  */
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
-import { anthropicPairingViolation, anthropicToolIdViolation } from './history-id-checks';
 import { chatPromptTokens, contentWords, DEFAULT_MODEL, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 /** Anthropic's error body: `{"type":"error","error":{"type":errorType,"message":message}}`. */
@@ -35,8 +34,7 @@ function validationError(json: Record<string, unknown>): Behaviour | undefined {
   if (!Number.isInteger(json.max_tokens)) return invalidRequest('max_tokens: Input should be a valid integer');
   if (json.messages === undefined) return invalidRequest('messages: Field required');
   if (!Array.isArray(json.messages)) return invalidRequest('messages: Input should be a valid list');
-  const broken = anthropicToolIdViolation(json.messages) ?? anthropicPairingViolation(json.messages);
-  return broken === undefined ? undefined : invalidRequest(broken);
+  return undefined;
 }
 
 function usage(inputTokens: number, outputTokens: number): Record<string, unknown> {

@@ -14,7 +14,6 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import type { Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { Behaviour, DefaultContext, RecordedRequest } from './behaviours';
-import { bedrockPairingViolation, bedrockToolIdViolation } from './history-id-checks';
 import { countWords, FAKE_COMPLETION_TOKENS, isRecord } from './tokens';
 
 /** Converse and ConverseStream paths, after any baseUrl prefix. */
@@ -54,8 +53,6 @@ export function bedrockDefaultBehaviour(request: RecordedRequest, context: Defau
   if (!SIGV4_AUTHORIZATION.test(request.headers.authorization ?? '')) return bedrockErrorBehaviour(403, 'AccessDeniedException', 'missing signature');
   const json = request.json;
   if (!isRecord(json) || !Array.isArray(json.messages)) return bedrockErrorBehaviour(400, 'ValidationException', 'Malformed input request: messages is required.');
-  const broken = bedrockToolIdViolation(json.messages) ?? bedrockPairingViolation(json.messages);
-  if (broken !== undefined) return bedrockErrorBehaviour(400, 'ValidationException', broken);
   const reply = `Hello from ${context.name}`;
   const inputTokens = bedrockInputTokens(json);
   const usage = { inputTokens, outputTokens: FAKE_COMPLETION_TOKENS, totalTokens: inputTokens + FAKE_COMPLETION_TOKENS };

@@ -68,7 +68,18 @@ export type Behaviour =
   /** Anthropic's error JSON `{"type":"error","error":{"type":errorType,"message":message}}`, e.g. 529 overloaded_error. */
   | { kind: 'anthropic-error'; status: number; errorType: string; message: string; headers?: Record<string, string> }
   | { kind: 'drop' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * `then`, unless the request breaks a rule the provider's default answer checks (tool-call ids
+   * and their pairing, tool names): then that refusal, as the real API would give it. For a
+   * queued answer (a tool call, say) that must not skip the provider's checks.
+   */
+  | { kind: 'checked'; then: Behaviour };
+
+/** True for a default answer that refuses the request (a 4xx or 5xx error). */
+export function isRefusal(behaviour: Behaviour): boolean {
+  return behaviour.kind === 'anthropic-error' || ((behaviour.kind === 'json' || behaviour.kind === 'text') && behaviour.status >= 400);
+}
 
 /** The bytes of an 'sse' behaviour, one string per event: `data: …` or, when named, `event: …\ndata: …`. */
 export function sseFrames(behaviour: Extract<Behaviour, { kind: 'sse' }>): string[] {

@@ -4,12 +4,13 @@
  * It records every request (before answering, so drop/hang cases can still be asserted), answers
  * with queued behaviours first and deterministic OpenAI- or Anthropic-shaped defaults otherwise.
  */
+import { historyRefusal } from './history-refusals';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { anthropicErrorAsJson } from './anthropic-behaviours';
-import { defaultBehaviour, sseFrames } from './behaviours';
+import { defaultBehaviour, isRefusal, sseFrames } from './behaviours';
 import type { Behaviour, RecordedRequest } from './behaviours';
 
 export type { Behaviour, RecordedRequest } from './behaviours';
@@ -200,15 +201,17 @@ export class FakeProvider {
       const servername = this.secure ? servernameOf(request.socket) : undefined;
       if (servername !== undefined) recorded.servername = servername;
       this.record(recorded);
-      const behaviour =
-        this.queue.shift() ??
+      const byDefault = (): Behaviour =>
         defaultBehaviour(recorded, {
           name: this.name,
           nextCompletionId: () => `chatcmpl-fake-${++this.completionCount}`,
           nextMessageId: () => `msg_fake_${++this.messageCount}`,
           nextTokenNumber: () => ++this.tokenCount,
         });
-      this.respond(behaviour, request, response);
+      // A history the real provider refuses gets its 400 whatever is queued (the queued reply waits).
+      const refusal = historyRefusal(recorded, this.name);
+      const queued = refusal === undefined ? this.queue.shift() : undefined;
+      this.respond(refusal ?? queued ?? byDefault(), request, response, byDefault);
     });
   }
 
@@ -223,8 +226,13 @@ export class FakeProvider {
     }
   }
 
-  private respond(behaviour: Behaviour, request: http.IncomingMessage, response: http.ServerResponse): void {
+  private respond(behaviour: Behaviour, request: http.IncomingMessage, response: http.ServerResponse, byDefault?: () => Behaviour): void {
     switch (behaviour.kind) {
+      case 'checked': {
+        const checked = byDefault?.();
+        this.respond(checked && isRefusal(checked) ? checked : behaviour.then, request, response);
+        return;
+      }
       case 'json':
         if (behaviour.gzip) {
           const headers = { 'content-encoding': 'gzip', ...behaviour.headers };

@@ -2,7 +2,8 @@ import { convertToAnthropicRequest } from './anthropic/convert-to-anthropic-requ
 import { convertAnthropicRequestToBedrock } from './bedrock/convert-anthropic-request-to-bedrock';
 import { convertToBedrockRequest } from './bedrock/convert-to-bedrock-request';
 import { GeminiIds } from './gemini/gemini-ids';
-import { ToolIdMap, withAnthropicToolIdsIn, withBedrockToolIds, withOpenAIToolIdsIn } from './history-ids';
+import { IdentifierMap } from './identifier-map';
+import { withAnthropicToolIdsIn, withBedrockToolIds, withOpenAIToolIdsIn } from './history-ids';
 import { convertAnthropicRequestToOpenAI } from './openai/convert-anthropic-request-to-openai';
 import { IDENTIFIER_RULES, isValidIdentifier } from './identifier-rules';
 
@@ -51,25 +52,25 @@ describe('identifier rules', () => {
   });
 });
 
-describe('ToolIdMap', () => {
+describe('IdentifierMap (tool-call ids)', () => {
   const rule = IDENTIFIER_RULES.bedrock.toolCallId;
 
   test('valid ids stay; invalid ones get their allowed characters plus a hash of the whole id', () => {
-    const map = new ToolIdMap(rule, ['call_ok', DOTTED_ID, LONG_ID, DOTTED_ID]);
-    expect(['call_ok', DOTTED_ID, LONG_ID].map((id) => map.providerId(id))).toEqual([
+    const map = new IdentifierMap(rule, ['call_ok', DOTTED_ID, LONG_ID, DOTTED_ID]);
+    expect(['call_ok', DOTTED_ID, LONG_ID].map((id) => map.providerValue(id))).toEqual([
       'call_ok',
       'functions_get_weather_1_26c478f3',
       `${LONG_ID.slice(0, 55)}_f09a3ed1`,
     ]);
-    expect(map.providerId(LONG_ID)).toHaveLength(64);
+    expect(map.providerValue(LONG_ID)).toHaveLength(64);
     expect(map.original('functions_get_weather_1_26c478f3')).toBe(DOTTED_ID);
     expect(map.original('call_ok')).toBe('call_ok');
     expect(map.rewritesAny).toBe(true);
   });
 
   test('distinct ids stay distinct, even when a valid id already holds the rewritten value', () => {
-    const map = new ToolIdMap(rule, [DOTTED_ID, 'functions_get_weather_1_26c478f3', 'functions.get_weather:2']);
-    expect([DOTTED_ID, 'functions_get_weather_1_26c478f3', 'functions.get_weather:2'].map((id) => map.providerId(id))).toEqual([
+    const map = new IdentifierMap(rule, [DOTTED_ID, 'functions_get_weather_1_26c478f3', 'functions.get_weather:2']);
+    expect([DOTTED_ID, 'functions_get_weather_1_26c478f3', 'functions.get_weather:2'].map((id) => map.providerValue(id))).toEqual([
       'functions_get_weather_1_26c478f31',
       'functions_get_weather_1_26c478f3',
       'functions_get_weather_2_d80023f0',
@@ -77,7 +78,7 @@ describe('ToolIdMap', () => {
   });
 
   test('the same id maps to the same value in every request (deterministic)', () => {
-    expect(new ToolIdMap(rule, [DOTTED_ID]).providerId(DOTTED_ID)).toBe(new ToolIdMap(rule, ['a', DOTTED_ID]).providerId(DOTTED_ID));
+    expect(new IdentifierMap(rule, [DOTTED_ID]).providerValue(DOTTED_ID)).toBe(new IdentifierMap(rule, ['a', DOTTED_ID]).providerValue(DOTTED_ID));
   });
 
   test('a history with only valid ids is returned as the same array', () => {

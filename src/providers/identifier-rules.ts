@@ -18,6 +18,8 @@ export type IdentifierKind = 'toolCallId' | 'toolName' | 'documentName';
 export interface IdentifierRule {
   /** The characters allowed, as a character class body (`a-zA-Z0-9_-`); anchored by the check. */
   readonly allowed: string;
+  /** The characters the first one may be (a character class body), when narrower than `allowed`. */
+  readonly first?: string;
   readonly minLength: number;
   /** Undefined: no documented maximum. */
   readonly maxLength?: number;
@@ -45,7 +47,9 @@ export const IDENTIFIER_RULES = {
     // Anthropic's reference pages do not print the pattern; the API's own 400 does:
     // "messages.N.content.M.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'".
     toolCallId: { allowed: 'a-zA-Z0-9_-', minLength: 1, source: 'Anthropic Messages API 400 error text (not in the reference page)', confirmed: false },
-    toolName: { allowed: 'a-zA-Z0-9_-', minLength: 1, maxLength: 64, source: 'https://docs.anthropic.com/en/api/messages (tools.name: ^[a-zA-Z0-9_-]{1,64}$)', confirmed: false },
+    // The limit was 64 ("^[a-zA-Z0-9_-]{1,64}$" in 400s reported until 2025); the API now
+    // answers "tools.N.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'".
+    toolName: { allowed: 'a-zA-Z0-9_-', minLength: 1, maxLength: 128, source: "Anthropic Messages API 400 error text (tools.N.custom.name: '^[a-zA-Z0-9_-]{1,128}$')", confirmed: false },
   },
   openai: {
     // No pattern is documented for tool-call ids (any characters pass). The API has answered
@@ -58,17 +62,38 @@ export const IDENTIFIER_RULES = {
   gemini: {
     // FunctionCall.id has no documented pattern or length; the gateway writes its own ids.
     toolCallId: { allowed: '\\s\\S', minLength: 1, source: 'Gemini API reference: FunctionCall.id is an optional string, no pattern', confirmed: false },
-    toolName: { allowed: 'a-zA-Z0-9_.:-', minLength: 1, maxLength: 64, source: 'https://ai.google.dev/api/caching#FunctionDeclaration (name: a-z, A-Z, 0-9, _, :, . and -, at most 64)', confirmed: true },
+    // The first character: Vertex AI's FunctionDeclaration reference ("Must start with a letter or
+    // an underscore") and the Gemini API's own 400 ("Invalid function name. Must start with a
+    // letter or an underscore."); the Gemini API reference page leaves it out.
+    toolName: {
+      allowed: 'a-zA-Z0-9_.:-',
+      first: 'a-zA-Z_',
+      minLength: 1,
+      maxLength: 64,
+      source: 'https://ai.google.dev/api/caching#FunctionDeclaration (name: a-z, A-Z, 0-9, _, :, . and -, at most 64); first character: Vertex AI FunctionDeclaration reference',
+      confirmed: true,
+    },
   },
 } as const satisfies Record<IdentifierProvider, Partial<Record<IdentifierKind, IdentifierRule>>>;
 
-/** Each rule's patterns, compiled once: every tool call of every request is checked. */
-const compiled = new WeakMap<IdentifierRule, { whole: RegExp; disallowed: RegExp }>();
+interface RulePatterns {
+  readonly whole: RegExp;
+  readonly disallowed: RegExp;
+  /** Matches a value whose first character the rule allows; undefined when any allowed character may start it. */
+  readonly start?: RegExp;
+}
 
-function patterns(rule: IdentifierRule): { whole: RegExp; disallowed: RegExp } {
+/** Each rule's patterns, compiled once: every tool call of every request is checked. */
+const compiled = new WeakMap<IdentifierRule, RulePatterns>();
+
+function patterns(rule: IdentifierRule): RulePatterns {
   let found = compiled.get(rule);
   if (!found) {
-    found = { whole: new RegExp(`^[${rule.allowed}]*$`), disallowed: new RegExp(`[^${rule.allowed}]`, 'g') };
+    found = {
+      whole: new RegExp(`^[${rule.allowed}]*$`),
+      disallowed: new RegExp(`[^${rule.allowed}]`, 'g'),
+      start: rule.first === undefined ? undefined : new RegExp(`^[${rule.first}]`),
+    };
     compiled.set(rule, found);
   }
   return found;
@@ -78,7 +103,8 @@ function patterns(rule: IdentifierRule): { whole: RegExp; disallowed: RegExp } {
 export function isValidIdentifier(rule: IdentifierRule, value: string): boolean {
   if (value.length < rule.minLength) return false;
   if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
-  if (!patterns(rule).whole.test(value)) return false;
+  const { whole, start } = patterns(rule);
+  if (!whole.test(value) || (start !== undefined && value !== '' && !start.test(value))) return false;
   // Bedrock document names: "whitespace characters (no more than one in a row)".
   return !(rule.allowed.includes(' ') && /\s{2}/.test(value));
 }
@@ -86,4 +112,10 @@ export function isValidIdentifier(rule: IdentifierRule, value: string): boolean 
 /** `value` with every character the rule does not allow replaced by `_`. */
 export function replaceDisallowed(rule: IdentifierRule, value: string): string {
   return value.replace(patterns(rule).disallowed, '_');
+}
+
+/** True when the rule lets `value` start with its first character (any value, for a rule without `first`). */
+export function startsValid(rule: IdentifierRule, value: string): boolean {
+  const { start } = patterns(rule);
+  return start === undefined || start.test(value);
 }

@@ -17,6 +17,7 @@ import { OnVertex, claudeOnVertex, geminiOnVertex, isClaudeModel } from './verte
 import { OpenAIEmbeddingsToVertex } from './vertex/openai-embeddings-to-vertex';
 import { gatewayOutputCapFor } from './gateway-output-cap';
 import { WithWarnings } from './with-warnings';
+import { WithToolNames, renamedToolsFor } from './with-tool-names';
 
 function unsupported(request: ClientRequest, target: AttemptTarget): GatewayError {
   return new GatewayError(
@@ -29,12 +30,19 @@ function unsupported(request: ClientRequest, target: AttemptTarget): GatewayErro
 
 /**
  * The translator for this client request on this attempt's backend. An output cap aigw set
- * goes in the field this backend reads and is named in the attempt's warnings.
+ * goes in the field this backend reads and is named in the attempt's warnings; tool names the
+ * backend refuses are rewritten for it and mapped back in its answer.
  */
 export function createTranslator(request: ClientRequest, target: AttemptTarget): Translator {
   const capped = gatewayOutputCapFor(request, target.backend);
-  if (!capped) return translatorFor(request, target);
-  return new WithWarnings(translatorFor(capped.request, target), [capped.warning]);
+  const translator = withToolNames(capped?.request ?? request, target);
+  return capped ? new WithWarnings(translator, [capped.warning]) : translator;
+}
+
+function withToolNames(request: ClientRequest, target: AttemptTarget): Translator {
+  const renamed = renamedToolsFor(request, target);
+  if (!renamed) return translatorFor(request, target);
+  return new WithToolNames(translatorFor(renamed.request, target), renamed.request, renamed.names, target.maxStreamEventBytes);
 }
 
 function translatorFor(request: ClientRequest, target: AttemptTarget): Translator {

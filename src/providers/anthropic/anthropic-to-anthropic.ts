@@ -5,6 +5,7 @@ import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { emptyCounts, readAnthropicUsage, toTokenUsage } from './convert-anthropic-usage';
+import { THINKING_NEEDS_SIGNED_TURN_WARNING, asksForThinking, thinkingCannotContinue } from './thinking-continuation';
 
 /** Sampling options the 2026-10-21 Messages API rejects with 400, even at default values (PROVIDER-NOTES). */
 const REJECTED_BY_2026_10_21 = ['temperature', 'top_p', 'top_k'] as const;
@@ -59,6 +60,11 @@ export class AnthropicToAnthropic implements Translator {
       copy.messages = messages;
       changed = true;
       this.warnings.push('dropped thinking blocks without a signature: Anthropic rejects them (they came from another provider)');
+    }
+    if (asksForThinking(copy.thinking) && thinkingCannotContinue(copy.messages)) {
+      delete copy.thinking;
+      changed = true;
+      this.warnings.push(THINKING_NEEDS_SIGNED_TURN_WARNING);
     }
     // Ids another provider wrote (`functions.get_weather:1`) break Anthropic's tool_use id pattern.
     const withIds = withAnthropicToolIdsIn(copy.messages);

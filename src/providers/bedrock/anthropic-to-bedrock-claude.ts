@@ -2,6 +2,7 @@ import type { ClientRequest } from '../../api/client-request';
 import { withoutUnsignedThinking } from '../anthropic/anthropic-to-anthropic';
 import { emptyCounts, readAnthropicUsage, toTokenUsage } from '../anthropic/convert-anthropic-usage';
 import { parseJson } from '../anthropic/json-guards';
+import { THINKING_NEEDS_SIGNED_TURN_WARNING, asksForThinking, thinkingCannotContinue } from '../anthropic/thinking-continuation';
 import { withAnthropicToolIdsIn } from '../history-ids';
 import { SseDecoder } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
@@ -44,9 +45,15 @@ export class AnthropicToBedrockClaude implements Translator {
     const path = invokePath(backend, modelId, this.frames !== undefined);
     // Claude on Bedrock, like Anthropic, rejects replayed thinking blocks without the model's signature.
     const messages = withoutUnsignedThinking(this.request.body.messages);
-    if (messages !== this.request.body.messages) this.warnings.splice(0, this.warnings.length, UNSIGNED_THINKING_WARNING);
+    const warnings = messages !== this.request.body.messages ? [UNSIGNED_THINKING_WARNING] : [];
     // Claude on Bedrock reads the Messages body, so Anthropic's tool_use id pattern applies.
-    const body = JSON.stringify(toInvokeBody({ ...this.request.body, messages: withAnthropicToolIdsIn(messages) }));
+    const sent: Record<string, unknown> = { ...this.request.body, messages: withAnthropicToolIdsIn(messages) };
+    if (asksForThinking(sent.thinking) && thinkingCannotContinue(messages)) {
+      delete sent.thinking;
+      warnings.push(THINKING_NEEDS_SIGNED_TURN_WARNING);
+    }
+    this.warnings.splice(0, this.warnings.length, ...warnings);
+    const body = JSON.stringify(toInvokeBody(sent));
     const headers = await signBedrockRequest({ backend, path, body, stream: this.frames !== undefined, signingDate: this.now() });
     return { path, headers, body: Buffer.from(body) };
   }

@@ -1,5 +1,7 @@
 import { invalidRequest } from '../../errors';
+import { withoutUnsignedThinking } from '../anthropic/anthropic-to-anthropic';
 import { isRecord, isSet } from '../anthropic/json-guards';
+import { THINKING_NEEDS_SIGNED_TURN_WARNING, asksForThinking, thinkingCannotContinue } from '../anthropic/thinking-continuation';
 import type { BedrockCachePointBlock, BedrockConverseRequest, BedrockInferenceConfig, BedrockToolChoice, BedrockToolConfig, BedrockToolSpec } from './bedrock-types';
 import { withBedrockToolIds } from '../history-ids';
 import { convertAnthropicMessagesToBedrock, convertAnthropicSystem } from './convert-anthropic-messages-to-bedrock';
@@ -113,7 +115,9 @@ function additionalFields(body: Readonly<Record<string, unknown>>, context: Anth
   const anthropic = isAnthropicModelId(context.modelId);
   if (isSet(body.thinking)) {
     if (!isRecord(body.thinking)) throw invalidRequest('thinking must be an object.', 'thinking');
-    if (anthropic) fields.thinking = body.thinking;
+    // Claude refuses thinking for a continued turn that has no signed thinking block to start it.
+    if (anthropic && asksForThinking(body.thinking) && thinkingCannotContinue(withoutUnsignedThinking(body.messages))) warnings.add(THINKING_NEEDS_SIGNED_TURN_WARNING);
+    else if (anthropic) fields.thinking = body.thinking;
     else if (body.thinking.type !== 'disabled') warnings.add(`dropped thinking: bedrock model ${context.modelId} takes no thinking budget`);
   }
   const topK = readNumber(body, 'top_k');

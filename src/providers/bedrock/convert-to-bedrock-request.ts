@@ -1,7 +1,7 @@
 import { invalidRequest } from '../../errors';
 import { claudeThinkingBudget } from '../anthropic/convert-reasoning-effort';
 import { isRecord, isSet } from '../anthropic/json-guards';
-import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-types';
+import type { BedrockConverseRequest, BedrockInferenceConfig, BedrockMessage } from './bedrock-types';
 import { withBedrockToolIds } from '../history-ids';
 import { convertOpenAIMessagesToBedrock } from './convert-openai-messages-to-bedrock';
 import { convertOpenAIToolsToBedrock } from './convert-openai-tools-to-bedrock';
@@ -58,18 +58,32 @@ function rejectUnenforceable(body: Readonly<Record<string, unknown>>, backendNam
   if (isSet(body.n) && body.n !== 1) throw invalidRequest(`n must be 1: backend "${backendName}" (bedrock) returns one choice per request.`, 'n', 'unsupported_value');
 }
 
+/** True when the last assistant turn comes after the last user turn that is not only tool results (a tool loop, a prefill). */
+function continuesAssistantTurn(messages: readonly BedrockMessage[]): boolean {
+  for (let index = messages.length - 1; index >= 0; index--) {
+    if (messages[index].role === 'assistant') return true;
+    if (!messages[index].content.every((block) => 'toolResult' in block)) return false;
+  }
+  return false;
+}
+
 /**
  * `reasoning_effort` → Anthropic's `thinking` in additionalModelRequestFields, the way the
  * Bedrock user guide passes Claude's extended thinking through Converse. Other model families
  * take no such field, so it is dropped there with a warning.
  */
-function readThinkingBudget(effort: unknown, modelId: string, warnings: string[]): number | undefined {
+function readThinkingBudget(effort: unknown, modelId: string, messages: readonly BedrockMessage[], warnings: string[]): number | undefined {
   if (!isSet(effort) || effort === 'none' || effort === 'minimal') return undefined;
   // The anthropic backend's budgets: Claude is the same model on Bedrock.
   const budget = claudeThinkingBudget(effort);
   if (budget === undefined) throw invalidRequest('reasoning_effort must be one of none, minimal, low, medium, high.', 'reasoning_effort', 'unsupported_value');
   if (!isAnthropicModel(modelId)) {
     warnings.push(`dropped reasoning_effort: bedrock model ${modelId} takes no thinking budget`);
+    return undefined;
+  }
+  if (continuesAssistantTurn(messages)) {
+    // Claude then needs the turn's signed thinking block first, which OpenAI clients never send back.
+    warnings.push('dropped reasoning_effort: claude needs the signed thinking block of the turn being continued');
     return undefined;
   }
   return budget;
@@ -121,7 +135,7 @@ export function convertToBedrockRequest(body: Readonly<Record<string, unknown>>,
     throw invalidRequest(`backend "${context.backendName}" (bedrock) needs at least one user or assistant message with content.`, 'messages');
   }
   const toolConfig = convertOpenAIToolsToBedrock(body, warnings);
-  const budget = readThinkingBudget(body.reasoning_effort, context.modelId, warnings);
+  const budget = readThinkingBudget(body.reasoning_effort, context.modelId, messages, warnings);
   const inferenceConfig = readInferenceConfig(body, budget, warnings);
   // Key order follows the Converse request syntax, which keeps logged bodies easy to read.
   const request: BedrockConverseRequest = {

@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../errors';
 import { isRecord, isSet, parseJson } from '../anthropic/json-guards';
-import { thoughtSignatureFor } from './gemini-thought-signatures';
+import { signCurrentTurn, thoughtSignatureFor } from './gemini-thought-signatures';
 import type { GeminiContent, GeminiPart, GeminiSystemInstruction } from './gemini-types';
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
@@ -147,5 +147,7 @@ export function convertOpenAIMessagesToGemini(messages: readonly unknown[], endp
         throw invalidRequest(`${param}.role: ${String(message.role)} messages cannot be sent to a gemini backend.`, `${param}.role`);
     }
   });
+  // Calls another provider wrote have no signature, which Gemini 3 requires in the current turn.
+  signCurrentTurn(contents);
   return { ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}), contents };
 }

@@ -1,5 +1,6 @@
 import { fixtureBytes, geminiTranslator, translate, USER } from './__fixtures__/fixture-support';
-import { DUMMY_THOUGHT_SIGNATURE, signatureEndpoint, thoughtSignatureFor, withThoughtSignature } from './gemini-thought-signatures';
+import { DUMMY_THOUGHT_SIGNATURE, signCurrentTurn, signatureEndpoint, thoughtSignatureFor, withThoughtSignature } from './gemini-thought-signatures';
+import type { GeminiContent, GeminiPart } from './gemini-types';
 
 const SIGNATURE = 'CiIB+Khc7oTz/fN0Q2V4YW1wbGUgc2lnbmF0dXJlAA==';
 
@@ -65,5 +66,35 @@ describe('round trip through an OpenAI client', () => {
         { functionCall: { name: 'get_time', args: {} } },
       ],
     });
+  });
+});
+
+describe('signCurrentTurn: the dummy where Gemini 3 needs a signature and the history has none', () => {
+  const call = (name: string, thoughtSignature?: string): GeminiPart => ({ functionCall: { name, args: {} }, ...(thoughtSignature ? { thoughtSignature } : {}) });
+  const response = (name: string): GeminiPart => ({ functionResponse: { name, response: { content: 'ok' } } });
+
+  it("signs the first call of each model step since the user's last own message, and only those", () => {
+    const contents: GeminiContent[] = [
+      { role: 'user', parts: [{ text: 'Plan a trip' }] },
+      { role: 'model', parts: [call('old')] },
+      { role: 'user', parts: [response('old')] },
+      { role: 'user', parts: [{ text: 'Now Paris and Rome' }] },
+      { role: 'model', parts: [{ text: 'Checking.' }, call('weather'), call('weather')] },
+      { role: 'user', parts: [response('weather'), response('weather')] },
+      { role: 'model', parts: [call('hotel', 'c2ln')] },
+      { role: 'user', parts: [response('hotel')] },
+      { role: 'model', parts: [call('train')] },
+    ].map(({ role, parts }) => ({ role: role as GeminiContent['role'], parts }));
+    expect(signCurrentTurn(contents)).toBe(2);
+    expect(contents[1].parts).toEqual([call('old')]);
+    expect(contents[4].parts).toEqual([{ text: 'Checking.' }, call('weather', DUMMY_THOUGHT_SIGNATURE), call('weather')]);
+    expect(contents[6].parts).toEqual([call('hotel', 'c2ln')]);
+    expect(contents[8].parts).toEqual([call('train', DUMMY_THOUGHT_SIGNATURE)]);
+  });
+
+  it('changes nothing in a history without calls', () => {
+    const contents: GeminiContent[] = [{ role: 'user', parts: [{ text: 'Hi' }] }, { role: 'model', parts: [{ text: 'Hello' }] }];
+    expect(signCurrentTurn(contents)).toBe(0);
+    expect(contents).toEqual([{ role: 'user', parts: [{ text: 'Hi' }] }, { role: 'model', parts: [{ text: 'Hello' }] }]);
   });
 });

@@ -1,3 +1,5 @@
+import type { GeminiContent } from './gemini-types';
+
 /**
  * Gemini thought signatures carried through OpenAI tool-call ids.
  *
@@ -55,4 +57,32 @@ export function thoughtSignatureFor(id: string, endpoint: string): string | unde
   const match = SIGNED_ID.exec(id);
   if (!match) return undefined;
   return match[2] === endpoint ? fromBase64Url(match[3]) : DUMMY_THOUGHT_SIGNATURE;
+}
+
+/**
+ * Fills in the dummy signature where Gemini 3 requires one and the history has none: the
+ * first functionCall part of each model step of the current turn (everything since the last
+ * user content that is not only function responses). Calls another provider wrote carry no
+ * signature, and Gemini 3 refuses such a current turn with 400 ("Function call is missing a
+ * thought_signature"); earlier turns are not checked (thought signatures guide). Changes the
+ * contents in place; returns how many parts got the dummy.
+ */
+export function signCurrentTurn(contents: readonly GeminiContent[]): number {
+  let start = 0;
+  for (let index = contents.length - 1; index >= 0; index--) {
+    const content = contents[index];
+    if (content.role === 'user' && content.parts.some((part) => !('functionResponse' in part))) {
+      start = index + 1;
+      break;
+    }
+  }
+  let filled = 0;
+  for (const content of contents.slice(start)) {
+    if (content.role !== 'model') continue;
+    const first = content.parts.find((part) => 'functionCall' in part);
+    if (first === undefined || !('functionCall' in first) || first.thoughtSignature !== undefined) continue;
+    first.thoughtSignature = DUMMY_THOUGHT_SIGNATURE;
+    filled++;
+  }
+  return filled;
 }

@@ -1,12 +1,14 @@
 import { backend, fixtureBytes, fixtureJson, messagesRequest, messagesWith, refusal, translate, translatorFor } from './__fixtures__/anthropic-to-openai/fixture-support';
 import { AnthropicToOpenAI } from './anthropic-to-openai';
+import { REPLAYED_THINKING_WARNING } from './convert-anthropic-messages-to-openai';
 
 const CACHE = 'dropped cache_control: not supported by openai';
 
 describe('request goldens', () => {
   const cases: Array<[string, string[]]> = [
     ['system-multi-turn', []],
-    ['tools-history', []],
+    // Its assistant turn replays a signed thinking block, which chat completions cannot take.
+    ['tools-history', [REPLAYED_THINKING_WARNING]],
     ['images', []],
     ['thinking-stream', []],
     ['top-k', ['dropped top_k: not supported by openai']],

@@ -22,6 +22,9 @@ export interface MessageContext {
   readonly warnings: Set<string>;
 }
 
+/** Chat completions takes no reasoning back: Claude's signed thinking is only for Claude. */
+export const REPLAYED_THINKING_WARNING = 'dropped thinking blocks of earlier turns: chat completions takes no replayed reasoning (they stay valid for Claude)';
+
 /** OpenAI's Chat Completions API has no prompt caching controls (it caches on its own), so each marker is dropped. */
 function noteCacheControl(block: Record<string, unknown>, context: MessageContext): void {
   if (isSet(block.cache_control)) context.warnings.add(CACHE_CONTROL_WARNING);
@@ -133,7 +136,8 @@ function assistantMessages(content: unknown, param: string, context: MessageCont
     noteCacheControl(block, context);
     if (block.type === 'text') texts.push(textOf(block, blockParam));
     else if (block.type === 'tool_use') toolCalls.push(toolCall(block, blockParam));
-    else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') throw unsupportedBlock(block, blockParam, 'an assistant message', context);
+    else if (block.type === 'thinking' || block.type === 'redacted_thinking') context.warnings.add(REPLAYED_THINKING_WARNING);
+    else throw unsupportedBlock(block, blockParam, 'an assistant message', context);
   });
   if (texts.length === 0 && toolCalls.length === 0) return [];
   // `content: null` next to tool calls is how OpenAI itself returns such a message.

@@ -7,6 +7,7 @@ import type { TokenUsage } from '../usage';
 import { fromOpenAIUsage, fromResponsesUsage } from './openai-usage';
 import { upstreamPath } from './upstream-path';
 import { topLevelTailObject } from './tail-json';
+import { asksForEncryptedReasoning, droppedReasoningWarning, markResponse, markStreamEvent, reasoningScope, scopeReasoningInput } from './responses-reasoning';
 
 /** A JSON object body with `member` (`"name":value`) added as its first member. */
 export function withLeadingMember(body: Buffer, member: string): Buffer {
@@ -23,10 +24,12 @@ export function withLeadingMember(body: Buffer, member: string): Buffer {
 export class OpenAIToOpenAI implements Translator {
   private readonly decoder: SseDecoder;
   private lastUsage: TokenUsage | undefined;
-  readonly warnings: readonly string[] = [];
-  readonly responsePassesThrough = true;
+  readonly warnings: string[] = [];
   /** We added `stream_options.include_usage`, so the usage-only chunk is ours to drop. */
   private readonly injectedStreamUsage: boolean;
+  /** Responses with encrypted reasoning: marked with this backend's scope (responses-reasoning.ts); else undefined. */
+  private readonly reasoningScope: string | undefined;
+  private readonly bodyChunks: Buffer[] = [];
 
   constructor(
     private readonly request: ClientRequest,
@@ -36,6 +39,12 @@ export class OpenAIToOpenAI implements Translator {
     // Only Chat Completions needs asking: Responses API streams end with usage anyway.
     this.injectedStreamUsage =
       request.api === 'openai-chat' && request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
+    this.reasoningScope = request.api === 'openai-responses' && asksForEncryptedReasoning(request.body.include) ? reasoningScope(target.backend.name) : undefined;
+  }
+
+  /** The answer passes as sent unless its encrypted reasoning is marked. */
+  get responsePassesThrough(): boolean {
+    return this.reasoningScope === undefined;
   }
 
   requestBody(): UpstreamRequest {
@@ -45,13 +54,18 @@ export class OpenAIToOpenAI implements Translator {
     // Ids written for other providers in earlier turns (Gemini's carry thought signatures) can exceed OpenAI's limit.
     const messages = this.request.api === 'openai-chat' ? withOpenAIToolIdsIn(this.request.body.messages) : this.request.body.messages;
     const idsRewritten = messages !== this.request.body.messages;
-    if (!renamed && !idsRewritten && this.injectedStreamUsage && !('stream_options' in this.request.body)) {
+    // Reasoning another backend encrypted cannot be read here (responses-reasoning.ts).
+    const scoped = this.request.api === 'openai-responses' ? scopeReasoningInput(this.request.body.input, reasoningScope(backend.name)) : { input: undefined, dropped: 0 };
+    if (scoped.dropped > 0) this.warnings.splice(0, this.warnings.length, droppedReasoningWarning(scoped.dropped));
+    const inputScoped = scoped.input !== this.request.body.input && this.request.api === 'openai-responses';
+    if (!renamed && !idsRewritten && !inputScoped && this.injectedStreamUsage && !('stream_options' in this.request.body)) {
       // The one member added in front of the client's own bytes: no parse, no re-serialization.
       body = withLeadingMember(body, '"stream_options":{"include_usage":true}');
-    } else if (renamed || idsRewritten || this.injectedStreamUsage) {
+    } else if (renamed || idsRewritten || inputScoped || this.injectedStreamUsage) {
       const copy: Record<string, unknown> = { ...this.request.body };
       if (renamed) copy.model = upstreamModel;
       if (idsRewritten) copy.messages = messages;
+      if (inputScoped) copy.input = scoped.input;
       if (this.injectedStreamUsage) {
         const options = typeof copy.stream_options === 'object' && copy.stream_options !== null ? copy.stream_options : {};
         copy.stream_options = { ...options, include_usage: true };
@@ -67,8 +81,12 @@ export class OpenAIToOpenAI implements Translator {
 
   responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
     if (!this.request.stream) {
-      if (endOfStream) this.readWholeUsage(chunk);
-      return undefined;
+      if (this.reasoningScope === undefined) {
+        if (endOfStream) this.readWholeUsage(chunk);
+        return undefined;
+      }
+      this.bodyChunks.push(chunk);
+      return endOfStream ? this.markedWholeBody() : Buffer.alloc(0);
     }
     const events = this.decoder.push(chunk);
     const last = endOfStream ? this.decoder.finish() : undefined;
@@ -76,11 +94,27 @@ export class OpenAIToOpenAI implements Translator {
     const kept: Buffer[] = [];
     for (const event of events) {
       const usageOnly = event.data !== undefined && this.readStreamUsage(event.data);
-      if (!(usageOnly && this.injectedStreamUsage)) kept.push(event.raw);
+      if (usageOnly && this.injectedStreamUsage) continue;
+      const marked = this.reasoningScope !== undefined && event.data !== undefined ? markStreamEvent(event.data, this.reasoningScope) : undefined;
+      kept.push(marked === undefined ? event.raw : Buffer.from(`${event.event !== undefined ? `event: ${event.event}\n` : ''}data: ${marked}\n\n`));
     }
-    // Without our own chunk to drop, the bytes pass through exactly as they came, with no
-    // hold-back; otherwise whole events go out as they complete.
-    return this.injectedStreamUsage ? Buffer.concat(kept) : undefined;
+    // Without our own chunk to drop or reasoning to mark, the bytes pass through exactly as
+    // they came, with no hold-back; otherwise whole events go out as they complete.
+    return this.injectedStreamUsage || this.reasoningScope !== undefined ? Buffer.concat(kept) : undefined;
+  }
+
+  /** A whole Responses answer with its encrypted reasoning marked (as sent when it is not a response object). */
+  private markedWholeBody(): Buffer {
+    const body = Buffer.concat(this.bodyChunks);
+    this.bodyChunks.length = 0;
+    this.readWholeUsage(body);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return body;
+    }
+    return this.reasoningScope !== undefined && markResponse(parsed, this.reasoningScope) ? Buffer.from(JSON.stringify(parsed)) : body;
   }
 
   responseError(status: number, body: Buffer): Buffer | undefined {
