@@ -320,7 +320,7 @@ describe('aigw render-k8s (the command)', () => {
   test('--help prints the usage and exits 0; aigw --help lists the command', () => {
     const help = run(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout.startsWith('aigw render-k8s FILE --target envoy-gateway|istio [--namespace NS] [--domain HOST[,HOST…]] [--gateway NAME] [--listener NAME] [--image IMAGE] [--out PATH]\n')).toBe(true);
+    expect(help.stdout.startsWith('aigw render-k8s FILE --target envoy-gateway|istio [--namespace NS] [--domain HOST[,HOST…]] [--gateway NAME] [--listener NAME] [--selector KEY=VALUE[,…]] [--port N] [--image IMAGE] [--out PATH]\n')).toBe(true);
     const all = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     expect(all.stdout).toContain('\n  aigw render-k8s FILE --target envoy-gateway|istio');
   });
@@ -332,5 +332,22 @@ describe('aigw render-k8s (the command)', () => {
     const gateway = run(['examples/aigw.yaml', '--target', 'istio', '--gateway', 'eg']);
     expect(gateway.status).toBe(2);
     expect(gateway.stderr.split('\n')[0]).toBe('aigw render-k8s: --gateway applies to --target envoy-gateway only');
+    const selector = run(['examples/aigw.yaml', '--target', 'envoy-gateway', '--selector', 'app=gw']);
+    expect(selector.stderr.split('\n')[0]).toBe('aigw render-k8s: --selector applies to --target istio only');
+    const badSelector = run(['examples/aigw.yaml', '--target', 'istio', '--selector', 'app']);
+    expect(badSelector.stderr.split('\n')[0]).toBe("aigw render-k8s: --selector takes KEY=VALUE[,KEY=VALUE…] with Kubernetes label keys and values, not 'app'");
+    const port = run(['examples/aigw.yaml', '--target', 'istio', '--port', '70000']);
+    expect([port.status, port.stderr.split('\n')[0]]).toEqual([2, "aigw render-k8s: --port must be a port number (1-65535), not '70000'"]);
+  });
+
+  test('--selector and --port choose the Istio gateway pods and port', () => {
+    const result = run(['examples/aigw.yaml', '--target', 'istio', '--domain', 'ai.example.com', '--selector', 'app=edge,gateway.example.com/role=ai', '--port', '8080']);
+    expect(result.status).toBe(0);
+    const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as Json | null).filter((object): object is Json => object !== null);
+    const gateway = objects.find((object) => object.kind === 'Gateway') as Json;
+    const filter = objects.find((object) => object.kind === 'EnvoyFilter') as Json;
+    expect((gateway.spec as Json).selector).toEqual({ app: 'edge', 'gateway.example.com/role': 'ai' });
+    expect(((gateway.spec as Json).servers as Json[])[0].port).toEqual({ number: 8080, name: 'http-aigw', protocol: 'HTTP' });
+    expect((filter.spec as Json).workloadSelector).toEqual({ labels: { app: 'edge', 'gateway.example.com/role': 'ai' } });
   });
 });

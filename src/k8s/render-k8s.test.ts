@@ -154,6 +154,22 @@ describe('renderK8s envoy-gateway', () => {
     expect(JSON.stringify(patches)).not.toContain('aigw.ratelimit');
   });
 
+  test('a model\'s HTTPRoute names only the Backends whose address is of the first one\'s kind (Envoy Gateway splits a mix into weighted clusters)', () => {
+    const mixed = compileConfig(
+      validateConfig({
+        backends: [
+          { name: 'lab', kind: 'openai', baseUrl: 'http://10.1.2.3:8080/v1' },
+          { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
+          { name: 'lab2', kind: 'openai', baseUrl: 'http://10.1.2.4:8080/v1' },
+        ],
+        models: [{ name: 'm', backends: [{ backend: 'lab' }, { backend: 'openai', priority: 1 }, { backend: 'lab2', priority: 2 }] }],
+      }),
+      {},
+    );
+    const route = byKindAndName(renderK8s(mixed, 'envoy-gateway', {}), 'HTTPRoute', 'aigw-model-0');
+    expect((((route.spec as Json).rules as Json[])[0].backendRefs as Json[]).map((ref) => ref.name)).toEqual(['aigw-backend-lab', 'aigw-backend-lab2']);
+  });
+
   test('with rate limits and MCP: the ratelimit filter is inserted, MCP gets its own HTTPRoute and Backend', () => {
     const limited = renderK8s(LIMITED, 'envoy-gateway', {});
     const patches = (byKindAndName(limited, 'EnvoyPatchPolicy', 'aigw').spec as Json).jsonPatches as Array<{ operation: Json }>;
