@@ -221,6 +221,10 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     // and may change without a new recording. When this fails, the objects or the patches'
     // targets changed: run deploy/k8s-validate/record-envoy-gateway-xds.sh again.
     expect(current.map(withoutPatchValues)).toEqual(recorded.map(withoutPatchValues));
+    // The translation's input (the test's Gateway and GatewayClass too) is strictly decoded as well.
+    const input = spawnSync(validator, [join(data, 'gateway.yaml'), join(data, 'envoy-gateway-objects.yaml')], { encoding: 'utf8' });
+    expect([input.status, input.stdout.split('\n').filter((line) => line !== '' && !line.endsWith(': ok'))]).toEqual([0, []]);
+    expect(input.stdout).toContain('gateway.yaml: document 2 (gateway.networking.k8s.io/v1 Gateway): ok');
     const dump = parse(readFileSync(join(data, 'envoy-gateway-xds.yaml'), 'utf8')) as { xds: Record<string, { configs: Json[] }> };
     const bootstrap = bootstrapFromDump(dump.xds['ai/eg'].configs, 19904);
     const result = envoyValidate(dir, 'envoy-gateway-recorded.yaml', bootstrap);

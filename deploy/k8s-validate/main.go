@@ -29,6 +29,8 @@ import (
 var kubernetesKinds = map[string]func() any{
 	"gateway.networking.k8s.io/v1 HTTPRoute":              func() any { return &gwapiv1.HTTPRoute{} },
 	"gateway.networking.k8s.io/v1 BackendTLSPolicy":       func() any { return &gwapiv1.BackendTLSPolicy{} },
+	"gateway.networking.k8s.io/v1 Gateway":                func() any { return &gwapiv1.Gateway{} },
+	"gateway.networking.k8s.io/v1 GatewayClass":           func() any { return &gwapiv1.GatewayClass{} },
 	"gateway.envoyproxy.io/v1alpha1 Backend":              func() any { return &egv1a1.Backend{} },
 	"gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy": func() any { return &egv1a1.EnvoyExtensionPolicy{} },
 	"gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy": func() any { return &egv1a1.BackendTrafficPolicy{} },
