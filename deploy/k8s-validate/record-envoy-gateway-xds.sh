@@ -5,8 +5,8 @@
 # testdata/envoy-gateway-xds.yaml (its xDS, EnvoyPatchPolicy applied). e2e/k8s-render.test.ts
 # checks that the renderer still writes exactly those objects and runs that xDS through
 # `envoy --mode validate`; run this again when it says the objects changed.
-# egctl is built once from the Go module proxy (about 1 GB of modules; ten-odd minutes of
-# compiling on two cores): pass EGCTL=/path/to/egctl to use one you have.
+# egctl is built once from the Go module proxy (hundreds of modules; many minutes of compiling
+# on two cores): pass EGCTL=/path/to/egctl to use one you have.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=deploy/k8s-validate/testdata
