@@ -110,7 +110,6 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
         'Backend',
         'HTTPRoute',
         'EnvoyExtensionPolicy',
-        'BackendTrafficPolicy',
         'ClientTrafficPolicy',
         'EnvoyPatchPolicy',
       ]);

@@ -113,13 +113,10 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
       'document 8 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
       'document 9 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
       'document 10 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
-      'document 11 (gateway.envoyproxy.io/v1alpha1 Backend): ok',
-      'document 12 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
-      'document 13 (gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy): ok',
-      'document 14 (gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy): ok',
-      'document 15 (gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy): ok',
-      'document 16 (gateway.envoyproxy.io/v1alpha1 ClientTrafficPolicy): ok',
-      'document 17 (gateway.envoyproxy.io/v1alpha1 EnvoyPatchPolicy): ok',
+      'document 11 (gateway.networking.k8s.io/v1 HTTPRoute): ok',
+      'document 12 (gateway.envoyproxy.io/v1alpha1 EnvoyExtensionPolicy): ok',
+      'document 13 (gateway.envoyproxy.io/v1alpha1 ClientTrafficPolicy): ok',
+      'document 14 (gateway.envoyproxy.io/v1alpha1 EnvoyPatchPolicy): ok',
     ]);
     expect(result.status).toBe(0);
   });
@@ -191,13 +188,14 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
       'aigw.models',
       'aigw.model.0',
       'aigw.model.1',
-      'httproute/ai/aigw-mcp/rule/0/match/0/*',
-      'httproute/ai/aigw-mcp/rule/1/match/0/*',
+      'aigw.mcp.0',
+      'aigw.mcp.1',
     ]);
     const model = routes[6];
     expect(model.match).toEqual({ prefix: '/', dynamic_metadata: [{ filter: 'io.aigw', path: [{ key: 'model' }], value: { string_match: { exact: 'gpt-4o-mini' } } }] });
     expect((model.route as Json).cluster).toBe('model_0_gpt-4o-mini');
     expect(((model.route as Json).retry_policy as Json).retry_on).toBe('5xx,reset,connect-failure,retriable-status-codes');
+    expect((routes[8].route as Json).cluster).toBe('aigw_mcp');
     expect((((model.route as Json).retry_policy as Json).retry_priority as Json).name).toBe('envoy.retry_priorities.previous_priorities');
     expect(((routes[0].match as Json).dynamic_metadata as Json[])[0]).toEqual({ filter: 'io.aigw', path: [{ key: 'model' }], value: { present_match: true }, invert: true });
     // A model call without a body: aigw's 400, in the path's API shape (OpenAI on chat completions, Anthropic on messages).
@@ -215,17 +213,17 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     const configPath = join(data, 'aigw.yaml');
     const config = compileConfig(loadConfigFile(configPath), { AIGW_MCP_SESSION_SECRET: 'session-secret-of-the-test-32-bytes-long' });
     const current = JSON.parse(JSON.stringify(renderK8s(config, 'envoy-gateway', { namespace: 'ai', configText: readFileSync(configPath, 'utf8') }))) as Json[];
-    const recorded = parseAllDocuments(readFileSync(join(data, 'envoy-gateway-objects.yaml'), 'utf8')).map((document) => document.toJS() as Json | null).filter((object) => object !== null);
+    const recorded = parseAllDocuments(readFileSync(join(data, 'envoy-gateway-aigw-objects.yaml'), 'utf8')).map((document) => document.toJS() as Json | null).filter((object) => object !== null);
     // The recording proves how Envoy Gateway takes these objects and where each patch lands; the
     // values patched in (Lua code, mappers, clusters) are checked against Envoy by the test above
     // and may change without a new recording. When this fails, the objects or the patches'
     // targets changed: run deploy/k8s-validate/record-envoy-gateway-xds.sh again.
     expect(current.map(withoutPatchValues)).toEqual(recorded.map(withoutPatchValues));
     // The translation's input (the test's Gateway and GatewayClass too) is strictly decoded as well.
-    const input = spawnSync(validator, [join(data, 'gateway.yaml'), join(data, 'envoy-gateway-objects.yaml')], { encoding: 'utf8' });
+    const input = spawnSync(validator, [join(data, 'gateway.yaml'), join(data, 'envoy-gateway-aigw-objects.yaml')], { encoding: 'utf8' });
     expect([input.status, input.stdout.split('\n').filter((line) => line !== '' && !line.endsWith(': ok'))]).toEqual([0, []]);
     expect(input.stdout).toContain('gateway.yaml: document 2 (gateway.networking.k8s.io/v1 Gateway): ok');
-    const dump = parse(readFileSync(join(data, 'envoy-gateway-xds.yaml'), 'utf8')) as { xds: Record<string, { configs: Json[] }> };
+    const dump = parse(readFileSync(join(data, 'envoy-gateway-aigw-xds.yaml'), 'utf8')) as { xds: Record<string, { configs: Json[] }> };
     const bootstrap = bootstrapFromDump(dump.xds['ai/eg'].configs, 19904);
     const result = envoyValidate(dir, 'envoy-gateway-recorded.yaml', bootstrap);
     expect(result.output).toMatch(/configuration '.*' OK/);
@@ -242,14 +240,19 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect((manager.localReplyConfig as Json).mappers).toHaveLength(((renderEnvoyFragment(config).local_reply_config as Json).mappers as Json[]).length);
     const routes = ((manager.routeConfig as Json).virtualHosts as Json[]).flatMap((host) => host.routes as Json[]);
     expect(routes.map((route) => route.name).sort()).toEqual(
-      ['aigw.entry.0', 'aigw.entry.1', 'aigw.entry.2', 'aigw.entry.3', 'aigw.entry.4', 'aigw.model.0', 'aigw.model.1', 'aigw.models', 'httproute/ai/aigw-mcp/rule/0/match/0/*', 'httproute/ai/aigw-mcp/rule/1/match/0/*'].sort(),
+      ['aigw.entry.0', 'aigw.entry.1', 'aigw.entry.2', 'aigw.entry.3', 'aigw.entry.4', 'aigw.model.0', 'aigw.model.1', 'aigw.models', 'aigw.mcp.0', 'aigw.mcp.1'].sort(),
     );
     const model = routes.find((route) => route.name === 'aigw.model.0') as Json;
     expect((model.match as Json).dynamicMetadata ?? (model.match as Json).dynamic_metadata).toEqual([{ filter: 'io.aigw', path: [{ key: 'model' }], value: { stringMatch: { exact: 'gpt-4o-mini' } } }]);
     expect((model.route as Json).cluster).toBe('model_0_gpt-4o-mini');
     expect(((model.route as Json).retryPolicy as Json).numRetries).toBe(config.models.get('gpt-4o-mini')?.retries);
+    expect(((model.route as Json).retryPolicy as Json).retryPriority).toEqual({
+      name: 'envoy.retry_priorities.previous_priorities',
+      typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', updateFrequency: 1 },
+    });
+    expect((routes.find((route) => route.name === 'aigw.mcp.0')?.route as Json).cluster).toBe('aigw_mcp');
     const clusters = ((bootstrap.staticResources as Json).clusters as Json[]).map((cluster) => cluster.name);
-    expect(clusters).toEqual(expect.arrayContaining(['aigw_extproc', 'model_0_gpt-4o-mini', 'model_1_claude-sonnet', 'envoyextensionpolicy/ai/aigw/extproc/0']));
+    expect(clusters).toEqual(expect.arrayContaining(['aigw_extproc', 'model_0_gpt-4o-mini', 'model_1_claude-sonnet', 'aigw_mcp', 'envoyextensionpolicy/ai/aigw/extproc/0']));
     expect((bootstrap.layeredRuntime as { layers: Array<{ staticLayer: Json }> }).layers[0].staticLayer['envoy.reloadable_features.ext_proc_graceful_grpc_close']).toBe(true);
   });
 

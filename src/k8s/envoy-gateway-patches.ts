@@ -19,8 +19,9 @@ export interface GatewayNames {
   readonly gateway: string;
   /** The Gateway's listener (sectionName); its Envoy listener and route configuration are `NS/GATEWAY/LISTENER`. */
   readonly listener: string;
-  /** The entry HTTPRoute and the EnvoyExtensionPolicy. */
+  /** The entry HTTPRoute, the MCP HTTPRoute and the EnvoyExtensionPolicy. */
   readonly entryRoute: string;
+  readonly mcpRoute: string;
   readonly extensionPolicy: string;
   /** HTTPRoute name of each model, by its index in the config. */
   readonly modelRoute: (index: number) => string;
@@ -110,23 +111,17 @@ function routePatches(config: RuntimeConfig, fragment: Json, names: GatewayNames
   const emptyBody = aigwRoutes.filter((route) => (route.direct_response as Json | undefined)?.status === 400 && aigwOn(route));
   const bufferPerRoute = (emptyBody[0].typed_per_filter_config as Json)['aigw.buffer'];
   const patches: EnvoyJsonPatch[] = [];
+  const enable = { [extensionFilterName(names)]: typed('envoy.config.route.v3.FilterConfig', { config: {} }) };
   [...config.models.values()].forEach((_model, index) => {
     const aigw = modelRoutes[index];
-    const action = aigw.route as Json;
-    const retry = action.retry_policy as Json;
-    const selector = routesOf(names, names.modelRoute(index), 0, 0);
-    patches.push(
-      patch(selector, { op: 'replace', path: '/match', value: aigw.match }),
-      patch(selector, { op: 'replace', path: '/route/cluster', value: action.cluster }),
-      patch(selector, { op: 'add', path: '/route/idle_timeout', value: action.idle_timeout }),
-      patch(selector, { op: 'add', path: '/route/auto_host_rewrite', value: true }),
-      patch(selector, { op: 'add', path: '/route/retry_policy/retry_priority', value: retry.retry_priority }),
-      patch(selector, { op: 'add', path: '/route/retry_policy/retry_host_predicate', value: retry.retry_host_predicate }),
-      patch(selector, { op: 'add', path: '/route/retry_policy/host_selection_retry_max_attempts', value: retry.host_selection_retry_max_attempts }),
-      patch(selector, { op: 'add', path: '/typed_per_filter_config/aigw.buffer', value: bufferPerRoute }),
-      // Last: the selector above finds the route by Envoy Gateway's name.
-      patch(selector, { op: 'replace', path: '/name', value: aigwRouteName(`model.${index}`) }),
-    );
+    // The whole route: what Envoy Gateway generated for it depends on the Backends (see envoy-gateway.ts).
+    const value = { name: aigwRouteName(`model.${index}`), match: aigw.match, route: aigw.route, typed_per_filter_config: { ...enable, 'aigw.buffer': bufferPerRoute } };
+    patches.push(patch(routesOf(names, names.modelRoute(index), 0, 0), { op: 'replace', path: '', value }));
+  });
+  const mcpRoutes = aigwRoutes.filter((route) => (route.route as Json | undefined)?.cluster === MCP_CLUSTER);
+  mcpRoutes.forEach((route, index) => {
+    const value = { name: aigwRouteName(`mcp.${index}`), match: route.match, route: route.route };
+    patches.push(patch(routesOf(names, names.mcpRoute, index, 0), { op: 'replace', path: '', value }));
   });
   const [anthropicReply, openaiReply] = emptyBody;
   MODEL_CALL_PATHS.forEach((path, match) => {
@@ -161,7 +156,6 @@ function routePatches(config: RuntimeConfig, fragment: Json, names: GatewayNames
 /** Every JSON patch of aigw's EnvoyPatchPolicy, in the order Envoy Gateway applies them. */
 export function envoyGatewayPatches(config: RuntimeConfig, names: GatewayNames, extprocTarget?: string): EnvoyJsonPatch[] {
   const fragment = renderEnvoyFragment(config, { extprocTarget });
-  // MCP goes through an HTTPRoute of its own to the aigw-mcp Backend: aigw_mcp is not needed.
-  const clusters = (fragment.clusters as Json[]).filter((cluster) => cluster.name !== MCP_CLUSTER).map((value): EnvoyJsonPatch => ({ type: CLUSTER_TYPE, name: value.name as string, operation: { op: 'add', path: '', value } }));
+  const clusters = (fragment.clusters as Json[]).map((value): EnvoyJsonPatch => ({ type: CLUSTER_TYPE, name: value.name as string, operation: { op: 'add', path: '', value } }));
   return [...clusters, ...listenerPatches(fragment, names), ...routePatches(config, fragment, names)];
 }

@@ -13,7 +13,7 @@ import { CONFIG_MAP_NAME, CONFIG_MOUNT_PATH, CREDENTIALS_SECRET_NAME, DEFAULT_IM
  * `aigw render-k8s --target envoy-gateway`: the Gateway API and Envoy Gateway (v1.6) objects
  * that put aigw in front of the model backends on an existing Envoy Gateway install. What a
  * resource can say is said by that resource (HTTPRoute, Backend, EnvoyExtensionPolicy,
- * BackendTrafficPolicy, ClientTrafficPolicy, EnvoyProxy); the rest is one EnvoyPatchPolicy
+ * ClientTrafficPolicy, EnvoyProxy); the rest is one EnvoyPatchPolicy
  * (envoy-gateway-patches.ts). docs/kubernetes-gateways.md is the guide.
  */
 
@@ -37,6 +37,7 @@ export function gatewayNames(options: EnvoyGatewayOptions): GatewayNames {
     gateway: options.gateway ?? 'eg',
     listener: options.listener ?? 'http',
     entryRoute: 'aigw',
+    mcpRoute: 'aigw-mcp',
     extensionPolicy: 'aigw',
     modelRoute: (index) => `aigw-model-${index}`,
   };
@@ -88,19 +89,13 @@ function entryRoute(names: GatewayNames, options: EnvoyGatewayOptions): K8sObjec
 }
 
 /**
- * The backends whose Backend has the same kind of endpoint (host name or IP) as the first:
- * Envoy Gateway splits a rule whose Backends mix the two into weighted clusters, and the patch
- * sends the route to aigw's own cluster for the model (all its backends, by priority) anyway.
- */
-function sameEndpointKind(backends: readonly RuntimeBackend[]): RuntimeBackend[] {
-  const kind = (backend: RuntimeBackend): boolean => isIP(backend.address) !== 0;
-  return backends.filter((backend) => kind(backend) === kind(backends[0]));
-}
-
-/**
- * One model's route. Its match is a placeholder (a path no client uses: aigw answers 404 to
- * it) that the EnvoyPatchPolicy replaces with the model aigw names in dynamic metadata once
- * it has read the body, which no HTTPRoute match can express.
+ * One model's route, naming its Backends (so Envoy Gateway resolves them and reports their
+ * status). The EnvoyPatchPolicy replaces the xDS route Envoy Gateway generates from it whole:
+ * matched on the model aigw names in dynamic metadata once it has read the body (no HTTPRoute
+ * match can say that), sent to aigw's cluster for the model. Whole, because what Envoy
+ * Gateway generates depends on the Backends (one cluster; weighted clusters when host names
+ * and IPs mix; a 500 when a Backend is refused, such as a loopback IP). The placeholder match
+ * is a path aigw answers 404 to.
  */
 function modelRoute(config: RuntimeConfig, index: number, names: GatewayNames, options: EnvoyGatewayOptions): K8sObject {
   const model = [...config.models.values()][index];
@@ -114,24 +109,9 @@ function modelRoute(config: RuntimeConfig, index: number, names: GatewayNames, o
       rules: [
         {
           matches: [{ path: { type: 'Exact', value: `/aigw-model/${index}` }, method: 'POST' }],
-          backendRefs: sameEndpointKind(model.backends.map((entry) => entry.backend)).map((backend) => ({ group: EG_GROUP, kind: 'Backend', name: kubernetesName('aigw-backend', backend.name), port: backend.connectPort })),
-          timeouts: { request: `${config.limits.requestTimeoutSeconds}s` },
+          backendRefs: model.backends.map((entry) => ({ group: EG_GROUP, kind: 'Backend', name: kubernetesName('aigw-backend', entry.backend.name), port: entry.backend.connectPort })),
         },
       ],
-    },
-  };
-}
-
-/** Retries per model: the triggers and status codes of aigw's retry policy (the priority moves are patched in). */
-function retryPolicy(config: RuntimeConfig, index: number, names: GatewayNames): K8sObject {
-  const model = [...config.models.values()][index];
-  return {
-    apiVersion: EG_VERSION,
-    kind: 'BackendTrafficPolicy',
-    metadata: objectMetadata(names.modelRoute(index), names.namespace, { 'aigw.io/model': model.name }),
-    spec: {
-      targetRefs: [{ group: GATEWAY_GROUP, kind: 'HTTPRoute', name: names.modelRoute(index) }],
-      retry: { numRetries: model.retries, retryOn: { triggers: ['5xx', 'reset', 'connect-failure', 'retriable-status-codes'], httpStatusCodes: [429, 529] } },
     },
   };
 }
@@ -233,24 +213,25 @@ function envoyProxy(config: RuntimeConfig, names: GatewayNames, options: EnvoyGa
   };
 }
 
-/** MCP: a plain route to aigw's MCP listener in the same pod (no aigw filter applies there). */
-function mcpObjects(config: RuntimeConfig, names: GatewayNames, options: EnvoyGatewayOptions): K8sObject[] {
+/**
+ * MCP: `/mcp` and the OAuth metadata path, to aigw's MCP listener in the pod. The route has no
+ * Backend (Envoy Gateway refuses a loopback IP in one); the EnvoyPatchPolicy sends it to aigw's
+ * `aigw_mcp` cluster, as aigw's own listener does.
+ */
+function mcpRoute(config: RuntimeConfig, names: GatewayNames, options: EnvoyGatewayOptions): K8sObject[] {
   if (!config.mcp) return [];
-  const route: K8sObject = {
-    apiVersion: GATEWAY_VERSION,
-    kind: 'HTTPRoute',
-    metadata: objectMetadata('aigw-mcp', names.namespace),
-    spec: {
-      parentRefs: parentRefs(names),
-      ...hostnames(options),
-      rules: [
-        // A tool call streaming progress may run long: no request timeout (aigw bounds each call).
-        { matches: [{ path: { type: 'Exact', value: '/mcp' } }], backendRefs: [{ group: EG_GROUP, kind: 'Backend', name: 'aigw-mcp' }], timeouts: { request: '0s' } },
-        { matches: [{ path: { type: 'PathPrefix', value: '/.well-known/oauth-protected-resource' } }], backendRefs: [{ group: EG_GROUP, kind: 'Backend', name: 'aigw-mcp' }], timeouts: { request: '10s' } },
-      ],
+  return [
+    {
+      apiVersion: GATEWAY_VERSION,
+      kind: 'HTTPRoute',
+      metadata: objectMetadata(names.mcpRoute, names.namespace),
+      spec: {
+        parentRefs: parentRefs(names),
+        ...hostnames(options),
+        rules: [{ matches: [{ path: { type: 'Exact', value: '/mcp' } }] }, { matches: [{ path: { type: 'PathPrefix', value: '/.well-known/oauth-protected-resource' } }] }],
+      },
     },
-  };
-  return [aigwBackend('aigw-mcp', config.mcp.address, names.namespace), route];
+  ];
 }
 
 /** Every object of the envoy-gateway target, in the order `kubectl apply` should see them. */
@@ -266,9 +247,8 @@ export function renderEnvoyGateway(config: RuntimeConfig, options: EnvoyGatewayO
     ...[...config.backends.values()].map((backend) => providerBackend(backend, names.namespace)),
     entryRoute(names, options),
     ...indexes.map((index) => modelRoute(config, index, names, options)),
-    ...mcpObjects(config, names, options),
+    ...mcpRoute(config, names, options),
     extensionPolicy(config, names, fragment),
-    ...indexes.map((index) => retryPolicy(config, index, names)),
     clientPolicy(config, names),
     {
       apiVersion: EG_VERSION,

@@ -64,8 +64,6 @@ describe('renderK8s envoy-gateway', () => {
       'HTTPRoute/aigw-model-0',
       'HTTPRoute/aigw-model-1',
       'EnvoyExtensionPolicy/aigw',
-      'BackendTrafficPolicy/aigw-model-0',
-      'BackendTrafficPolicy/aigw-model-1',
       'ClientTrafficPolicy/aigw',
       'EnvoyPatchPolicy/aigw',
     ]);
@@ -81,7 +79,7 @@ describe('renderK8s envoy-gateway', () => {
     expect(byKindAndName(objects, 'Backend', 'aigw-extproc').spec).toEqual({ endpoints: [{ unix: { path: '/tmp/aigw/extproc.sock' } }] });
   });
 
-  test('a model\'s HTTPRoute: a placeholder match, its backends, the request timeout; its retries in a BackendTrafficPolicy', () => {
+  test('a model\'s HTTPRoute: a placeholder match and its backends (the patch replaces the route Envoy Gateway makes of it)', () => {
     expect(byKindAndName(objects, 'HTTPRoute', 'aigw-model-0').spec).toEqual({
       parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', sectionName: 'web' }],
       rules: [
@@ -91,14 +89,19 @@ describe('renderK8s envoy-gateway', () => {
             { group: 'gateway.envoyproxy.io', kind: 'Backend', name: kubernetesName('aigw-backend', 'vllm_local'), port: 8000 },
             { group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'aigw-backend-openai', port: 443 },
           ],
-          timeouts: { request: `${CONFIG.limits.requestTimeoutSeconds}s` },
         },
       ],
     });
-    expect(byKindAndName(objects, 'BackendTrafficPolicy', 'aigw-model-0').spec).toEqual({
-      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'aigw-model-0' }],
-      retry: { numRetries: 2, retryOn: { triggers: ['5xx', 'reset', 'connect-failure', 'retriable-status-codes'], httpStatusCodes: [429, 529] } },
-    });
+    const patches = (byKindAndName(objects, 'EnvoyPatchPolicy', 'aigw').spec as Json).jsonPatches as Array<{ operation: Json }>;
+    const model = patches.find((patch) => String(patch.operation.jsonPath).includes('/aigw-model-0/'))?.operation as Json;
+    expect([model.op, model.path, model.jsonPath]).toEqual(['replace', '', "..routes[?(@.name =~ '^httproute/ai/aigw-model-0/rule/0/match/0/')]"]);
+    const route = (model.value as Json).route as Json;
+    expect([route.cluster, route.timeout, (route.retry_policy as Json).num_retries, ((route.retry_policy as Json).retry_priority as Json).name]).toEqual([
+      'model_0_gpt-4o-mini',
+      `${CONFIG.limits.requestTimeoutSeconds}s`,
+      2,
+      'envoy.retry_priorities.previous_priorities',
+    ]);
   });
 
   test('the EnvoyExtensionPolicy says what aigw\'s ext_proc filter says, where a resource can say it', () => {
@@ -154,30 +157,19 @@ describe('renderK8s envoy-gateway', () => {
     expect(JSON.stringify(patches)).not.toContain('aigw.ratelimit');
   });
 
-  test('a model\'s HTTPRoute names only the Backends whose address is of the first one\'s kind (Envoy Gateway splits a mix into weighted clusters)', () => {
-    const mixed = compileConfig(
-      validateConfig({
-        backends: [
-          { name: 'lab', kind: 'openai', baseUrl: 'http://10.1.2.3:8080/v1' },
-          { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' },
-          { name: 'lab2', kind: 'openai', baseUrl: 'http://10.1.2.4:8080/v1' },
-        ],
-        models: [{ name: 'm', backends: [{ backend: 'lab' }, { backend: 'openai', priority: 1 }, { backend: 'lab2', priority: 2 }] }],
-      }),
-      {},
-    );
-    const route = byKindAndName(renderK8s(mixed, 'envoy-gateway', {}), 'HTTPRoute', 'aigw-model-0');
-    expect((((route.spec as Json).rules as Json[])[0].backendRefs as Json[]).map((ref) => ref.name)).toEqual(['aigw-backend-lab', 'aigw-backend-lab2']);
-  });
-
-  test('with rate limits and MCP: the ratelimit filter is inserted, MCP gets its own HTTPRoute and Backend', () => {
+  test('with rate limits and MCP: the ratelimit filter is inserted; MCP\'s HTTPRoute is sent to aigw_mcp', () => {
     const limited = renderK8s(LIMITED, 'envoy-gateway', {});
     const patches = (byKindAndName(limited, 'EnvoyPatchPolicy', 'aigw').spec as Json).jsonPatches as Array<{ operation: Json }>;
     expect(patches.filter((patch) => (patch.operation.value as Json | undefined)?.name === 'aigw.ratelimit')).toHaveLength(1);
-    expect(byKindAndName(limited, 'Backend', 'aigw-mcp').spec).toEqual({ endpoints: [{ ip: { address: '127.0.0.1', port: 9092 } }] });
-    expect(((byKindAndName(limited, 'HTTPRoute', 'aigw-mcp').spec as Json).rules as Json[]).map((rule) => rule.matches)).toEqual([
-      [{ path: { type: 'Exact', value: '/mcp' } }],
-      [{ path: { type: 'PathPrefix', value: '/.well-known/oauth-protected-resource' } }],
+    expect(limited.some((object) => object.kind === 'Backend' && object.metadata.name === 'aigw-mcp')).toBe(false);
+    expect((byKindAndName(limited, 'HTTPRoute', 'aigw-mcp').spec as Json).rules).toEqual([
+      { matches: [{ path: { type: 'Exact', value: '/mcp' } }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/.well-known/oauth-protected-resource' } }] },
+    ]);
+    const mcp = patches.filter((patch) => String(patch.operation.jsonPath).includes('/aigw-mcp/')).map((patch) => patch.operation.value as Json);
+    expect(mcp.map((value) => [value.name, (value.route as Json).cluster, (value.route as Json).timeout])).toEqual([
+      ['aigw.mcp.0', 'aigw_mcp', '0s'],
+      ['aigw.mcp.1', 'aigw_mcp', '10s'],
     ]);
   });
 });
