@@ -3,9 +3,11 @@
 # controller runs) makes of the objects `aigw render-k8s --target envoy-gateway` writes for
 # testdata/aigw.yaml and testdata/aigw-local.yaml: testdata/envoy-gateway-*-objects.yaml (its
 # input) and testdata/envoy-gateway-*-xds.yaml (its xDS, EnvoyPatchPolicy applied).
-# e2e/k8s-render.test.ts checks that the renderer still writes those objects, runs the first
-# xDS through `envoy --mode validate` and serves SDK requests through an Envoy running the
-# second; run this again when it says the objects changed.
+# e2e/k8s-render.test.ts checks that the renderer still writes those objects and runs the
+# first xDS through `envoy --mode validate`; e2e/k8s-envoy-gateway-serve.test.ts applies the
+# current patches to testdata/envoy-gateway-aigw-local-unpatched-xds.yaml (aigw-local's
+# translation without its EnvoyPatchPolicy) and serves SDK requests through it. Run this again
+# when a test says the objects changed.
 # egctl is built once from the Go module proxy (hundreds of modules; many minutes of compiling
 # on two cores): pass EGCTL=/path/to/egctl to use one you have.
 set -euo pipefail
@@ -27,3 +29,13 @@ for name in aigw aigw-local; do
   "$EGCTL" x translate --from gateway-api --to xds -t all -o yaml -f .tmp/envoy-gateway-input.yaml > "$data/envoy-gateway-$name-xds.yaml"
   echo "recorded $data/envoy-gateway-$name-xds.yaml"
 done
+# aigw-local once more without its EnvoyPatchPolicy: the test applies the patches of the
+# current renderer to it, as Envoy Gateway does, and serves requests through the result.
+node -e '
+  const { readFileSync } = require("node:fs");
+  const text = readFileSync(process.argv[1], "utf8");
+  process.stdout.write(text.split(/^---$/m).filter((doc) => !/^kind: EnvoyPatchPolicy$/m.test(doc)).join("---"));
+' "$data/envoy-gateway-aigw-local-objects.yaml" > .tmp/without-patches.yaml
+{ cat "$data/gateway.yaml"; echo '---'; cat .tmp/without-patches.yaml; } > .tmp/envoy-gateway-input.yaml
+"$EGCTL" x translate --from gateway-api --to xds -t all -o yaml -f .tmp/envoy-gateway-input.yaml > "$data/envoy-gateway-aigw-local-unpatched-xds.yaml"
+echo "recorded $data/envoy-gateway-aigw-local-unpatched-xds.yaml"
