@@ -2,7 +2,7 @@
 # Records what Envoy Gateway v1.6.3's own translator (`egctl x translate`, the code its
 # controller runs) makes of the objects `aigw render-k8s --target envoy-gateway` writes for
 # testdata/aigw.yaml and testdata/aigw-local.yaml: testdata/envoy-gateway-*-objects.yaml (its
-# input) and testdata/envoy-gateway-*-xds.yaml (its xDS, EnvoyPatchPolicy applied).
+# input) and testdata/envoy-gateway-aigw-xds.yaml (its xDS for aigw.yaml, EnvoyPatchPolicy applied).
 # e2e/k8s-render.test.ts checks that the renderer still writes those objects and runs the
 # first xDS through `envoy --mode validate`; e2e/k8s-envoy-gateway-serve.test.ts applies the
 # current patches to testdata/envoy-gateway-aigw-local-unpatched-xds.yaml (aigw-local's
@@ -21,14 +21,14 @@ if [ -z "${EGCTL:-}" ]; then
   EGCTL="$PWD/.tmp/egctl-bin/egctl"
 fi
 npm run build --silent
-# NAME: testdata/NAME.yaml rendered, translated, recorded as testdata/envoy-gateway-NAME-{objects,xds}.yaml.
+# testdata/NAME.yaml rendered to testdata/envoy-gateway-NAME-objects.yaml.
 for name in aigw aigw-local; do
   AIGW_MCP_SESSION_SECRET=session-secret-of-the-test-32-bytes-long \
     node dist/src/cli.js render-k8s "$data/$name.yaml" --target envoy-gateway --namespace ai --out "$data/envoy-gateway-$name-objects.yaml"
-  { cat "$data/gateway.yaml"; echo '---'; cat "$data/envoy-gateway-$name-objects.yaml"; } > .tmp/envoy-gateway-input.yaml
-  "$EGCTL" x translate --from gateway-api --to xds -t all -o yaml -f .tmp/envoy-gateway-input.yaml > "$data/envoy-gateway-$name-xds.yaml"
-  echo "recorded $data/envoy-gateway-$name-xds.yaml"
 done
+{ cat "$data/gateway.yaml"; echo '---'; cat "$data/envoy-gateway-aigw-objects.yaml"; } > .tmp/envoy-gateway-input.yaml
+"$EGCTL" x translate --from gateway-api --to xds -t all -o yaml -f .tmp/envoy-gateway-input.yaml > "$data/envoy-gateway-aigw-xds.yaml"
+echo "recorded $data/envoy-gateway-aigw-xds.yaml"
 # aigw-local once more without its EnvoyPatchPolicy: the test applies the patches of the
 # current renderer to it, as Envoy Gateway does, and serves requests through the result.
 node -e '
