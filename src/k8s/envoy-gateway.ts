@@ -234,10 +234,19 @@ function mcpRoute(config: RuntimeConfig, names: GatewayNames, options: EnvoyGate
   ];
 }
 
+/** Envoy Gateway on Kubernetes refuses a loopback address in a Backend (only its Host infrastructure allows one). */
+function refuseLoopback(target: string): void {
+  const [, host] = /^\[?([^\]]*?)\]?:(\d+)$/.exec(target) ?? [];
+  if (host === 'localhost' || /^127\./.test(host ?? '') || host === '::1') {
+    throw new Error(`envoy-gateway: aigw's gRPC address ${target} is a loopback address, which Envoy Gateway refuses in a Backend; use a Unix socket (server.grpc: [unix:/tmp/aigw/extproc.sock], the default)`);
+  }
+}
+
 /** Every object of the envoy-gateway target, in the order `kubectl apply` should see them. */
 export function renderEnvoyGateway(config: RuntimeConfig, options: EnvoyGatewayOptions = {}): K8sObject[] {
   const names = gatewayNames(options);
   const target = config.source.envoy.extprocTarget ?? config.source.server.grpc[0];
+  if (!target.startsWith('unix:')) refuseLoopback(target);
   const fragment = renderEnvoyFragment(config, { extprocTarget: target });
   const indexes = [...config.models.keys()].map((_name, index) => index);
   return [

@@ -174,6 +174,20 @@ describe('renderK8s envoy-gateway', () => {
   });
 });
 
+test('renderK8s envoy-gateway refuses a loopback TCP address for aigw\'s gRPC server (Envoy Gateway would refuse its Backend)', () => {
+  const tcp = compileConfig(
+    validateConfig({
+      backends: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' }],
+      models: [{ name: 'gpt', backends: [{ backend: 'openai' }] }],
+      server: { grpc: ['127.0.0.1:50051'], grpcTls: { certFile: '/c', keyFile: '/k', caFile: '/ca' } },
+    }),
+    {},
+  );
+  expect(() => renderK8s(tcp, 'envoy-gateway', {})).toThrow(
+    "envoy-gateway: aigw's gRPC address 127.0.0.1:50051 is a loopback address, which Envoy Gateway refuses in a Backend; use a Unix socket (server.grpc: [unix:/tmp/aigw/extproc.sock], the default)",
+  );
+});
+
 describe('renderK8s istio', () => {
   const objects = renderK8s(CONFIG, 'istio', { namespace: 'ai', domains: ['ai.example.com'] });
 
