@@ -61,3 +61,35 @@ describe('parseClientRequest: nesting depth (limits.maxJsonDepth)', () => {
     expect(failure(() => parseClientRequest('openai-chat', Buffer.from('{"model":"m","messages":[{"role":"user","content":"x\\"]}'))).code).toBe('invalid_json');
   });
 });
+
+describe('parseClientRequest: legacy completions prompts', () => {
+  const parse = (prompt: unknown): unknown => parseClientRequest('openai-completions', Buffer.from(JSON.stringify({ model: 'm', prompt })));
+  const PROMPT_ERROR = 'prompt must be a string, an array of strings, an array of token ids, or an array of token id arrays.';
+
+  test.each([['a string', 'hi'], ['strings', ['a', 'b']], ['token ids', [1, 2, 3]], ['token id arrays', [[1, 2], [3]]], ['an empty string', '']])('takes %s', (_name, prompt) => {
+    expect(parse(prompt)).toMatchObject({ api: 'openai-completions', model: 'm', stream: false });
+  });
+
+  test.each([['an empty array', []], ['mixed strings and ids', ['a', 1]], ['an object', { text: 'a' }], ['a negative id', [-1]], ['a fractional id', [1.5]], ['an empty id array', [[]]]])(
+    'refuses %s, naming prompt',
+    (_name, prompt) => {
+      const error = (() => {
+        try {
+          parse(prompt);
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })() as GatewayError;
+      expect({ status: error.status, param: error.param, message: error.message }).toEqual({ status: 400, param: 'prompt', message: PROMPT_ERROR });
+    },
+  );
+
+  test('a missing prompt is named, and stream usage is the client\'s only when asked', () => {
+    expect(() => parseClientRequest('openai-completions', Buffer.from('{"model":"m"}'))).toThrow('You must provide a prompt parameter.');
+    const streamed = parseClientRequest('openai-completions', Buffer.from('{"model":"m","prompt":"hi","stream":true}'));
+    expect({ stream: streamed.stream, clientWantsStreamUsage: streamed.clientWantsStreamUsage }).toEqual({ stream: true, clientWantsStreamUsage: false });
+    const asked = parseClientRequest('openai-completions', Buffer.from('{"model":"m","prompt":"hi","stream":true,"stream_options":{"include_usage":true}}'));
+    expect(asked.clientWantsStreamUsage).toBe(true);
+  });
+});

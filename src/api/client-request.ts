@@ -3,7 +3,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from './json-depth';
 import { jsonStructure } from './json-keys';
 
 /** The client APIs the gateway accepts. */
-export type ClientApi = 'openai-chat' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
+export type ClientApi = 'openai-chat' | 'openai-completions' | 'openai-embeddings' | 'openai-responses' | 'anthropic-messages';
 
 /** What the router-level processor does with a path. */
 export type Endpoint = { kind: 'model-call'; api: ClientApi } | { kind: 'list-models' };
@@ -12,6 +12,7 @@ export type Endpoint = { kind: 'model-call'; api: ClientApi } | { kind: 'list-mo
 export function matchEndpoint(method: string, rawPath: string): Endpoint | undefined {
   const path = rawPath.split('?')[0].replace(/\/+$/, '');
   if (method === 'POST' && path === '/v1/chat/completions') return { kind: 'model-call', api: 'openai-chat' };
+  if (method === 'POST' && path === '/v1/completions') return { kind: 'model-call', api: 'openai-completions' };
   if (method === 'POST' && path === '/v1/embeddings') return { kind: 'model-call', api: 'openai-embeddings' };
   if (method === 'POST' && path === '/v1/responses') return { kind: 'model-call', api: 'openai-responses' };
   if (method === 'GET' && path === '/v1/models') return { kind: 'list-models' };
@@ -42,6 +43,27 @@ export interface ClientRequest {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A token id: a non-negative integer. */
+function isTokenId(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/**
+ * The legacy completions `prompt`: a string, an array of strings, an array of token ids, or
+ * an array of such arrays (completions reference); anything else is a 400 naming it.
+ */
+function checkPrompt(prompt: unknown): void {
+  if (prompt === undefined || prompt === null) throw invalidRequest('You must provide a prompt parameter.', 'prompt');
+  if (typeof prompt === 'string') return;
+  const valid =
+    Array.isArray(prompt) &&
+    prompt.length > 0 &&
+    (prompt.every((item) => typeof item === 'string') ||
+      prompt.every(isTokenId) ||
+      prompt.every((item) => Array.isArray(item) && item.length > 0 && item.every(isTokenId)));
+  if (!valid) throw invalidRequest('prompt must be a string, an array of strings, an array of token ids, or an array of token id arrays.', 'prompt');
 }
 
 /** Limits a request body must keep to. */
@@ -87,6 +109,11 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: Par
     if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
       throw invalidRequest('The stream parameter must be a boolean.', 'stream');
     }
+  } else if (api === 'openai-completions') {
+    checkPrompt(body.prompt);
+    if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+      throw invalidRequest('The stream parameter must be a boolean.', 'stream');
+    }
   } else if (api === 'openai-responses') {
     if (body.input === undefined || body.input === null || body.input === '') {
       throw invalidRequest('You must provide an input parameter.', 'input');
@@ -103,8 +130,9 @@ export function parseClientRequest(api: ClientApi, rawBody: Buffer, options: Par
   }
   const stream = api !== 'openai-embeddings' && body.stream === true;
   const streamOptions = body.stream_options;
-  // Anthropic and Responses API streams always carry usage; Chat Completions' only when asked.
-  const clientWantsStreamUsage = stream && (api !== 'openai-chat' || (isRecord(streamOptions) && streamOptions.include_usage === true));
+  // Anthropic and Responses API streams always carry usage; (Chat) Completions' only when asked.
+  const asksUsage = api === 'openai-chat' || api === 'openai-completions';
+  const clientWantsStreamUsage = stream && (!asksUsage || (isRecord(streamOptions) && streamOptions.include_usage === true));
   return { api, model, stream, clientWantsStreamUsage, body, rawBody };
 }
 

@@ -82,7 +82,7 @@ describe('renderEnvoyFragment', () => {
     const noKey = merged.filter((route) => JSON.stringify(route.match).includes('"present_match":false'));
     expect(noKey.map((route) => route.match)).toEqual([
       { safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' }, headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] },
-      { safe_regex: { regex: '^(/v1/(chat/completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$' }, headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] },
+      { safe_regex: { regex: '^(/v1/(chat/completions|completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$' }, headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] },
     ]);
     expect((FRAGMENT.merge_routes as Json).needs_own_virtual_host).toHaveLength(2);
   });

@@ -13,9 +13,9 @@ import type { RuntimeConfig, RuntimeModel } from './runtime';
 /** Client paths answered in Anthropic's error shape (the rest get OpenAI's). */
 const ANTHROPIC_PATHS = '^(/anthropic)?/v1/messages/*$';
 /** Client paths that carry a model call (a JSON body). */
-const MODEL_CALL_PATHS = '^(/v1/(chat/completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$';
+const MODEL_CALL_PATHS = '^(/v1/(chat/completions|completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$';
 /** Every client path aigw serves on the LLM side (model calls and the model list). */
-const AIGW_PATHS = '^(/v1/(chat/completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$';
+const AIGW_PATHS = '^(/v1/(chat/completions|completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$';
 
 /**
  * Which requests aigw's routes answer: `host`, the whole virtual host (aigw's own listener:

@@ -195,7 +195,7 @@ describe('routes', () => {
       [{ prefix: '/', headers: [{ name: 'authorization', present_match: false }, { name: 'x-api-key', present_match: false }] }, 401],
       [{ safe_regex: { regex: '^/v1/models/*$' } }, 404],
       [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' } }, 400],
-      [{ safe_regex: { regex: '^(/v1/(chat/completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$' } }, 400],
+      [{ safe_regex: { regex: '^(/v1/(chat/completions|completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$' } }, 400],
       [{ safe_regex: { regex: '^(/anthropic)?/v1/messages/*$' } }, 404],
       [{ prefix: '/' }, 404],
     ]);

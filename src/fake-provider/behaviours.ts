@@ -6,6 +6,7 @@
  * derived from word counts) so tests can assert exact bodies and exact usage numbers.
  * Anthropic Messages defaults live in anthropic-behaviours.ts.
  */
+import { completionsDefaultBehaviour } from './completions-behaviours';
 import { responsesDefaultBehaviour } from './responses-behaviours';
 import { anthropicDefaultBehaviour } from './anthropic-behaviours';
 import { geminiDefaultBehaviour } from './gemini-behaviours';
@@ -256,11 +257,12 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   if (method === 'POST' && VERTEX_CLAUDE_PATH.test(pathname)) return vertexClaudeBehaviour(request, context, anthropicDefaultBehaviour);
   if (method === 'POST' && VERTEX_PREDICT_PATH.test(pathname)) return vertexPredictBehaviour(request);
   const isChat = method === 'POST' && pathname.endsWith('/chat/completions');
+  const isCompletions = method === 'POST' && !isChat && pathname.endsWith('/completions');
   const isEmbeddings = method === 'POST' && pathname.endsWith('/embeddings');
 
   // Any POST whose body does not parse gets OpenAI's 400, whatever the path.
   const unparsable = method === 'POST' && request.body.trim() !== '' && request.json === undefined;
-  if (unparsable || ((isChat || isEmbeddings) && !isRecord(request.json))) {
+  if (unparsable || ((isChat || isCompletions || isEmbeddings) && !isRecord(request.json))) {
     return errorBehaviour(
       400,
       'We could not parse the JSON body of your request. The OpenAI API expects a JSON object payload.',
@@ -271,6 +273,7 @@ export function defaultBehaviour(request: RecordedRequest, context: DefaultConte
   if (isRecord(request.json)) {
     if (method === 'POST' && pathname.endsWith('/responses')) return responsesDefaultBehaviour(request.json, context);
     if (isChat) return chatCompletion(request.json, context);
+    if (isCompletions) return completionsDefaultBehaviour(request.json, context);
     if (isEmbeddings) return embeddings(request.json);
   }
   if (method === 'GET' && pathname.endsWith('/models')) return models(context.name);

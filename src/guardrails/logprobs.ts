@@ -14,6 +14,8 @@ function logprobsField(request: ClientRequest): string | undefined {
     if (body.logprobs === true) return 'logprobs';
     return topLogprobs ? 'top_logprobs' : undefined;
   }
+  // Legacy completions: `logprobs` is how many to return per token (0 still returns the sampled token's).
+  if (request.api === 'openai-completions') return typeof body.logprobs === 'number' ? 'logprobs' : undefined;
   if (request.api === 'openai-responses') {
     if (Array.isArray(body.include) && body.include.includes(RESPONSES_LOGPROBS)) return 'include';
     return topLogprobs ? 'top_logprobs' : undefined;

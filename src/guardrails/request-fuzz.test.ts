@@ -119,6 +119,7 @@ const TEMPLATES: Record<ClientApi, unknown> = {
     ],
   },
   'openai-embeddings': { model: '#m', input: ['T', 'T'], user: 'T', encoding_format: '#float' },
+  'openai-completions': { model: '#m', prompt: ['T', 'T'], suffix: 'T', stop: ['T', 'T'], user: 'T', max_tokens: 5 },
 };
 
 const APIS = Object.keys(TEMPLATES) as ClientApi[];
@@ -129,7 +130,7 @@ describe.each(APIS)('request fuzz: %s', (api) => {
   const leaves = textLeaves(template);
 
   test('the template is broad and valid as it is', async () => {
-    expect(leaves.length).toBeGreaterThan(api === 'openai-embeddings' ? 2 : 25);
+    expect(leaves.length).toBeGreaterThan(api === 'openai-embeddings' || api === 'openai-completions' ? 2 : 25);
     const clean = parseClientRequest(api, Buffer.from(JSON.stringify(instantiate(template))));
     const checked = await runUnder('redact').checkRequest(clean);
     expect(checked.body).toEqual(clean.body);

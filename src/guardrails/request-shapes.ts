@@ -158,10 +158,16 @@ const responsesRequest = object({
 
 const embeddingsRequest = object({ model: S, encoding_format: S });
 
+// ---- Legacy completions ------------------------------------------------------------------
+
+/** `prompt`, `suffix` and `stop` are text; token-id prompts are numbers, which no rule reads. */
+const completionsRequest = object({ model: S });
+
 /** The shape of each client API's request body. */
 export const REQUEST_SHAPES: Readonly<Record<ClientApi, ObjectShape>> = {
   'openai-chat': chatRequest,
   'anthropic-messages': anthropicRequest,
   'openai-responses': responsesRequest,
   'openai-embeddings': embeddingsRequest,
+  'openai-completions': completionsRequest,
 };

@@ -149,6 +149,8 @@ export function mapResponseTexts(api: ClientApi, body: JsonObject, fn: TextFn): 
       return mapField(body, 'content', (content) => mapArray(content, (block) => mapAnthropicResponseBlock(block, fn)));
     case 'openai-responses':
       return mapField(body, 'output', (output) => mapArray(output, (item) => mapResponsesOutputItem(item, fn)));
+    case 'openai-completions':
+      return mapField(body, 'choices', (choices) => mapArray(choices, (choice) => (isObject(choice) ? mapField(choice, 'text', mapString(fn)) : choice)));
     case 'openai-embeddings':
       return body;
   }

@@ -54,6 +54,18 @@ function stream(api: ClientApi, at: number): string {
       'data: [DONE]\n\n'
     );
   }
+  if (api === 'openai-completions') {
+    // Two prompts: the text in choice 0, the tool arguments' text as choice 1's plain text.
+    const chunk = (index: number, text: string, finish: string | null = null): string => data({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ text, index, logprobs: null, finish_reason: finish }] });
+    return (
+      parts.map((p) => chunk(0, p)).join('') +
+      chunk(0, '', 'stop') +
+      [ARGS.slice(0, 12), ARGS.slice(12)].map((p) => chunk(1, p)).join('') +
+      chunk(1, '', 'length') +
+      data({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 } }) +
+      'data: [DONE]\n\n'
+    );
+  }
   if (api === 'anthropic-messages') {
     return (
       named({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: 'm', usage: { input_tokens: 3, output_tokens: 1 } } } as never) +
@@ -108,6 +120,11 @@ function read(api: ClientApi, bytes: Buffer): Seen {
         seen.text += choice.delta?.content ?? '';
         for (const call of choice.delta?.tool_calls ?? []) seen.args += call.function?.arguments ?? '';
       }
+    } else if (api === 'openai-completions') {
+      for (const choice of data.choices ?? []) {
+        if (choice.index === 0) seen.text += choice.text;
+        else seen.args += choice.text;
+      }
     } else if (api === 'anthropic-messages') {
       if (data.type === 'content_block_delta') seen.text += data.delta.text ?? '';
       if (data.type === 'content_block_delta') seen.args += data.delta.partial_json ?? '';
@@ -128,7 +145,7 @@ function read(api: ClientApi, bytes: Buffer): Seen {
   return seen;
 }
 
-const APIS: ClientApi[] = ['openai-chat', 'anthropic-messages', 'openai-responses'];
+const APIS: ClientApi[] = ['openai-chat', 'openai-completions', 'anthropic-messages', 'openai-responses'];
 
 describe.each(APIS)('StreamGuard on %s', (api) => {
   it('redacts text and tool arguments split across deltas at every text position and the bytes split at every offset', () => {

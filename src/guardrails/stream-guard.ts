@@ -1,3 +1,4 @@
+import { CompletionsStreamEvents } from './stream-guard-completions';
 import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
 import { MAX_STREAM_EVENT_BYTES_CEILING } from '../providers/stream-limits';
@@ -39,6 +40,7 @@ export class StreamGuard {
     if (api === 'openai-chat') this.events = new ChatStreamEvents(texts);
     else if (api === 'anthropic-messages') this.events = new AnthropicStreamEvents(texts);
     else if (api === 'openai-responses') this.events = new ResponsesStreamEvents(texts);
+    else if (api === 'openai-completions') this.events = new CompletionsStreamEvents(texts);
   }
 
   /** Bytes to send for this chunk of the client-format stream. */
@@ -67,7 +69,7 @@ export class StreamGuard {
     if (event.unknownField) this.hooks.unreadable?.('a line of its stream is no SSE field');
     // No data, or empty data (a keep-alive): nothing to read.
     if (event.data === undefined || event.data.trim() === '') return event.raw.toString('utf8');
-    if (this.api === 'openai-chat' && event.data.trim() === '[DONE]') return events.end() + event.raw.toString('utf8');
+    if ((this.api === 'openai-chat' || this.api === 'openai-completions') && event.data.trim() === '[DONE]') return events.end() + event.raw.toString('utf8');
     if (event.event !== 'error' && !events.reads(event.event)) return event.raw.toString('utf8');
     let data: unknown;
     try {
@@ -84,7 +86,7 @@ export class StreamGuard {
     if (event.event === 'error' || data.type === 'error' || isObject(data.error)) return this.checkedError(event, data);
     // Handlers change `data` in place and return events to send before it; an event they left
     // as it was goes out as its original bytes, not re-serialized.
-    const name = this.api === 'openai-chat' ? undefined : (event.event ?? String(data.type));
+    const name = this.api === 'openai-chat' || this.api === 'openai-completions' ? undefined : (event.event ?? String(data.type));
     const edit = new EventEdit();
     const before = events.event(name, data, edit);
     if (!edit.changed) return before + event.raw.toString('utf8');

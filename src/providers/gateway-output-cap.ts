@@ -42,7 +42,7 @@ export function gatewayOutputCapFor(request: ClientRequest, backend: RuntimeBack
     delete body.max_completion_tokens;
     return { request: withBody(request, body), warning: capWarning('max_tokens', cap) };
   }
-  const field = request.api === 'openai-chat' ? 'max_completion_tokens' : 'max_output_tokens';
+  const field = request.api === 'openai-chat' ? 'max_completion_tokens' : request.api === 'openai-completions' ? 'max_tokens' : 'max_output_tokens';
   return { request, warning: capWarning(field, cap) };
 }
 

@@ -87,6 +87,7 @@ export function renameRequestTools(api: ClientApi, body: Json, rename: Rename): 
       return messagesBody(body, rename);
     case 'openai-responses':
       return responsesBody(body, rename);
+    case 'openai-completions':
     case 'openai-embeddings':
       return body;
   }

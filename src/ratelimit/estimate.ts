@@ -51,8 +51,8 @@ function collect(value: unknown, key: string, texts: string[], counts: { inline:
     if (value.startsWith('data:') || (key === 'data' && value.length > 256)) counts.inline += 1;
     else if (!STRUCTURAL_KEYS.has(key)) texts.push(value);
   } else if (Array.isArray(value)) {
-    // Embeddings may send token ids: each number is one token.
-    if (key === 'input' && value.every((item) => typeof item === 'number')) counts.tokenIds += value.length;
+    // Embeddings and legacy completions may send token ids: each number is one token.
+    if ((key === 'input' || key === 'prompt') && value.every((item) => typeof item === 'number')) counts.tokenIds += value.length;
     else for (const item of value) collect(item, key, texts, counts);
   } else if (typeof value === 'object' && value !== null) {
     for (const [childKey, child] of Object.entries(value)) collect(child, childKey, texts, counts);

@@ -17,6 +17,17 @@ describe('the output a request can be charged for', () => {
     expect(requestedOutputCap(clientRequest('openai-embeddings', { input: 'x', max_tokens: 10 }))).toBeUndefined();
   });
 
+  test('legacy completions: max_tokens, times the larger of n and best_of, for each prompt', () => {
+    const completions = (body: Record<string, unknown>) => clientRequest('openai-completions', { prompt: 'x', ...body });
+    expect(requestedOutputCap(completions({ max_tokens: 40, max_completion_tokens: 900 }))).toBe(40);
+    expect(outputCap(completions({ max_tokens: 40 }), entries('openai'), 4096)).toBe(40);
+    expect(outputCap(completions({ max_tokens: 40, n: 2, best_of: 5 }), entries('openai'), 4096)).toBe(200);
+    expect(outputCap(completions({ max_tokens: 40, n: 3, prompt: ['a', 'b'] }), entries('openai'), 4096)).toBe(240);
+    expect(outputCap(completions({ max_tokens: 40, prompt: [[1, 2], [3], [4]] }), entries('openai'), 4096)).toBe(120);
+    // One token id array is one prompt.
+    expect(outputCap(completions({ max_tokens: 40, prompt: [1, 2, 3] }), entries('openai'), 4096)).toBe(40);
+  });
+
   test('with both chat fields, the larger: a pass-through server may read either', () => {
     expect(outputCap(chat({ max_completion_tokens: 300, max_tokens: 500 }), entries('local'), 4096)).toBe(500);
     expect(outputCap(chat({ max_completion_tokens: 300, max_tokens: 50, n: 2 }), entries('openai'), 4096)).toBe(600);

@@ -15,6 +15,7 @@ import { isClaudeModel } from '../providers/vertex/on-vertex';
  */
 export const OUTPUT_CAP_FIELDS: Readonly<Record<ClientApi, readonly string[]>> = {
   'openai-chat': ['max_completion_tokens', 'max_tokens'],
+  'openai-completions': ['max_tokens'],
   'openai-responses': ['max_output_tokens'],
   'anthropic-messages': ['max_tokens'],
   'openai-embeddings': [],
@@ -35,9 +36,22 @@ export function requestedOutputCap(request: ClientRequest): number | undefined {
   return caps.length === 0 ? undefined : Math.max(...caps);
 }
 
-/** Choices the response may hold: Chat Completions' `n` (Gemini's candidateCount); one elsewhere. */
+/** Prompts of a legacy completions request: each array item (strings or token id arrays) is one, a token id array one in all. */
+function promptCount(prompt: unknown): number {
+  if (!Array.isArray(prompt) || prompt.length === 0 || typeof prompt[0] === 'number') return 1;
+  return prompt.length;
+}
+
+/**
+ * Choices the response may hold (or the provider generate and bill): Chat Completions' `n`
+ * (Gemini's candidateCount); legacy completions' `n` or `best_of`, whichever is larger, for
+ * each prompt; one elsewhere.
+ */
 export function outputChoices(request: ClientRequest): number {
-  return request.api === 'openai-chat' ? (positiveInteger(request.body.n) ?? 1) : 1;
+  const n = positiveInteger(request.body.n) ?? 1;
+  if (request.api === 'openai-chat') return n;
+  if (request.api === 'openai-completions') return Math.max(n, positiveInteger(request.body.best_of) ?? 1) * promptCount(request.body.prompt);
+  return 1;
 }
 
 /**

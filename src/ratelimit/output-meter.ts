@@ -1,3 +1,4 @@
+import { completionsText } from '../telemetry/content-capture';
 import type { ClientApi } from '../api/client-request';
 import { SseDecoder } from '../providers/sse';
 import { countTextTokens } from './estimate';
@@ -36,6 +37,7 @@ export function generatedText(api: ClientApi, data: unknown): string {
       })
       .join('');
   }
+  if (api === 'openai-completions') return Array.isArray(data.choices) ? completionsText(data.choices) : '';
   if (api === 'anthropic-messages') {
     const delta = data.type === 'content_block_delta' && isRecord(data.delta) ? data.delta : {};
     return text(delta.text) + text(delta.partial_json) + text(delta.thinking);

@@ -12,6 +12,7 @@ import { reservesUsage } from './runtime-limits';
  */
 const CAP_FIELD: Partial<Record<ClientApi, string>> = {
   'openai-chat': 'max_completion_tokens',
+  'openai-completions': 'max_tokens',
   'openai-responses': 'max_output_tokens',
 };
 
@@ -34,7 +35,8 @@ const isSet = (value: unknown): boolean => value !== undefined && value !== null
  * cap the reservation never saw, so a request that reserves tokens must state them plainly.
  */
 function assertPlainCaps(request: ClientRequest): void {
-  const fields = [...OUTPUT_CAP_FIELDS[request.api], ...(request.api === 'openai-chat' ? ['n'] : [])];
+  const counts = request.api === 'openai-chat' ? ['n'] : request.api === 'openai-completions' ? ['n', 'best_of'] : [];
+  const fields = [...OUTPUT_CAP_FIELDS[request.api], ...counts];
   for (const field of fields) {
     const value = request.body[field];
     if (isSet(value) && !(typeof value === 'number' && Number.isInteger(value) && value > 0)) {

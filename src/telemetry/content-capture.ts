@@ -67,6 +67,11 @@ export class CompletionText {
   }
 }
 
+/** The text of legacy completions choices (whole or streamed: both carry `text`). */
+export function completionsText(choices: readonly unknown[]): string {
+  return choices.map((choice) => (typeof choice === 'object' && choice !== null && typeof (choice as { text?: unknown }).text === 'string' ? (choice as { text: string }).text : '')).join('');
+}
+
 function deltaText(api: ClientApi, data: Record<string, unknown>): string {
   if (api === 'openai-chat' && Array.isArray(data.choices)) {
     return data.choices.map((choice: { delta?: { content?: unknown } }) => (typeof choice.delta?.content === 'string' ? choice.delta.content : '')).join('');
@@ -74,5 +79,6 @@ function deltaText(api: ClientApi, data: Record<string, unknown>): string {
   const delta = data.delta as { type?: unknown; text?: unknown } | string | undefined;
   if (api === 'anthropic-messages' && data.type === 'content_block_delta' && typeof delta === 'object' && delta.type === 'text_delta') return typeof delta.text === 'string' ? delta.text : '';
   if (api === 'openai-responses' && data.type === 'response.output_text.delta' && typeof delta === 'string') return delta;
+  if (api === 'openai-completions' && Array.isArray(data.choices)) return completionsText(data.choices);
   return '';
 }

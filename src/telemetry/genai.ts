@@ -9,6 +9,7 @@ import type { BackendConfig } from '../config/schema';
 /** `gen_ai.operation.name` for a client API. */
 export function operationName(api: ClientApi | undefined): string {
   if (api === 'openai-embeddings') return 'embeddings';
+  if (api === 'openai-completions') return 'text_completion';
   return api === undefined ? 'unknown' : 'chat';
 }
 

@@ -36,9 +36,9 @@ export class OpenAIToOpenAI implements Translator {
     private readonly target: AttemptTarget,
   ) {
     this.decoder = new SseDecoder({ maxEventBytes: target.maxStreamEventBytes });
-    // Only Chat Completions needs asking: Responses API streams end with usage anyway.
+    // Only (Chat) Completions needs asking: Responses API streams end with usage anyway.
     this.injectedStreamUsage =
-      request.api === 'openai-chat' && request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
+      (request.api === 'openai-chat' || request.api === 'openai-completions') && request.stream && !request.clientWantsStreamUsage && target.backend.streamIncludeUsage;
     this.reasoningScope = request.api === 'openai-responses' && asksForEncryptedReasoning(request.body.include) ? reasoningScope(target.backend.name) : undefined;
   }
 

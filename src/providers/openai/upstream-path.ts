@@ -3,6 +3,7 @@ import type { RuntimeBackend } from '../../config/runtime';
 
 const SUFFIX: Partial<Record<ClientApi, string>> = {
   'openai-chat': '/chat/completions',
+  'openai-completions': '/completions',
   'openai-embeddings': '/embeddings',
   'openai-responses': '/responses',
 };
