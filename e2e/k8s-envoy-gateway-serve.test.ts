@@ -137,6 +137,13 @@ describeE2E('SDK requests through Envoy Gateway\'s translation of aigw\'s object
     expect(providers.second.received.map((request) => request.headers.authorization)).toEqual(['Bearer key-of-second']);
   });
 
+  test('OpenAI SDK legacy completions (an entry route of its own)', async () => {
+    const client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0 });
+    const completion = await client.completions.create({ model: 'gpt-failover', prompt: 'hello' });
+    expect(completion.choices[0].text).toBe(' Hello from first');
+    expect(providers.first.received.map((request) => request.path)).toEqual(['/v1/completions']);
+  });
+
   test('OpenAI SDK streaming', async () => {
     const client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: 'gpt-failover', stream: true, messages: [{ role: 'user', content: 'hi' }] });

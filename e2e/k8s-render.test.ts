@@ -185,17 +185,18 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
       'aigw.entry.2',
       'aigw.entry.3',
       'aigw.entry.4',
+      'aigw.entry.5',
       'aigw.models',
       'aigw.model.0',
       'aigw.model.1',
       'aigw.mcp.0',
       'aigw.mcp.1',
     ]);
-    const model = routes[6];
+    const model = routes[7];
     expect(model.match).toEqual({ prefix: '/', dynamic_metadata: [{ filter: 'io.aigw', path: [{ key: 'model' }], value: { string_match: { exact: 'gpt-4o-mini' } } }] });
     expect((model.route as Json).cluster).toBe('model_0_gpt-4o-mini');
     expect(((model.route as Json).retry_policy as Json).retry_on).toBe('5xx,reset,connect-failure,retriable-status-codes');
-    expect((routes[8].route as Json).cluster).toBe('aigw_mcp');
+    expect((routes[9].route as Json).cluster).toBe('aigw_mcp');
     expect((((model.route as Json).retry_policy as Json).retry_priority as Json).name).toBe('envoy.retry_priorities.previous_priorities');
     expect(((routes[0].match as Json).dynamic_metadata as Json[])[0]).toEqual({ filter: 'io.aigw', path: [{ key: 'model' }], value: { present_match: true }, invert: true });
     // A model call without a body: aigw's 400, in the path's API shape (OpenAI on chat completions, Anthropic on messages).
@@ -240,7 +241,7 @@ describeE2E('aigw render-k8s output: strict decoding into the projects\' Go API 
     expect((manager.localReplyConfig as Json).mappers).toHaveLength(((renderEnvoyFragment(config).local_reply_config as Json).mappers as Json[]).length);
     const routes = ((manager.routeConfig as Json).virtualHosts as Json[]).flatMap((host) => host.routes as Json[]);
     expect(routes.map((route) => route.name).sort()).toEqual(
-      ['aigw.entry.0', 'aigw.entry.1', 'aigw.entry.2', 'aigw.entry.3', 'aigw.entry.4', 'aigw.model.0', 'aigw.model.1', 'aigw.models', 'aigw.mcp.0', 'aigw.mcp.1'].sort(),
+      ['aigw.entry.0', 'aigw.entry.1', 'aigw.entry.2', 'aigw.entry.3', 'aigw.entry.4', 'aigw.entry.5', 'aigw.model.0', 'aigw.model.1', 'aigw.models', 'aigw.mcp.0', 'aigw.mcp.1'].sort(),
     );
     const model = routes.find((route) => route.name === 'aigw.model.0') as Json;
     expect((model.match as Json).dynamicMetadata ?? (model.match as Json).dynamic_metadata).toEqual([{ filter: 'io.aigw', path: [{ key: 'model' }], value: { stringMatch: { exact: 'gpt-4o-mini' } } }]);

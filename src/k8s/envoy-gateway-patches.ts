@@ -56,8 +56,8 @@ export function routesOf(names: GatewayNames, route: string, rule: number, match
 const ROUTER = 'envoy.filters.http.router';
 const CONNECTION_MANAGER = "..filters[?(@.name=='envoy.filters.network.http_connection_manager')]";
 
-/** The client paths of model calls, in the entry HTTPRoute's first rule (one match each). */
-export const MODEL_CALL_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses', '/v1/messages', '/anthropic/v1/messages'] as const;
+/** The client paths of model calls, in the entry HTTPRoute's first rule (one match each); the same as aigw's own routes (render-envoy-routes.ts, a test holds them together). */
+export const MODEL_CALL_PATHS = ['/v1/chat/completions', '/v1/embeddings', '/v1/responses', '/v1/messages', '/anthropic/v1/messages', '/v1/completions'] as const;
 
 /** Route names aigw's local-reply mappers and access logs match on (the fragment's `aigw.` prefix). */
 function aigwRouteName(suffix: string): string {

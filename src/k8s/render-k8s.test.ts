@@ -1,6 +1,8 @@
 import { parseAllDocuments } from 'yaml';
 import { validateConfig } from '../config/load';
 import { compileConfig } from '../config/runtime';
+import { MODEL_CALL_PATHS as AIGW_MODEL_CALL_PATHS } from '../config/render-envoy-routes';
+import { MODEL_CALL_PATHS } from './envoy-gateway-patches';
 import { kubernetesName, socketDirectory } from './k8s-objects';
 import { renderK8s, renderK8sYaml } from './render-k8s';
 
@@ -186,6 +188,15 @@ test('renderK8s envoy-gateway refuses a loopback TCP address for aigw\'s gRPC se
   expect(() => renderK8s(tcp, 'envoy-gateway', {})).toThrow(
     "envoy-gateway: aigw's gRPC address 127.0.0.1:50051 is a loopback address, which Envoy Gateway refuses in a Backend; use a Unix socket (server.grpc: [unix:/tmp/aigw/extproc.sock], the default)",
   );
+});
+
+test('the entry HTTPRoute\'s paths are the model-call paths of aigw\'s own routes, every one of them', () => {
+  const own = new RegExp(AIGW_MODEL_CALL_PATHS);
+  expect(MODEL_CALL_PATHS.filter((path) => !own.test(path))).toEqual([]);
+  // Each alternative of aigw's own pattern, spelt out: a path added there must be added here.
+  const spelt = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses', '/v1/messages', '/anthropic/v1/messages'];
+  expect(AIGW_MODEL_CALL_PATHS).toBe('^(/v1/(chat/completions|completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$');
+  expect([...MODEL_CALL_PATHS].sort()).toEqual(spelt.sort());
 });
 
 describe('renderK8s istio', () => {
