@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashApiKey } from '../src/auth/api-keys';
 import { FakeProvider } from '../src/fake-provider/fake-provider';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { BlockRegistry, DOC_FILES, Sandbox, commandLines, jsonValues, startGateway, validateFragment, where, withoutNpmBanner } from './doc-blocks';
 import type { DocBlock, Running } from './doc-blocks';
 import { runImportBlock } from './eaigw-doc-command';
@@ -22,6 +22,7 @@ const registry = new BlockRegistry(FILES);
 const NOT_RUNNABLE: Array<{ file: string; lang: string; marker: string; reason: string }> = [
   { file: 'docs/kubernetes.md', lang: 'sh', marker: 'helm install', reason: 'needs Docker, a registry and a Kubernetes cluster; e2e/helm-pod.test.ts runs the pod the chart renders' },
   { file: 'docs/kubernetes.md', lang: 'sh', marker: 'helm template', reason: 'run as printed by test/helm-chart.test.ts, with the helm .ci/run installs' },
+  { file: 'docs/kubernetes-gateways.md', lang: 'sh', marker: 'kubectl apply', reason: 'no Kubernetes cluster here; e2e/k8s-render.test.ts decodes every object into the API types and validates the Envoy config in it' },
 ];
 
 /** Inline commands that cannot run here, by file, exactly as printed, with the reason. */
@@ -83,6 +84,36 @@ describeE2E('docs commands and examples, as printed, on free ports', () => {
       const tableKeys = [...page.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]);
       expect(Object.keys(fragment)).toEqual(tableKeys);
       expect((fragment.virtual_host as { domains: string[] }).domains).toEqual(['ai.example.com']);
+    } finally {
+      sandbox.remove();
+    }
+  }, 60_000);
+
+  test('kubernetes-gateways.md: render-k8s writes both targets\' objects in the namespace given', async () => {
+    const block = registry.claim('docs/kubernetes-gateways.md', 'sh', 'render-k8s', 'executed');
+    const sandbox = await Sandbox.create();
+    try {
+      for (const line of commandLines(block.text)) {
+        const result = await sandbox.run(line);
+        expect([line, result.status, result.stderr]).toEqual([line, 0, expect.any(String)]);
+      }
+      const kinds = (file: string): string[] => {
+        const objects = parseAllDocuments(readFileSync(join(sandbox.dir, file), 'utf8'))
+          .map((document) => document.toJS() as { kind: string; metadata: { namespace: string } } | null)
+          .filter((object) => object !== null);
+        expect(new Set(objects.map((object) => object.metadata.namespace))).toEqual(new Set(['ai']));
+        return [...new Set(objects.map((object) => object.kind))];
+      };
+      expect(kinds('aigw-envoy-gateway.yaml')).toEqual([
+        'ConfigMap',
+        'EnvoyProxy',
+        'Backend',
+        'HTTPRoute',
+        'EnvoyExtensionPolicy',
+        'ClientTrafficPolicy',
+        'EnvoyPatchPolicy',
+      ]);
+      expect(kinds('aigw-istio.yaml')).toEqual(['ConfigMap', 'Gateway', 'EnvoyFilter', 'ServiceEntry', 'DestinationRule']);
     } finally {
       sandbox.remove();
     }

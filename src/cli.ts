@@ -10,6 +10,7 @@ import { renderEnvoyYaml } from './config/render-envoy';
 import { renderEnvoyFragmentYaml } from './config/render-envoy-fragment';
 import { readyHostPort } from './config/render-envoy-ready';
 import { compileConfig } from './config/runtime';
+import { renderK8sCommand } from './cli/render-k8s';
 import { startFakeProviderFromCli } from './fake-provider/fake-provider';
 import { Gateway } from './gateway';
 import { UsageError, parseCommand, stringValue } from './cli/args';
@@ -184,6 +185,8 @@ async function run(command: CommandName, args: readonly string[]): Promise<void>
       if (left > 0) process.exitCode = 1;
       return;
     }
+    case 'render-k8s':
+      return output(values, renderK8sCommand(values, positionals[0], loadRuntime));
     case 'schema':
       return output(values, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     case 'audit verify':

@@ -29,6 +29,26 @@ export const COMMANDS = {
     options: { out: { type: 'string', short: 'o' }, listen: { type: 'string' }, ready: { type: 'string' }, fragment: { type: 'boolean' }, domain: { type: 'string' } },
     positionals: { min: 1, max: 1, names: 'FILE' },
   },
+  'render-k8s': {
+    name: 'render-k8s',
+    usage:
+      'aigw render-k8s FILE --target envoy-gateway|istio [--namespace NS] [--domain HOST[,HOST…]] [--gateway NAME] [--listener NAME] [--selector KEY=VALUE[,…]] [--port N] [--image IMAGE] [--out PATH]\n' +
+      '  Writes the Kubernetes objects that put aigw in an existing Envoy Gateway (v1.6: HTTPRoutes, Backends, policies, an EnvoyPatchPolicy) or Istio (1.30: an EnvoyFilter,\n' +
+      '  Gateway, ServiceEntries, DestinationRules) install; --gateway/--listener name the Envoy Gateway Gateway and listener (default eg/http); --selector and --port\n' +
+      '  choose the Istio gateway pods (default istio=ingressgateway) and its Gateway port (default 80). Guide: docs/kubernetes-gateways.md.',
+    options: {
+      target: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      domain: { type: 'string' },
+      gateway: { type: 'string' },
+      listener: { type: 'string' },
+      selector: { type: 'string' },
+      port: { type: 'string' },
+      image: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+    },
+    positionals: { min: 1, max: 1, names: 'FILE' },
+  },
   schema: {
     name: 'schema',
     usage: 'aigw schema [--out PATH]\n  Prints the config file\'s JSON Schema (for editors: see schema/aigw.schema.json).',

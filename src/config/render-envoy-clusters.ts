@@ -242,7 +242,7 @@ export function modelCluster(model: RuntimeModel, name: string, config: RuntimeC
  * (its rapid-reset defence, not configurable in Node 20). Capping streams per connection
  * below that makes Envoy roll over to a fresh connection first, without failing requests.
  */
-const EXTPROC_STREAMS_PER_CONNECTION = 500;
+export const EXTPROC_STREAMS_PER_CONNECTION = 500;
 
 /** Envoy's side of mTLS to aigw's gRPC server: its client certificate, and the CA aigw's certificate chains to. */
 export interface ExtprocTls {

@@ -13,7 +13,7 @@ import type { RuntimeConfig, RuntimeModel } from './runtime';
 /** Client paths answered in Anthropic's error shape (the rest get OpenAI's). */
 const ANTHROPIC_PATHS = '^(/anthropic)?/v1/messages/*$';
 /** Client paths that carry a model call (a JSON body). */
-const MODEL_CALL_PATHS = '^(/v1/(chat/completions|completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$';
+export const MODEL_CALL_PATHS = '^(/v1/(chat/completions|completions|embeddings|responses)|(/anthropic)?/v1/messages)/*$';
 /** Every client path aigw serves on the LLM side (model calls and the model list). */
 const AIGW_PATHS = '^(/v1/(chat/completions|completions|embeddings|responses|models)|(/anthropic)?/v1/messages)/*$';
 
