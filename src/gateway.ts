@@ -60,7 +60,7 @@ function createAdminStore(config: RuntimeConfig, logger: Logger): AdminStore | u
   if (!admin) return undefined;
   if (admin.store === 'memory') return new MemoryAdminStore();
   const redis = admin.store.redis;
-  return new RedisAdminStore({ url: redis.url, cluster: redis.cluster, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, pollIntervalMs: admin.pollIntervalMs, logger });
+  return new RedisAdminStore({ url: redis.url, cluster: redis.cluster, password: redis.password, keyPrefix: redis.keyPrefix, timeoutMs: redis.timeoutMs, pollIntervalMs: admin.pollIntervalMs, logger });
 }
 
 /** A running gateway: the ext_proc gRPC server and the admin HTTP server. */

@@ -20,8 +20,10 @@ const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 const SECRETS = {
   'aigw-providers': { 'openai-api-key': 'sk-test-openai', 'anthropic-api-key': 'sk-ant-test' },
   'aigw-admin': { token: 'admin-token-0123456789abcdef0123456789', 'mcp-session-secret': 'mcp-session-secret-0123456789abcdef0123' },
+  'redis-auth': { password: 'redis-password-from-a-secret' },
 };
 const EXTERNAL_CLUSTER = ['redis.mode=external', 'redis.external.url=redis://redis-cluster.data.svc:6379', 'redis.external.cluster=true'];
+const REDIS_PASSWORD = [...EXTERNAL_CLUSTER, 'redis.external.passwordSecret.name=redis-auth', 'redis.external.passwordSecret.key=password'];
 
 let dir: string;
 let validator: string;
@@ -199,6 +201,23 @@ describe('the pod the chart describes', () => {
     expect(external.rateLimits.store).toEqual({ redis: { url: 'redis://redis-cluster.data.svc:6379', cluster: true } });
     expect(parseObjects(templateChart({ set: EXTERNAL_CLUSTER })).some((object) => object.metadata.name === 'aigw-redis')).toBe(false);
   });
+
+  test("an external Redis's password comes from its Secret through the environment; the ConfigMap names only the variable", () => {
+    const text = templateChart({ set: REDIS_PASSWORD });
+    expect(text).not.toContain('redis-password-from-a-secret');
+    const objects = parseObjects(text);
+    const config = parse(configMapText(objects, 'aigw')) as { rateLimits: { store: unknown } };
+    expect(config.rateLimits.store).toEqual({ redis: { url: 'redis://redis-cluster.data.svc:6379', cluster: true, password: { env: 'AIGW_REDIS_PASSWORD' } } });
+    const spec = podSpecOf(findObject(objects, 'Deployment', 'aigw'));
+    // The init container compiles the config too (render-envoy), so it needs the variable as well.
+    for (const container of [...spec.initContainers, ...spec.containers.filter((c) => c.name === 'aigw')]) {
+      expect((container.env ?? []).filter((variable) => variable.name === 'AIGW_REDIS_PASSWORD')).toEqual([
+        { name: 'AIGW_REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+      ]);
+    }
+    const missingKey = helm(['template', 'aigw', CHART_DIR, ...EXTERNAL_CLUSTER.flatMap((value) => ['--set', value]), '--set', 'redis.external.passwordSecret.name=redis-auth']);
+    expect(missingKey.stderr).toContain('redis.external.passwordSecret.key is required with its name');
+  });
 });
 
 describe('the rendered configs pass aigw check-config and envoy --mode validate', () => {
@@ -206,6 +225,7 @@ describe('the rendered configs pass aigw check-config and envoy --mode validate'
     ['default values', [], [], 'ok (1 models, 1 backends, 0 callers)'],
     ['all-features values', [ALL_FEATURES_VALUES], [], 'ok (2 models, 2 backends, 1 callers)'],
     ['an external Redis Cluster', [], EXTERNAL_CLUSTER, 'ok (1 models, 1 backends, 0 callers)'],
+    ['an external Redis Cluster with a password Secret', [], REDIS_PASSWORD, 'ok (1 models, 1 backends, 0 callers)'],
   ])('%s', (name, values, set, summary) => {
     const objects = parseObjects(templateChart({ values, set }));
     const root = mkdtempSync(join(dir, 'pod-'));

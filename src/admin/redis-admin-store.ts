@@ -1,3 +1,4 @@
+import type { RedisTarget } from '../redis/redis-client';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis/redis-client';
 import { connectRedis } from '../redis/redis-client';
@@ -12,6 +13,8 @@ export interface RedisAdminStoreOptions {
   readonly url: string;
   /** url is one node of a Redis Cluster. */
   readonly cluster?: boolean;
+  /** The Redis password from env or a file (RedisTarget.password). */
+  readonly password?: RedisTarget['password'];
   readonly keyPrefix: string;
   /** Each command settles within this time (at least 500 ms: admin calls are not on the request path). */
   readonly timeoutMs: number;

@@ -20,6 +20,7 @@ import { compileRateLimits } from '../ratelimit/runtime-limits';
 import { RoutingRules } from '../routing/routing-rules';
 import type { RuntimeRateLimits } from '../ratelimit/runtime-limits';
 import { ConfigError } from './load';
+import type { ConfigProblem } from './load';
 import { publicKeyProblems } from './public-keys';
 import { Secret, readSecret } from './secret';
 import { PRESETS } from './schema';
@@ -288,6 +289,19 @@ function identityOf(caller: CallerConfig): Identity {
 }
 
 /** Turns a validated config into the runtime object. Reads credential files and env vars once. */
+/** A Redis password (rateLimits.store, admin.store) that cannot be read, named by its path; read again at connect time. */
+function redisPasswordProblems(config: AigwConfig, env: NodeJS.ProcessEnv): ConfigProblem[] {
+  const stores: Array<[string, unknown]> = [
+    ['rateLimits.store.redis.password', config.rateLimits?.store],
+    ['admin.store.redis.password', config.admin?.store],
+  ];
+  return stores.flatMap(([path, store]) => {
+    const source = typeof store === 'object' && store !== null ? (store as { redis?: { password?: { env?: string; file?: string } } }).redis?.password : undefined;
+    const problem = source ? readSecret(source, env).problem : undefined;
+    return problem ? [{ path, message: problem }] : [];
+  });
+}
+
 export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const warnings: string[] = [];
   const backends = new Map<string, RuntimeBackend>();
@@ -332,6 +346,9 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
     callersByKeyDigest.set(digest, { digest, identity: identityOf(caller) });
   }
   if (config.callers.length === 0 && !config.admin && !config.jwt) warnings.push('callers: none configured; every request will get 401');
+
+  const unreadable = redisPasswordProblems(config, env);
+  if (unreadable.length > 0) throw new ConfigError('config', unreadable);
 
   const prices = new PriceTable(config.prices);
   const rateLimits = compileRateLimits(config);

@@ -51,6 +51,22 @@ describe('admin, jwt and accessProfiles config', () => {
     expect(config.admin).toEqual({ token: { env: 'T' }, pollIntervalMs: 500 });
   });
 
+  test('a Redis password comes from env or a file, never the config; one that cannot be read is a problem naming its path', () => {
+    const redis = { url: 'redis://redis.internal:6379', password: { env: 'REDIS_PASSWORD' } };
+    const config = validateConfig({ ...BASE, admin: { token: { env: 'T' } }, rateLimits: { store: { redis } } });
+    expect(compileConfig(config, { T: 's', REDIS_PASSWORD: 'pw' }).admin?.store).toEqual({ redis: { ...redis, timeoutMs: 50, keyPrefix: 'aigw', cluster: false } });
+    const problems = (() => {
+      try {
+        compileConfig(config, { T: 's' });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toEqual([{ path: 'rateLimits.store.redis.password', message: 'environment variable REDIS_PASSWORD is not set' }]);
+    expect(() => validateConfig({ ...BASE, rateLimits: { store: { redis: { url: 'redis://h', password: 'inline' } } } })).toThrow(ConfigError);
+  });
+
   test('the admin store defaults to the rate-limit Redis, else memory (with a warning); an unset token is a warning', () => {
     const redis = { url: 'redis://127.0.0.1:6379', timeoutMs: 50, keyPrefix: 'fleet' };
     const shared = compileConfig(validateConfig({ ...BASE, admin: { token: { env: 'T' } }, rateLimits: { store: { redis } } }), { T: 'secret' });

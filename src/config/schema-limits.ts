@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formulaProblem } from '../ratelimit/cost-formulas';
+import { SecretSourceSchema } from './schema-secret';
 
 /**
  * The schema of the `prices` and `rateLimits` sections of aigw.yaml. Descriptor trees take
@@ -108,6 +109,11 @@ export const RedisStoreSchema = z
      * it). Every multi-key script keeps its keys in one slot, see docs/rate-limits.md.
      */
     cluster: z.boolean().default(false),
+    /**
+     * The Redis password (AUTH), from an environment variable or a file, so the URL (and the
+     * config file that holds it, a ConfigMap on Kubernetes) carries none; replaces one in `url`.
+     */
+    password: SecretSourceSchema.optional(),
   })
   .strict()
   .superRefine((store, context) => {

@@ -6,6 +6,7 @@ import { GuardrailsSchema, guardrailProblems } from './schema-guardrails';
 import { RoutingSchema, routingProblems } from './schema-routing';
 import { McpConfigSchema } from '../mcp/config-schema';
 import { PriceSchema, RateLimitsSchema } from './schema-limits';
+import { SecretSourceSchema } from './schema-secret';
 
 /**
  * The schema of `aigw.yaml`: strict for everything a user writes, so a typo is an
@@ -71,12 +72,6 @@ export const CredentialSchema = z
   .refine((c) => (c.env === undefined) !== (c.file === undefined), {
     message: 'set exactly one of env or file',
   });
-
-/** Where one secret value comes from. */
-const SecretSourceSchema = z
-  .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(), file: z.string().min(1).optional() })
-  .strict()
-  .refine((c) => (c.env === undefined) !== (c.file === undefined), { message: 'set exactly one of env or file' });
 
 /**
  * AWS credentials for Bedrock. The region defaults to the one in the baseUrl host. Without

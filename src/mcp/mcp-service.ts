@@ -45,7 +45,7 @@ export function pinStoreFor(config: RuntimeConfig): PinStore {
   const store = config.rateLimits?.store;
   if (store === undefined || store === 'memory') return new MemoryPinStore();
   // Rate-limit timeouts are tuned for the request path (tens of ms); a list can wait a little longer.
-  return new RedisPinStore({ url: store.redis.url, cluster: store.redis.cluster, timeoutMs: Math.max(store.redis.timeoutMs, 200), keyPrefix: store.redis.keyPrefix });
+  return new RedisPinStore({ url: store.redis.url, cluster: store.redis.cluster, password: store.redis.password, timeoutMs: Math.max(store.redis.timeoutMs, 200), keyPrefix: store.redis.keyPrefix });
 }
 
 /** Options for the MCP gateway's HTTP listener. */

@@ -1,3 +1,4 @@
+import type { RedisTarget } from '../redis/redis-client';
 import type { RedisClient } from '../redis/redis-client';
 import { connectRedis } from '../redis/redis-client';
 import type { PinRecord, PinStore } from './tool-pins';
@@ -7,6 +8,8 @@ export interface RedisPinStoreOptions {
   readonly url: string;
   /** url is one node of a Redis Cluster. */
   readonly cluster?: boolean;
+  /** The Redis password from env or a file (RedisTarget.password). */
+  readonly password?: RedisTarget['password'];
   readonly timeoutMs: number;
   readonly keyPrefix: string;
 }

@@ -7,5 +7,5 @@ import { RedisLimiter } from './redis-limiter';
 /** The counters the config names: in this process, or in Redis shared by a fleet. */
 export function createLimiter(store: RateLimitsConfig['store'], logger: Logger): Limiter {
   if (store === 'memory') return new MemoryLimiter();
-  return new RedisLimiter({ url: store.redis.url, cluster: store.redis.cluster, timeoutMs: store.redis.timeoutMs, keyPrefix: store.redis.keyPrefix, logger });
+  return new RedisLimiter({ url: store.redis.url, cluster: store.redis.cluster, password: store.redis.password, timeoutMs: store.redis.timeoutMs, keyPrefix: store.redis.keyPrefix, logger });
 }

@@ -1,3 +1,4 @@
+import type { RedisTarget } from '../redis/redis-client';
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis } from '../redis/redis-client';
 import type { Logger } from '../telemetry/logger';
@@ -13,6 +14,8 @@ export interface RedisLimiterOptions {
   readonly url: string;
   /** url is one node of a Redis Cluster. */
   readonly cluster?: boolean;
+  /** The Redis password from env or a file (RedisTarget.password). */
+  readonly password?: RedisTarget['password'];
   /** Every call settles within this many ms (then it fails with LimiterUnavailableError). */
   readonly timeoutMs: number;
   readonly keyPrefix: string;

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { RedisServer } from '../testing/redis-server';
 import { connectRedis } from './redis-client';
 
 /** Builds a client and drops it at once (nothing listens on these addresses). */
@@ -31,5 +32,37 @@ describe('connectRedis', () => {
     expect(options?.tls).toBeUndefined();
     expect(seeds(built('redis://10.0.0.7', true))).toEqual([{ host: '10.0.0.7', port: 6379 }]);
     expect(built('redis://10.0.0.7:6380/2', false)).toBeInstanceOf(Redis);
+  });
+});
+
+describe('connectRedis with a password from the environment (redis.password)', () => {
+  let server: RedisServer;
+  const ENV = 'AIGW_TEST_REDIS_PASSWORD';
+
+  beforeAll(async () => {
+    server = await RedisServer.start({ password: 's3cret pass' });
+  });
+
+  afterAll(async () => {
+    delete process.env[ENV];
+    await server?.stop();
+  });
+
+  const client = (password?: { env: string }): Redis | Cluster => connectRedis({ url: server.url, password }, { commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+
+  test('a server that requires AUTH answers with the password read from env, and refuses without it', async () => {
+    process.env[ENV] = 's3cret pass';
+    const authed = client({ env: ENV });
+    expect(await authed.ping()).toBe('PONG');
+    authed.disconnect();
+    const anonymous = client();
+    anonymous.on('error', () => undefined);
+    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+  });
+
+  test('an unset variable is an error naming it, not a connection without AUTH', () => {
+    delete process.env[ENV];
+    expect(() => client({ env: ENV })).toThrow(`redis password: environment variable ${ENV} is not set`);
   });
 });

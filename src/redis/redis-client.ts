@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
+import { readSecret } from '../config/secret';
 
 /** A connection to one Redis, or to a Redis Cluster (the same commands; keys routed by slot). */
 export type RedisClient = Redis | Cluster;
@@ -8,6 +9,16 @@ export type RedisClient = Redis | Cluster;
 export interface RedisTarget {
   readonly url: string;
   readonly cluster?: boolean;
+  /** The password, read from env or a file at connect time; replaces one in the URL. */
+  readonly password?: { readonly env?: string; readonly file?: string };
+}
+
+/** The configured password, or undefined; a source that cannot be read is an error (check-config reports it first). */
+function passwordOf(target: RedisTarget): string | undefined {
+  if (target.password === undefined) return undefined;
+  const { secret, problem } = readSecret(target.password, process.env);
+  if (!secret) throw new Error(`redis password: ${problem ?? 'not readable'}`);
+  return secret.reveal();
 }
 
 /** The per-connection options aigw sets; enableOfflineQueue and retryStrategy apply to the whole client. */
@@ -23,13 +34,14 @@ export interface RedisClientOptions extends Omit<RedisOptions, 'host' | 'port' |
  * callers put them under one hash tag (`{...}`), see docs/rate-limits.md.
  */
 export function connectRedis(target: RedisTarget, options: RedisClientOptions): RedisClient {
-  if (target.cluster !== true) return new Redis(target.url, options);
+  const password = passwordOf(target);
+  if (target.cluster !== true) return new Redis(target.url, password === undefined ? options : { ...options, password });
   const url = new URL(target.url);
   const { enableOfflineQueue, retryStrategy, ...perNode } = options;
   const node: RedisOptions = {
     ...perNode,
     username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    password: password ?? (url.password ? decodeURIComponent(url.password) : undefined),
     // Each node's certificate is checked against the host that node is reached by.
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };

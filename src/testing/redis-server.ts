@@ -35,10 +35,14 @@ export async function accepting(port: number): Promise<boolean> {
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** AUTH password the server requires (`--requirepass`), if any. */
+    private readonly password?: string,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(options: { password?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.password);
     await server.resume();
     return server;
   }
@@ -49,7 +53,8 @@ export class RedisServer {
 
   /** Starts (again) on the same port and waits until it accepts connections. */
   async resume(): Promise<void> {
-    const child = spawn(redisServerBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const auth = this.password === undefined ? [] : ['--requirepass', this.password];
+    const child = spawn(redisServerBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' });
     this.child = child;
     let missing: Error | undefined;
     child.once('error', (error: NodeJS.ErrnoException) => {

@@ -54,6 +54,14 @@ app.kubernetes.io/component: redis
 {{- define "aigw.socketDir" -}}/var/run/aigw{{- end -}}
 {{- define "aigw.drainedFile" -}}/var/run/aigw/envoy-drained{{- end -}}
 
+{{/* "true" when an external Redis's password comes from a Secret (redis.external.passwordSecret), else nothing. */}}
+{{- define "aigw.redisPasswordSecret" -}}
+{{- if and (eq .Values.redis.mode "external") .Values.redis.external.passwordSecret.name -}}
+{{- $_ := required "redis.external.passwordSecret.key is required with its name" .Values.redis.external.passwordSecret.key -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{/* The Redis URL the config gets, or nothing. */}}
 {{- define "aigw.redisUrl" -}}
 {{- if eq .Values.redis.mode "bundled" -}}
@@ -80,6 +88,9 @@ port on all interfaces for probes and scraping, the drain time, and the Redis st
 {{- if $url -}}
 {{- $rateLimits := get $config "rateLimits" | default dict -}}
 {{- $store := dict "url" $url "cluster" (and (eq .Values.redis.mode "external") .Values.redis.external.cluster) -}}
+{{- if include "aigw.redisPasswordSecret" . -}}
+{{- $_ := set $store "password" (dict "env" "AIGW_REDIS_PASSWORD") -}}
+{{- end -}}
 {{- $_ := set $rateLimits "store" (dict "redis" $store) -}}
 {{- $_ = set $config "rateLimits" $rateLimits -}}
 {{- end -}}
@@ -97,6 +108,13 @@ port on all interfaces for probes and scraping, the drain time, and the Redis st
       {{- if hasKey . "optional" }}
       optional: {{ .optional }}
       {{- end }}
+{{- end }}
+{{- if include "aigw.redisPasswordSecret" . }}
+- name: AIGW_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.external.passwordSecret.name }}
+      key: {{ .Values.redis.external.passwordSecret.key }}
 {{- end }}
 {{- range .Values.extraEnv }}
 - name: {{ .name }}
