@@ -122,7 +122,23 @@ describeE2E('metrics, traces, audit log and spend', () => {
       'aigw.guardrail.policy': 'default',
       'gen_ai.input.messages': 'mail me at [EMAIL_1] please',
       'gen_ai.output.messages': chat.choices[0].message.content,
+      // The same span read as OpenInference (Arize Phoenix): kind, model, tokens, messages as sent and received.
+      'openinference.span.kind': 'LLM',
+      'llm.model_name': chat.model,
+      'llm.provider': 'openai',
+      'llm.token_count.prompt': chat.usage.prompt_tokens,
+      'llm.token_count.completion': chat.usage.completion_tokens,
+      'llm.token_count.total': chat.usage.total_tokens,
+      'llm.input_messages.0.message.role': 'user',
+      'llm.input_messages.0.message.content': 'mail me at [EMAIL_1] please',
+      'llm.invocation_parameters': '{"max_tokens":50,"temperature":0.2}',
+      'llm.output_messages.0.message.role': 'assistant',
+      'llm.output_messages.0.message.content': chat.choices[0].message.content,
+      'output.value': chat.choices[0].message.content,
+      'input.mime_type': 'application/json',
     });
+    // What the provider was sent, guardrails applied: the address never reaches the span.
+    expect(JSON.parse(String(attributes(chatSpan.attributes)['input.value']))).toEqual({ messages: [{ role: 'user', content: 'mail me at [EMAIL_1] please' }], model: 'gpt-4o', max_tokens: 50, temperature: 0.2 });
     expect(chatSpan.events?.map((event) => ({ name: event.name, ...attributes(event.attributes) }))).toEqual([
       { name: 'aigw.guardrail', 'aigw.guardrail.direction': 'request', 'aigw.guardrail.detector': 'email', 'aigw.guardrail.action': 'redact', 'aigw.guardrail.count': 1 },
     ]);

@@ -7,6 +7,7 @@ import { costMicros } from '../pricing/price-table';
 import type { TokenUsage } from '../providers/usage';
 import type { AuditLog } from './audit-log';
 import { CompletionText, promptTexts } from './content-capture';
+import { openInferenceAttributes } from './openinference';
 import type { LabelBound} from './genai';
 import { errorType, findResponseModel, operationName, providerName } from './genai';
 import type { GatewayMetrics } from './metrics';
@@ -202,6 +203,19 @@ export class RequestTelemetry {
     }
     if (costUsd !== undefined) attributes['aigw.cost_usd'] = costUsd;
     if (tracing.captureContent && content) Object.assign(attributes, { 'gen_ai.input.messages': content.prompt, 'gen_ai.output.messages': content.completion });
+    const captured = tracing.captureContent && content !== undefined;
+    Object.assign(
+      attributes,
+      openInferenceAttributes({
+        api: outcome.request?.api,
+        body: captured ? (outcome.request?.body as Record<string, unknown> | undefined) : undefined,
+        model: outcome.model,
+        responseModel: this.responseModel,
+        backendKind: outcome.backend?.kind,
+        usage,
+        completion: captured ? content.completion : undefined,
+      }),
+    );
     const guardrails = outcome.guardrails;
     if (guardrails) {
       attributes['aigw.guardrail.policy'] = guardrails.policy.name;
