@@ -289,7 +289,7 @@ function identityOf(caller: CallerConfig): Identity {
 }
 
 /** Turns a validated config into the runtime object. Reads credential files and env vars once. */
-/** A Redis password (rateLimits.store, admin.store) that cannot be read, named by its path; read again at connect time. */
+/** A Redis password (rateLimits.store, admin.store) that cannot be read, named by its path; read again at connect time, where it is an error. */
 function redisPasswordProblems(config: AigwConfig, env: NodeJS.ProcessEnv): ConfigProblem[] {
   const stores: Array<[string, unknown]> = [
     ['rateLimits.store.redis.password', config.rateLimits?.store],
@@ -347,8 +347,8 @@ export function compileConfig(config: AigwConfig, env: NodeJS.ProcessEnv = proce
   }
   if (config.callers.length === 0 && !config.admin && !config.jwt) warnings.push('callers: none configured; every request will get 401');
 
-  const unreadable = redisPasswordProblems(config, env);
-  if (unreadable.length > 0) throw new ConfigError('config', unreadable);
+  // Like a provider key, an unreadable Redis password is reported here; connecting then fails with it named.
+  for (const problem of redisPasswordProblems(config, env)) warnings.push(`${problem.path}: ${problem.message}; aigw will not start its Redis store without it`);
 
   const prices = new PriceTable(config.prices);
   const rateLimits = compileRateLimits(config);
