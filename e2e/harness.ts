@@ -147,6 +147,18 @@ export class Stack {
   ) {}
 
   static async start(options: StackOptions): Promise<Stack> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Stack.startOnce(options);
+      } catch (error) {
+        // freePort() lets its port go before Envoy binds it, so another process can take it
+        // first (seen in CI): new ports, up to three times; any other failure is the test's.
+        if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('Address already in use')) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: StackOptions): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), 'aigw-e2e-'));
     const [listenerPort, adminPort] = [await freePort(), await freePort()];
     const grpcAddress = options.unixSocket === false ? '127.0.0.1:0' : `unix:${join(dir, 'aigw.sock')}`;
