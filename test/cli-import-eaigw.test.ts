@@ -1,18 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aigw } from './aigw-cli';
 import { parse } from 'yaml';
 
-const ROOT = join(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const ROUTE = 'e2e/fixtures/eaigw/route.yaml';
 const BACKENDS = 'e2e/fixtures/eaigw/backends.yaml';
-
-function aigw(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('aigw import eaigw', () => {
   let dir: string;

@@ -179,3 +179,9 @@ function parseEvent(raw: Buffer): SseEvent {
   }
   return { raw, data: data?.join('\n'), event, id, unknownField };
 }
+
+/** `event` as its bytes with `data` in place of its data; its `event` and `id` fields are kept (comments and `retry` are not). */
+export function withEventData(event: SseEvent, data: string): Buffer {
+  const fields = (event.event === undefined ? '' : `event: ${event.event}\n`) + (event.id === undefined ? '' : `id: ${event.id}\n`);
+  return Buffer.from(`${fields}data: ${data}\n\n`, 'utf8');
+}

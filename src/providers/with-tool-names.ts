@@ -1,12 +1,12 @@
 import { withBody } from '../api/client-request';
 import type { ClientRequest } from '../api/client-request';
 import { IdentifierMap } from './identifier-map';
-import { SseDecoder } from './sse';
+import { SseDecoder, withEventData } from './sse';
 import type { SseEvent } from './sse';
 import { renameRequestTools, requestToolNames, toolNameRule } from './tool-names';
 import { restoreResponseTools } from './tool-names-response';
-import type { AttemptTarget, Translator, UpstreamRequest } from './translator';
-import type { TokenUsage } from './usage';
+import { DelegatingTranslator } from './delegating-translator';
+import type { AttemptTarget, Translator } from './translator';
 
 /** The request an attempt translates, with its tool names made valid for the backend, and the map back. */
 export interface RenamedTools {
@@ -37,54 +37,34 @@ export function renamedToolsFor(request: ClientRequest, target: AttemptTarget): 
  * every stream event. Only events that mention a rewritten name are parsed and written anew;
  * the others pass as their own bytes. Everything else is the inner translator's.
  */
-export class WithToolNames implements Translator {
+export class WithToolNames extends DelegatingTranslator {
   private readonly decoder: SseDecoder;
   /** Each rewritten name as it appears in JSON (`"name"`), to find the events worth parsing. */
   private readonly quoted: string[];
-  /** Never let the answer through unread: a name in it may need mapping back. */
-  readonly responsePassesThrough = false;
 
   constructor(
-    private readonly inner: Translator,
+    inner: Translator,
     private readonly request: ClientRequest,
     private readonly names: IdentifierMap,
     maxStreamEventBytes?: number,
   ) {
+    super(inner);
     this.decoder = new SseDecoder({ maxEventBytes: maxStreamEventBytes });
     this.quoted = names.rewritten().map(([, sent]) => JSON.stringify(sent));
   }
 
-  get warnings(): readonly string[] {
-    return this.inner.warnings;
+  /** Never let the answer through unread: a name in it may need mapping back. */
+  override get responsePassesThrough(): boolean {
+    return false;
   }
 
-  get failedResponse(): boolean | undefined {
-    return this.inner.failedResponse;
-  }
-
-  requestBody(): UpstreamRequest | Promise<UpstreamRequest> {
-    return this.inner.requestBody();
-  }
-
-  responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
+  override responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
     const translated = this.inner.responseBody(chunk, endOfStream) ?? chunk;
     if (!this.request.stream) return this.restoreWhole(translated);
     const events = this.decoder.push(translated);
     const last = endOfStream ? this.decoder.finish() : undefined;
     if (last) events.push(last);
     return Buffer.concat(events.map((event) => this.restoreEvent(event)));
-  }
-
-  responseError(status: number, body: Buffer): Buffer | undefined {
-    return this.inner.responseError(status, body);
-  }
-
-  responseHeaders(headers: ReadonlyMap<string, string>): void {
-    this.inner.responseHeaders?.(headers);
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.inner.usage();
   }
 
   private mentionsRewritten(text: string): boolean {
@@ -112,8 +92,6 @@ export class WithToolNames implements Translator {
   /** The event as it came, or rewritten with its `event` and `id` fields kept when its data names a rewritten tool. */
   private restoreEvent(event: SseEvent): Buffer {
     const data = event.data === undefined ? undefined : this.restoreJson(event.data);
-    if (data === undefined) return event.raw;
-    const fields = [event.event === undefined ? '' : `event: ${event.event}\n`, event.id === undefined ? '' : `id: ${event.id}\n`];
-    return Buffer.from(`${fields.join('')}data: ${data}\n\n`, 'utf8');
+    return data === undefined ? event.raw : withEventData(event, data);
   }
 }

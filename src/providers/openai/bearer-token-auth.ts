@@ -1,8 +1,8 @@
 import type { RuntimeBackend } from '../../config/runtime';
 import { tokenUnavailable } from '../../credentials/token-source';
 import type { TokenSource } from '../../credentials/token-source';
+import { DelegatingTranslator } from '../delegating-translator';
 import type { Translator, UpstreamRequest } from '../translator';
-import type { TokenUsage } from '../usage';
 
 /**
  * A translator whose upstream requests carry the backend's short-lived bearer token (Azure
@@ -11,26 +11,16 @@ import type { TokenUsage } from '../usage';
  * (cached by the source, so a fetch is rare). A token that cannot be had is the attempt's 503
  * naming the source and the reason (tokenUnavailable), so Envoy may fail over.
  */
-export class BearerTokenAuth implements Translator {
+export class BearerTokenAuth extends DelegatingTranslator {
   constructor(
-    private readonly inner: Translator,
+    inner: Translator,
     private readonly backendName: string,
     private readonly source: TokenSource,
-  ) {}
-
-  get warnings(): readonly string[] {
-    return this.inner.warnings;
+  ) {
+    super(inner);
   }
 
-  get responsePassesThrough(): boolean | undefined {
-    return this.inner.responsePassesThrough;
-  }
-
-  get failedResponse(): boolean | undefined {
-    return this.inner.failedResponse;
-  }
-
-  async requestBody(): Promise<UpstreamRequest> {
+  override async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     let token;
     try {
@@ -39,18 +29,6 @@ export class BearerTokenAuth implements Translator {
       throw tokenUnavailable(this.backendName, this.source, error instanceof Error ? error.message : 'unknown error');
     }
     return { ...upstream, headers: { ...upstream.headers, authorization: `Bearer ${token.reveal()}` } };
-  }
-
-  responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
-    return this.inner.responseBody(chunk, endOfStream);
-  }
-
-  responseError(status: number, body: Buffer): Buffer | undefined {
-    return this.inner.responseError(status, body);
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.inner.usage();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ClientRequest } from '../../api/client-request';
 import { reshapeAsOpenAIError } from '../../api/openai-errors';
 import { withOpenAIToolIdsIn } from '../history-ids';
-import { SseDecoder } from '../sse';
+import { SseDecoder, withEventData } from '../sse';
 import type { AttemptTarget, Translator, UpstreamRequest } from '../translator';
 import type { TokenUsage } from '../usage';
 import { fromOpenAIUsage, fromResponsesUsage } from './openai-usage';
@@ -96,7 +96,7 @@ export class OpenAIToOpenAI implements Translator {
       const usageOnly = event.data !== undefined && this.readStreamUsage(event.data);
       if (usageOnly && this.injectedStreamUsage) continue;
       const marked = this.reasoningScope !== undefined && event.data !== undefined ? markStreamEvent(event.data, this.reasoningScope) : undefined;
-      kept.push(marked === undefined ? event.raw : Buffer.from(`${event.event !== undefined ? `event: ${event.event}\n` : ''}data: ${marked}\n\n`));
+      kept.push(marked === undefined ? event.raw : withEventData(event, marked));
     }
     // Without our own chunk to drop or reasoning to mark, the bytes pass through exactly as
     // they came, with no hold-back; otherwise whole events go out as they complete.

@@ -14,9 +14,17 @@ import { createHash } from 'node:crypto';
 
 const PREFIX = 'aigw1:';
 
+/** Each backend's mark, hashed once (backend names come from the config: a bounded set). */
+const scopes = new Map<string, string>();
+
 /** The mark of one backend: not its name, which the client need not learn. */
 export function reasoningScope(backendName: string): string {
-  return createHash('sha256').update(backendName).digest('hex').slice(0, 12);
+  let scope = scopes.get(backendName);
+  if (scope === undefined) {
+    scope = createHash('sha256').update(backendName).digest('hex').slice(0, 12);
+    scopes.set(backendName, scope);
+  }
+  return scope;
 }
 
 /** True when a Responses request asks for encrypted reasoning. */

@@ -1,8 +1,8 @@
 import type { RuntimeBackend } from '../../config/runtime';
 import { tokenUnavailable } from '../../credentials/token-source';
 import { GatewayError } from '../../errors';
+import { DelegatingTranslator } from '../delegating-translator';
 import type { Translator, UpstreamRequest } from '../translator';
-import type { TokenUsage } from '../usage';
 
 /** Vertex AI serves Anthropic's models under this version, in the body (Vertex's Claude reference). */
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -44,44 +44,22 @@ const FOREIGN_HEADERS = ['x-goog-api-key', 'x-api-key', 'anthropic-version', 'au
  * so only the request's path, body envelope and credentials differ. `rewrite` moves them; the
  * response side is the inner translator's, untouched.
  */
-export class OnVertex implements Translator {
+export class OnVertex extends DelegatingTranslator {
   constructor(
-    private readonly inner: Translator,
+    inner: Translator,
     private readonly backend: RuntimeBackend,
     private readonly rewrite: (upstream: UpstreamRequest) => { path: string; body: Buffer },
-  ) {}
-
-  get warnings(): readonly string[] {
-    return this.inner.warnings;
+  ) {
+    super(inner);
   }
 
-  get responsePassesThrough(): boolean | undefined {
-    return this.inner.responsePassesThrough;
-  }
-
-  get failedResponse(): boolean | undefined {
-    return this.inner.failedResponse;
-  }
-
-  async requestBody(): Promise<UpstreamRequest> {
+  override async requestBody(): Promise<UpstreamRequest> {
     const upstream = await this.inner.requestBody();
     const { path, body } = this.rewrite(upstream);
     const headers: Record<string, string> = { ...upstream.headers };
     for (const name of FOREIGN_HEADERS) delete headers[name];
     headers.authorization = `Bearer ${await bearer(this.backend)}`;
     return { path, headers, body };
-  }
-
-  responseBody(chunk: Buffer, endOfStream: boolean): Buffer | undefined {
-    return this.inner.responseBody(chunk, endOfStream);
-  }
-
-  responseError(status: number, body: Buffer): Buffer | undefined {
-    return this.inner.responseError(status, body);
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.inner.usage();
   }
 }
 
